@@ -1,0 +1,56 @@
+// swift-tools-version: 6.1
+// The Windows driver memory subsystem (pool, lookaside lists, KMDF objects, ECPs) in a Linux process.
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "wdf-memory",
+    products: [
+        // The C front door: libWdf01000.so, exporting every routine the headers declare.
+        .library(name: "Wdf01000", type: .dynamic, targets: ["Wdf01000"]),
+        // The Swift front door.
+        .library(name: "NtKernel", targets: ["NtKernel"]),
+        .executable(name: "wdfmon", targets: ["wdfmon"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        // Thread-local storage accessor and other tiny C helpers the Swift runtime needs (internal).
+        .target(name: "CRuntimeShims"),
+        // The public, WDK-shaped C headers (wdm.h, wdf.h, fltkernel.h, wdfhost.h).
+        .target(name: "CWdf"),
+        // Kernel runtime: status codes, IRQL, bug checks, pool, quota, lookaside lists, the host.
+        .target(
+            name: "NtKernel",
+            dependencies: ["CRuntimeShims", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        // C exports (`@c @implementation`): convert arguments, call the Swift layer, convert results.
+        .target(name: "Wdf01000", dependencies: ["NtKernel", "CWdf"], swiftSettings: strict),
+        // The sample driver that wdfmon loads, written in C against the public headers.
+        .target(name: "SampleDriver", dependencies: ["CWdf"], path: "Sources/SampleDriver"),
+        .executableTarget(
+            name: "wdfmon",
+            dependencies: [
+                "NtKernel", "Wdf01000", "SampleDriver",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+        // C client programs run by CClientTests (built by `swift test`, linked to the exports).
+        .executableTarget(name: "c-pool-client", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/pool-client"),
+        .executableTarget(name: "c-pooltag-reader", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/pooltag-reader"),
+        .testTarget(name: "NtKernelTests", dependencies: ["NtKernel"], swiftSettings: strict),
+        .testTarget(
+            name: "CClientTests",
+            dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader"],
+            swiftSettings: strict
+        ),
+    ]
+)

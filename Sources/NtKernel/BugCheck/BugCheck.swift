@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// A bug-check (stop) code, as `KeBugCheckEx` takes it.
+@frozen
+public struct BugCheckCode: RawRepresentable, Hashable, Sendable {
+    public let rawValue: UInt32
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    public static let irqlNotGreaterOrEqual = BugCheckCode(rawValue: 0x09)
+    public static let irqlNotLessOrEqual = BugCheckCode(rawValue: 0x0A)
+    public static let kmodeExceptionNotHandled = BugCheckCode(rawValue: 0x1E)
+    public static let badPoolCaller = BugCheckCode(rawValue: 0xC2)
+    public static let driverVerifierDetectedViolation = BugCheckCode(rawValue: 0xC4)
+    public static let wdfViolation = BugCheckCode(rawValue: 0x10D)
+
+    /// The symbolic name printed on the second line of a stop.
+    public var name: String {
+        switch self {
+        case .irqlNotGreaterOrEqual: "IRQL_NOT_GREATER_OR_EQUAL"
+        case .irqlNotLessOrEqual: "IRQL_NOT_LESS_OR_EQUAL"
+        case .kmodeExceptionNotHandled: "KMODE_EXCEPTION_NOT_HANDLED"
+        case .badPoolCaller: "BAD_POOL_CALLER"
+        case .driverVerifierDetectedViolation: "DRIVER_VERIFIER_DETECTED_VIOLATION"
+        case .wdfViolation: "WDF_VIOLATION"
+        default: "BUGCHECK_0x" + hexDigits(UInt64(rawValue), width: 8)
+        }
+    }
+}
+
+/// `BAD_POOL_CALLER` parameter 1 values this runtime raises.
+public enum BadPoolCallerReason: UInt, Sendable {
+    /// Freeing a block that is already free.
+    case doubleFree = 0x07
+    /// Allocating at an IRQL above the pool type's limit (p2 IRQL, p3 pool type, p4 size).
+    case allocateAtBadIrql = 0x08
+    /// Freeing at an IRQL above the pool type's limit (p2 IRQL, p3 pool type, p4 address).
+    case freeAtBadIrql = 0x09
+    /// `ExFreePoolWithTag` with a tag that does not match the block's (p2 address, p3 block tag,
+    /// p4 tag passed).
+    case wrongTag = 0x0A
+    /// Freeing an address that is not the start of a pool block (p2 address).
+    case invalidAddress = 0x99
+    /// Asking for must-succeed pool (p2 pool type, p3 size, p4 tag).
+    case mustSucceed = 0x9A
+    /// An invalid pool type (p2 pool type, p3 size, p4 tag).
+    case invalidPoolType = 0x9B
+}
+
+/// Stops the process the way Windows stops the machine.
+///
+/// Prints the stop line `*** STOP: 0x%08X (0x%016llX,0x%016llX,0x%016llX,0x%016llX)`, the code's
+/// name, and a one-line explanation naming the routine, to standard error; then calls `abort()`.
+/// Corresponds to `KeBugCheckEx`.
+public enum BugCheck {
+    public static func raise(
+        _ code: BugCheckCode,
+        _ parameter1: UInt = 0, _ parameter2: UInt = 0, _ parameter3: UInt = 0, _ parameter4: UInt = 0,
+        _ explanation: String
+    ) -> Never {
+        let parameters = [parameter1, parameter2, parameter3, parameter4]
+            .map { "0x" + hexDigits(UInt64($0), width: 16) }
+            .joined(separator: ",")
+        let text = "*** STOP: 0x\(hexDigits(UInt64(code.rawValue), width: 8)) (\(parameters))\n"
+            + "\(code.name)\n\(explanation)\n"
+        var bytes = Array(text.utf8)
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + written, $0.count - written) }
+            if result <= 0 { break }
+            written += result
+        }
+        bytes.removeAll()
+        abort()
+    }
+
+    /// A pool bug check: `BAD_POOL_CALLER` with `reason` as parameter 1.
+    public static func badPoolCaller(
+        _ reason: BadPoolCallerReason, _ parameter2: UInt = 0, _ parameter3: UInt = 0, _ parameter4: UInt = 0,
+        _ explanation: String
+    ) -> Never {
+        raise(.badPoolCaller, reason.rawValue, parameter2, parameter3, parameter4, explanation)
+    }
+
+    /// A routine called above the IRQL its page allows: `IRQL_NOT_LESS_OR_EQUAL`, parameter 2 the
+    /// current IRQL, parameter 1 the routine's limit.
+    public static func irqlTooHigh(_ routine: String, limit: Irql, current: Irql) -> Never {
+        raise(
+            .irqlNotLessOrEqual, UInt(limit.rawValue), UInt(current.rawValue), 0, 0,
+            "\(routine) called at IRQL \(current.rawValue); it may be called at IRQL <= \(limit.name) only"
+        )
+    }
+
+    /// `ExRaiseStatus`: a structured exception with nothing to catch it. Rendered as
+    /// `KMODE_EXCEPTION_NOT_HANDLED` with the status as parameter 1.
+    public static func raiseStatus(_ status: NTStatus, in routine: String) -> Never {
+        raise(
+            .kmodeExceptionNotHandled, UInt(status.code), 0, 0, 0,
+            "\(routine) raised \(status) and no exception handler caught it"
+        )
+    }
+}

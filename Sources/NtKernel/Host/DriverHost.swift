@@ -1,0 +1,111 @@
+import Synchronization
+
+/// A driver loaded by the host: its service, registry path and parameters, and what unloading it
+/// must run.
+public final class LoadedDriver: @unchecked Sendable {
+    /// The service name, e.g. "SampleDrv".
+    public let serviceName: String
+    /// `\Registry\Machine\System\CurrentControlSet\Services\<ServiceName>`.
+    public let registryPath: String
+    /// The service's `Parameters\Wdf` values as they were at load time.
+    public let parameters: [String: UInt32]
+    /// Opaque value the front door associates with the driver (the C layer keeps its
+    /// DRIVER_OBJECT here).
+    public let frontDoorToken: UnsafeMutableRawPointer?
+
+    private let unloadRoutines = Mutex<[@Sendable () -> Void]>([])
+
+    init(serviceName: String, parameters: [String: UInt32], token: UnsafeMutableRawPointer?) {
+        self.serviceName = serviceName
+        registryPath = DriverHost.registryRoot + serviceName
+        self.parameters = parameters
+        frontDoorToken = token
+    }
+
+    /// Adds a routine that unloading runs (last added runs first).
+    public func addUnloadRoutine(_ routine: @escaping @Sendable () -> Void) {
+        unloadRoutines.withLock { $0.append(routine) }
+    }
+
+    func runUnloadRoutines() {
+        let routines = unloadRoutines.withLock { routines in
+            defer { routines.removeAll() }
+            return routines
+        }
+        for routine in routines.reversed() { routine() }
+    }
+}
+
+/// The host: plays the parts of the I/O manager and the registry that drivers need to load,
+/// run and unload in a process. Corresponds to the routines of `wdfhost.h`.
+public enum DriverHost {
+    static let registryRoot = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\"
+
+    private struct State {
+        /// Service name (lower-cased: the registry is case-insensitive) → value name → value.
+        var parameters: [String: [String: UInt32]] = [:]
+        var loaded: [LoadedDriver] = []
+    }
+
+    private static let state = Mutex(State())
+
+    /// Sets a DWORD under the service's `Parameters\Wdf` key (VerifierOn,
+    /// VerifierAllocateFailCount, DbgBreakOnError, TrackHandles, ...). A driver reads them when it
+    /// loads; unknown names are stored and ignored. Corresponds to `WdfHostSetServiceParameter`.
+    public static func setServiceParameter(service: String, name: String, value: UInt32) {
+        state.withLock { $0.parameters[service.lowercased(), default: [:]][name] = value }
+    }
+
+    /// The service's parameters now.
+    public static func serviceParameters(for service: String) -> [String: UInt32] {
+        state.withLock { $0.parameters[service.lowercased()] ?? [:] }
+    }
+
+    /// Loads a driver: makes its record and calls `entry` (its DriverEntry) at PASSIVE_LEVEL on
+    /// the calling thread. When `entry` fails, nothing stays loaded and its status is thrown.
+    /// Corresponds to `WdfHostLoadDriver`.
+    public static func load(
+        serviceName: String, token: UnsafeMutableRawPointer? = nil,
+        entry: (LoadedDriver) throws(NTStatus) -> Void
+    ) throws(NTStatus) -> LoadedDriver {
+        guard !serviceName.isEmpty, !serviceName.contains("\\") else { throw .invalidParameter }
+        let driver = LoadedDriver(serviceName: serviceName, parameters: serviceParameters(for: serviceName), token: token)
+        let irql = Irql.current
+        if irql != .passive {
+            BugCheck.irqlTooHigh("WdfHostLoadDriver", limit: .passive, current: irql)
+        }
+        state.withLock { $0.loaded.append(driver) }
+        do {
+            try entry(driver)
+        } catch {
+            driver.runUnloadRoutines()
+            state.withLock { $0.loaded.removeAll { $0 === driver } }
+            throw error
+        }
+        return driver
+    }
+
+    /// The loaded driver whose front-door token is `token`.
+    public static func driver(withToken token: UnsafeMutableRawPointer) -> LoadedDriver? {
+        state.withLock { $0.loaded.first { $0.frontDoorToken == token } }
+    }
+
+    /// Every loaded driver.
+    public static var loadedDrivers: [LoadedDriver] { state.withLock { $0.loaded } }
+
+    /// Unloads a driver: runs its unload routines (last registered first) and forgets it.
+    /// Returns `.moreEntries` when leaks were reported, else `.success`. Corresponds to
+    /// `WdfHostUnloadDriver`.
+    /// - Throws: `.invalidParameter` when the driver is not loaded.
+    @discardableResult
+    public static func unload(_ driver: LoadedDriver) throws(NTStatus) -> NTStatus {
+        let wasLoaded = state.withLock { state -> Bool in
+            guard state.loaded.contains(where: { $0 === driver }) else { return false }
+            state.loaded.removeAll { $0 === driver }
+            return true
+        }
+        guard wasLoaded else { throw .invalidParameter }
+        driver.runUnloadRoutines()
+        return .success
+    }
+}

@@ -1,0 +1,145 @@
+/// The executive pool: tagged blocks of paged or non-paged memory, with quota and accounting.
+///
+/// Blocks under a page are 16-byte aligned (64 for cache-aligned types) and never cross a page;
+/// blocks of a page or more are page-aligned. Every block is accounted under its tag (protected
+/// bit ignored) and pool kind, with its whole size (header and rounding included).
+///
+/// Failures that the C routines report by returning NULL are thrown as ``NTStatus``; failures the
+/// C routines "raise" stop the process with `KMODE_EXCEPTION_NOT_HANDLED` (there is no structured
+/// exception handling to land in), exactly as through the C API.
+public enum Pool {
+    /// Allocates `byteCount` bytes of `type` pool under `tag`, not zeroed (unless `type` carries
+    /// `.zeroAllocation`). Corresponds to `ExAllocatePoolWithTag`.
+    ///
+    /// - Throws: `.insufficientResources` when there is no memory (a raise instead, with
+    ///   `.raiseIfAllocationFailure`), `.invalidParameter` for a zero-byte request (also a
+    ///   verifier message).
+    public static func allocate(_ type: PoolType, byteCount: Int, tag: PoolTag) throws(NTStatus) -> UnsafeMutableRawPointer {
+        try allocate(type, byteCount: byteCount, tag: tag, quota: false, routine: "ExAllocatePoolWithTag")
+    }
+
+    /// Allocates like ``allocate(_:byteCount:tag:)`` and charges the whole block to the calling
+    /// thread's process (System is never charged). Corresponds to `ExAllocatePoolWithQuotaTag`.
+    ///
+    /// A failed allocation raises `STATUS_INSUFFICIENT_RESOURCES` and a failed charge raises
+    /// `STATUS_QUOTA_EXCEEDED`, unless `type` carries `.quotaFailInsteadOfRaise`: then the failure
+    /// is thrown.
+    public static func allocateWithQuota(_ type: PoolType, byteCount: Int, tag: PoolTag) throws(NTStatus)
+        -> UnsafeMutableRawPointer
+    {
+        try allocate(type, byteCount: byteCount, tag: tag, quota: true, routine: "ExAllocatePoolWithQuotaTag")
+    }
+
+    /// Allocates with `POOL_FLAGS`, zeroed unless `.uninitialized`. Corresponds to
+    /// `ExAllocatePool2`.
+    ///
+    /// - Throws: `.invalidParameter` for an unknown flag in the low 32 bits, not exactly one of the
+    ///   pool kinds, a zero tag or zero bytes; `.quotaExceeded` or `.insufficientResources`. With
+    ///   `.raiseOnFailure` every failure raises instead.
+    public static func allocate(flags: PoolFlags, byteCount: Int, tag: PoolTag) throws(NTStatus) -> UnsafeMutableRawPointer {
+        let context = ThreadContext.current
+        let routine: StaticString = "ExAllocatePool2"
+        let raise = flags.contains(.raiseOnFailure)
+        func fail(_ status: NTStatus) throws(NTStatus) -> Never {
+            if raise { BugCheck.raiseStatus(status, in: "\(routine)") }
+            throw status
+        }
+        let low = PoolFlags(rawValue: flags.rawValue & 0xFFFF_FFFF)
+        let kinds = low.intersection([.paged, .nonPaged, .nonPagedExecute])
+        guard low.subtracting(.known).isEmpty, kinds.rawValue.nonzeroBitCount == 1, tag.rawValue != 0 else {
+            try fail(.invalidParameter)
+        }
+        let paged = kinds == .paged
+        Irql.require(atMost: paged ? .apc : .dispatch, current: context.pointee.irql, routine: routine, poolAllocation: byteCount, paged: paged)
+        guard byteCount > 0 else {
+            VerifierLog.report("\(routine): zero-byte request for tag '\(tag)' returns NULL")
+            try fail(.invalidParameter)
+        }
+        do {
+            return try PoolAllocator.allocate(
+                byteCount: byteCount, paged: paged, cacheAligned: flags.contains(.cacheAligned), tag: tag.rawValue,
+                chargeQuota: flags.contains(.useQuota), zero: !flags.contains(.uninitialized), context: context)
+        } catch {
+            try fail(error.status)
+        }
+    }
+
+    static func allocate(_ type: PoolType, byteCount: Int, tag: PoolTag, quota: Bool, routine: StaticString) throws(NTStatus)
+        -> UnsafeMutableRawPointer
+    {
+        let context = ThreadContext.current
+        if type.isMustSucceed {
+            BugCheck.badPoolCaller(
+                .mustSucceed, UInt(type.rawValue), UInt(bitPattern: byteCount), UInt(tag.rawValue),
+                "\(routine): must-succeed pool (type \(type.rawValue)) may not be requested")
+        }
+        Irql.require(atMost: type.irqlLimit, current: context.pointee.irql, routine: routine, poolAllocation: byteCount, paged: type.isPaged)
+        guard byteCount > 0 else {
+            VerifierLog.report("\(routine): zero-byte request for tag '\(tag)' returns NULL")
+            throw .invalidParameter
+        }
+        do {
+            return try PoolAllocator.allocate(
+                byteCount: byteCount, paged: type.isPaged, cacheAligned: type.isCacheAligned, tag: tag.rawValue,
+                chargeQuota: quota, zero: type.contains(.zeroAllocation), context: context)
+        } catch {
+            let raises = quota ? !type.contains(.quotaFailInsteadOfRaise) : type.contains(.raiseIfAllocationFailure)
+            if raises { BugCheck.raiseStatus(error.status, in: "\(routine)") }
+            throw error.status
+        }
+    }
+
+    /// Frees a block. With a tag, the tag must match the block's (protected bit ignored); a block
+    /// allocated with a protected tag must be freed with its tag. Corresponds to
+    /// `ExFreePoolWithTag` (and `ExFreePool` when `tag` is nil).
+    ///
+    /// Bug checks `BAD_POOL_CALLER`: 0x99 for an address that is not a pool block, 0x07 for a block
+    /// already freed, 0x09 above the pool's IRQL, 0x0A for a wrong tag.
+    public static func free(_ block: UnsafeMutableRawPointer, tag: PoolTag? = nil) {
+        PoolAllocator.free(block, tag: tag?.rawValue, routine: tag == nil ? "ExFreePool" : "ExFreePoolWithTag")
+    }
+
+    /// What the pool knows about a live block (tag, sizes, kind, charged process), or nil when
+    /// `block` is not a live pool block.
+    public static func blockInfo(_ block: UnsafeRawPointer) -> PoolBlockInfo? {
+        PoolAllocator.info(UnsafeMutableRawPointer(mutating: block))
+    }
+
+    /// Allocates a block, lends it to `body` as a raw buffer, and frees it afterwards.
+    public static func withAllocation<Result, Failure: Error>(
+        _ type: PoolType, byteCount: Int, tag: PoolTag,
+        _ body: (UnsafeMutableRawBufferPointer) throws(Failure) -> Result
+    ) throws(Failure) -> Result where Failure: Error {
+        let block: UnsafeMutableRawPointer
+        do { block = try allocate(type, byteCount: byteCount, tag: tag) } catch {
+            // Rethrown as the body's error type only when it can hold an NTStatus.
+            if let failure = error as? Failure { throw failure }
+            BugCheck.raiseStatus(error, in: "Pool.withAllocation")
+        }
+        defer { free(block, tag: tag) }
+        return try body(UnsafeMutableRawBufferPointer(start: block, count: byteCount))
+    }
+
+    /// Per-tag usage, as poolmon shows it (and as `ZwQuerySystemInformation` with
+    /// `SystemPoolTagInformation` returns it), sorted by tag. Exact once the threads that
+    /// allocate are quiet.
+    public static func tagUsage() -> [PoolTagUsage] { PoolAccounting.snapshot() }
+
+    /// The usage of one tag, or nil if it was never used.
+    public static func usage(of tag: PoolTag) -> PoolTagUsage? {
+        tagUsage().first { $0.tag == tag.unprotected }
+    }
+}
+
+extension Irql {
+    /// A pool routine above its pool's IRQL: `BAD_POOL_CALLER` 0x08 (p2 the IRQL, p3 1 for paged,
+    /// p4 the size).
+    @inline(__always)
+    static func require(atMost limit: Irql, current: UInt8, routine: StaticString, poolAllocation byteCount: Int, paged: Bool) {
+        if current > limit.rawValue {
+            BugCheck.badPoolCaller(
+                .allocateAtBadIrql, UInt(current), paged ? 1 : 0, UInt(bitPattern: byteCount),
+                "\(routine) at IRQL \(current): \(paged ? "paged" : "non-paged") pool may be allocated at IRQL <= \(limit.name) only")
+        }
+    }
+}

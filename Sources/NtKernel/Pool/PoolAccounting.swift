@@ -1,0 +1,194 @@
+import Synchronization
+
+/// Allocation, free and byte counters of one (tag, paged|non-paged) pair in one thread.
+struct TagCounters: ~Copyable {
+    let allocations = Atomic<UInt64>(0)
+    let frees = Atomic<UInt64>(0)
+    let bytes = Atomic<Int64>(0)
+}
+
+/// One thread's tag counters: only the owning thread writes them (a relaxed load and store, no
+/// read-modify-write), readers sum every thread's with relaxed loads. Counts are therefore exact
+/// once the threads are quiet, and close while they run, as on Windows.
+struct ThreadAccounting: ~Copyable {
+    static let chunkSize = 64
+    static let chunkCount = TagRegistry.capacity / chunkSize
+
+    let chunks: UnsafeMutablePointer<Atomic<UnsafeMutablePointer<TagCounters>?>>
+    /// A one-entry cache of the last tag key looked up (owner thread only).
+    var lastKey: UInt64 = 0
+    var lastIndex: Int = 0
+
+    init() {
+        chunks = .allocate(capacity: Self.chunkCount)
+        for index in 0..<Self.chunkCount { (chunks + index).initialize(to: Atomic(nil)) }
+    }
+
+    @inline(__always)
+    mutating func counters(forKey key: UInt64) -> UnsafeMutablePointer<TagCounters> {
+        let index: Int
+        if key == lastKey {
+            index = lastIndex
+        } else {
+            index = TagRegistry.index(forKey: key)
+            lastKey = key
+            lastIndex = index
+        }
+        let chunk = chunks[index / Self.chunkSize].load(ordering: .acquiring) ?? newChunk(index / Self.chunkSize)
+        return chunk + index % Self.chunkSize
+    }
+
+    @inline(never)
+    func newChunk(_ chunkIndex: Int) -> UnsafeMutablePointer<TagCounters> {
+        let chunk = UnsafeMutablePointer<TagCounters>.allocate(capacity: Self.chunkSize)
+        for index in 0..<Self.chunkSize { (chunk + index).initialize(to: TagCounters()) }
+        chunks[chunkIndex].store(chunk, ordering: .releasing)
+        return chunk
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == TagCounters {
+    /// Adds to this thread's own counters (single writer: no atomic read-modify-write needed).
+    @inline(__always)
+    func record(allocations: UInt64, frees: UInt64, bytes: Int64) {
+        let counters = self
+        counters.pointee.allocations.store(
+            counters.pointee.allocations.load(ordering: .relaxed) &+ allocations, ordering: .relaxed)
+        counters.pointee.frees.store(counters.pointee.frees.load(ordering: .relaxed) &+ frees, ordering: .relaxed)
+        counters.pointee.bytes.store(counters.pointee.bytes.load(ordering: .relaxed) &+ bytes, ordering: .relaxed)
+    }
+}
+
+/// Gives every (tag, paged) pair a small index, shared by all threads. Entries are added with a
+/// compare-and-swap and never removed, so lookups take no lock.
+enum TagRegistry {
+    static let capacity = 16384
+
+    struct Keys: @unchecked Sendable { let slots: UnsafeMutablePointer<Atomic<UInt64>> }
+    static let keys: Keys = {
+        let slots = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: capacity)
+        for index in 0..<capacity { (slots + index).initialize(to: Atomic(0)) }
+        return Keys(slots: slots)
+    }()
+
+    /// The key of a (tag, paged) pair: never zero.
+    @inline(__always)
+    static func key(tag: UInt32, paged: Bool) -> UInt64 {
+        (1 << 40) | (paged ? 1 << 32 : 0) | UInt64(tag & ~PoolTag.protectedBit)
+    }
+
+    static func index(forKey key: UInt64) -> Int {
+        var hash = (key &* 0x9E37_79B9_7F4A_7C15) >> 50
+        let slots = keys.slots
+        for _ in 0..<capacity - 1 {
+            let slot = Int(hash) & (capacity - 2)  // the last slot is the overflow row
+            let current = slots[slot].load(ordering: .acquiring)
+            if current == key { return slot }
+            if current == 0 {
+                let (exchanged, original) = slots[slot].compareExchange(
+                    expected: 0, desired: key, ordering: .acquiringAndReleasing)
+                if exchanged || original == key { return slot }
+            }
+            hash &+= 1
+        }
+        return capacity - 1
+    }
+
+    static func key(at index: Int) -> UInt64 { keys.slots[index].load(ordering: .acquiring) }
+}
+
+/// What poolmon shows for one tag: counts and bytes in use, paged and non-paged.
+public struct PoolTagUsage: Hashable, Sendable {
+    public var tag: PoolTag
+    public var pagedAllocations: UInt64 = 0
+    public var pagedFrees: UInt64 = 0
+    public var pagedBytes: Int = 0
+    public var nonPagedAllocations: UInt64 = 0
+    public var nonPagedFrees: UInt64 = 0
+    public var nonPagedBytes: Int = 0
+
+    public init(tag: PoolTag) { self.tag = tag }
+}
+
+/// Per-tag accounting: recording (per thread) and reading (summed over threads).
+enum PoolAccounting {
+    struct Totals { var allocations: UInt64 = 0; var frees: UInt64 = 0; var bytes: Int64 = 0 }
+    /// Counters of threads that have exited, by registry index.
+    private static let retired = Mutex([Int: Totals]())
+
+    @inline(__always)
+    static func recordAllocation(_ context: UnsafeMutablePointer<ThreadContext>, tag: UInt32, paged: Bool, bytes: Int) {
+        context.pointee.accounting.pointee.counters(forKey: TagRegistry.key(tag: tag, paged: paged))
+            .record(allocations: 1, frees: 0, bytes: Int64(bytes))
+    }
+
+    @inline(__always)
+    static func recordFree(_ context: UnsafeMutablePointer<ThreadContext>, tag: UInt32, paged: Bool, bytes: Int) {
+        context.pointee.accounting.pointee.counters(forKey: TagRegistry.key(tag: tag, paged: paged))
+            .record(allocations: 0, frees: 1, bytes: -Int64(bytes))
+    }
+
+    /// Folds an exiting thread's counters into the retired totals and frees them. Called with the
+    /// thread registry locked.
+    static func retire(_ accounting: UnsafeMutablePointer<ThreadAccounting>) {
+        retired.withLock { retired in
+            for chunkIndex in 0..<ThreadAccounting.chunkCount {
+                guard let chunk = accounting.pointee.chunks[chunkIndex].load(ordering: .acquiring) else { continue }
+                for offset in 0..<ThreadAccounting.chunkSize {
+                    let counters = chunk + offset
+                    let allocations = counters.pointee.allocations.load(ordering: .relaxed)
+                    let frees = counters.pointee.frees.load(ordering: .relaxed)
+                    guard allocations != 0 || frees != 0 else { continue }
+                    let index = chunkIndex * ThreadAccounting.chunkSize + offset
+                    retired[index, default: Totals()].allocations &+= allocations
+                    retired[index, default: Totals()].frees &+= frees
+                    retired[index, default: Totals()].bytes &+= counters.pointee.bytes.load(ordering: .relaxed)
+                }
+                chunk.deinitialize(count: ThreadAccounting.chunkSize)
+                chunk.deallocate()
+            }
+            accounting.pointee.chunks.deinitialize(count: ThreadAccounting.chunkCount)
+            accounting.pointee.chunks.deallocate()
+        }
+        accounting.deinitialize(count: 1)
+        accounting.deallocate()
+    }
+
+    /// Every tag with any activity, sorted by tag value.
+    static func snapshot() -> [PoolTagUsage] {
+        var totals = retired.withLock { $0 }
+        ThreadRegistry.forEachThread { context in
+            let accounting = context.pointee.accounting
+            for chunkIndex in 0..<ThreadAccounting.chunkCount {
+                guard let chunk = accounting.pointee.chunks[chunkIndex].load(ordering: .acquiring) else { continue }
+                for offset in 0..<ThreadAccounting.chunkSize {
+                    let counters = chunk + offset
+                    let allocations = counters.pointee.allocations.load(ordering: .relaxed)
+                    let frees = counters.pointee.frees.load(ordering: .relaxed)
+                    guard allocations != 0 || frees != 0 else { continue }
+                    let index = chunkIndex * ThreadAccounting.chunkSize + offset
+                    totals[index, default: Totals()].allocations &+= allocations
+                    totals[index, default: Totals()].frees &+= frees
+                    totals[index, default: Totals()].bytes &+= counters.pointee.bytes.load(ordering: .relaxed)
+                }
+            }
+        }
+        var byTag: [UInt32: PoolTagUsage] = [:]
+        for (index, total) in totals {
+            let key = TagRegistry.key(at: index)
+            let tag = index == TagRegistry.capacity - 1 ? PoolTag("Ovfl").rawValue : UInt32(truncatingIfNeeded: key)
+            var usage = byTag[tag] ?? PoolTagUsage(tag: PoolTag(rawValue: tag))
+            if key & (1 << 32) != 0 {
+                usage.pagedAllocations &+= total.allocations
+                usage.pagedFrees &+= total.frees
+                usage.pagedBytes &+= Int(total.bytes)
+            } else {
+                usage.nonPagedAllocations &+= total.allocations
+                usage.nonPagedFrees &+= total.frees
+                usage.nonPagedBytes &+= Int(total.bytes)
+            }
+            byTag[tag] = usage
+        }
+        return byTag.values.sorted { $0.tag.rawValue < $1.tag.rawValue }
+    }
+}

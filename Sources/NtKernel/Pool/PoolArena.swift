@@ -1,0 +1,134 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The pool's address space: one reserved region, handed out in pages, with a page map that says
+/// what every page holds.
+///
+/// Because every pool block lies in this region, a free of an address the pool never handed out
+/// is recognized by a range check and a page-map lookup (bug check, not a crash), and block
+/// headers of freed blocks stay readable (double frees are caught). Pages are committed in
+/// chunks as the region grows; spans are reused by exact page count.
+enum PoolArena {
+    static let pageSize = 4096
+    static let pageShift = 12
+    /// Reserved address space (not memory): 256 GiB.
+    static let reservedBytes = 256 << 30
+    static let commitChunk = 4 << 20
+
+    /// What a page holds.
+    enum PageKind: UInt8 {
+        case unused = 0
+        /// Carved into small blocks of one size class.
+        case small = 1
+        /// The first page of a large (page-aligned) block.
+        case largeHead = 2
+        /// A later page of a large block.
+        case largeTail = 3
+    }
+
+    /// One page-map entry (16 bytes).
+    struct PageEntry {
+        var kind: UInt8
+        /// For a large head: allocated (`BlockState.allocated`) or free.
+        var state: UInt8
+        /// For a small page: the size class index.
+        var sizeClass: UInt16
+        /// For a large head: the number of pages.
+        var pages: UInt32
+        /// For a large head: the tag, pool type bits and quota process.
+        var tag: UInt32
+        var typeBits: UInt16
+        var processIndex: UInt16
+    }
+
+    struct Region: @unchecked Sendable {
+        let base: UnsafeMutableRawPointer
+        let pageMap: UnsafeMutablePointer<PageEntry>
+    }
+
+    static let region: Region = {
+        let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
+        let base = mmap(nil, reservedBytes, PROT_NONE, flags, -1, 0)
+        let mapBytes = (reservedBytes >> pageShift) * MemoryLayout<PageEntry>.stride
+        let map = mmap(nil, mapBytes, PROT_NONE, flags, -1, 0)
+        guard let base, base != MAP_FAILED, let map, map != MAP_FAILED else {
+            BugCheck.raise(.badPoolCaller, 0, 0, 0, 0, "pool initialization: cannot reserve the pool's address space")
+        }
+        return Region(base: base, pageMap: map.bindMemory(to: PageEntry.self, capacity: reservedBytes >> pageShift))
+    }()
+
+    struct SpanState {
+        /// Bytes handed out from the start of the region.
+        var used = 0
+        /// Bytes made readable and writable.
+        var committed = 0
+        /// Freed spans by page count (index = pages, for spans up to `exactLimit` pages).
+        var free: [[UnsafeMutableRawPointer]] = Array(repeating: [], count: SpanState.exactLimit + 1)
+        /// Freed spans above `exactLimit` pages, keyed by page count.
+        var freeLarge: [Int: [UnsafeMutableRawPointer]] = [:]
+        static let exactLimit = 256
+    }
+
+    private struct Spans: @unchecked Sendable { var state = SpanState() }
+    private static let spans = Mutex(Spans())
+
+    /// The page-map entry of the page that holds `address`, or nil when `address` is outside the
+    /// pool.
+    @inline(__always)
+    static func entry(for address: UnsafeRawPointer) -> UnsafeMutablePointer<PageEntry>? {
+        let offset = address - UnsafeRawPointer(region.base)
+        guard offset >= 0, offset < reservedBytes else { return nil }
+        return region.pageMap + (offset >> pageShift)
+    }
+
+    /// Takes `pages` contiguous pages, or nil when the region (or the machine) is exhausted.
+    static func allocateSpan(pages: Int) -> UnsafeMutableRawPointer? {
+        guard pages > 0, pages <= reservedBytes >> pageShift else { return nil }
+        return spans.withLock { spans -> UnsafeMutableRawPointer? in
+            if pages <= SpanState.exactLimit {
+                if let span = spans.state.free[pages].popLast() { return span }
+            } else if let span = spans.state.freeLarge[pages]?.popLast() {
+                return span
+            }
+            let bytes = pages << pageShift
+            guard spans.state.used + bytes <= reservedBytes else { return nil }
+            let start = spans.state.used
+            let end = start + bytes
+            if end > spans.state.committed {
+                let newCommitted = min(reservedBytes, (end + commitChunk - 1) / commitChunk * commitChunk)
+                let region = region
+                let dataOK = mprotect(
+                    region.base + spans.state.committed, newCommitted - spans.state.committed,
+                    PROT_READ | PROT_WRITE) == 0
+                let stride = MemoryLayout<PageEntry>.stride
+                let mapStart = (spans.state.committed >> pageShift) * stride
+                let mapEnd = (newCommitted >> pageShift) * stride
+                let pageBase = mapStart / pageSize * pageSize
+                let mapOK = mprotect(
+                    UnsafeMutableRawPointer(region.pageMap) + pageBase, (mapEnd - pageBase + pageSize - 1) / pageSize * pageSize,
+                    PROT_READ | PROT_WRITE) == 0
+                guard dataOK, mapOK else { return nil }
+                spans.state.committed = newCommitted
+            }
+            spans.state.used = end
+            return region.base + start
+        }
+    }
+
+    /// Gives a span back for reuse. Spans of 64 pages or more give their memory back to the
+    /// system at once (the address range stays reserved for the pool).
+    static func freeSpan(_ span: UnsafeMutableRawPointer, pages: Int) {
+        if pages >= 64 { madvise(span, pages << pageShift, MADV_DONTNEED) }
+        spans.withLock { spans in
+            if pages <= SpanState.exactLimit {
+                spans.state.free[pages].append(span)
+            } else {
+                spans.state.freeLarge[pages, default: []].append(span)
+            }
+        }
+    }
+}

@@ -1,0 +1,59 @@
+/// The 16-byte header in front of every small pool block (Windows' POOL_HEADER is 16 bytes too).
+///
+/// Large blocks (a page or more) are page-aligned and keep the same facts in their page-map entry
+/// instead.
+struct PoolBlockHeader {
+    /// The tag as given, protected bit included.
+    var tag: UInt32
+    /// The size the caller asked for.
+    var requestedSize: UInt32
+    /// `PoolBlockHeader.paged`, `.quotaCharged`.
+    var typeBits: UInt16
+    /// The emulated process charged for this block (0: none).
+    var processIndex: UInt16
+    /// `BlockState`.
+    var state: UInt8
+    var sizeClass: UInt8
+    /// Bytes from the block's start to the caller's buffer: 16, or 64 for cache-aligned blocks.
+    var leadingPad: UInt8
+    var reserved: UInt8
+
+    static let size = 16
+    static let paged: UInt16 = 0x1
+    static let quotaCharged: UInt16 = 0x2
+}
+
+/// Whether a block is handed out.
+enum BlockState {
+    static let allocated: UInt8 = 0xA1
+    static let free: UInt8 = 0xF7
+}
+
+/// Size classes: small blocks are 16..4096 bytes in 16-byte steps (header and rounding
+/// included); large blocks are whole pages.
+enum PoolSizeClass {
+    static let smallCount = 256
+    static let granularity = 16
+    /// Large blocks of up to this many pages are cached per thread.
+    static let cachedLargePages = 8
+    /// Bins per thread: every small class, then large blocks of 1...cachedLargePages pages.
+    static let binCount = smallCount + cachedLargePages
+
+    @inline(__always)
+    static func blockSize(ofSmall index: Int) -> Int { (index + 1) * granularity }
+
+    /// The small class for a block of `blockSize` bytes (a multiple of 16, at most a page).
+    @inline(__always)
+    static func smallIndex(forBlockSize blockSize: Int) -> Int { blockSize / granularity - 1 }
+
+    /// The bin that caches large blocks of `pages` pages, if they are cached.
+    @inline(__always)
+    static func largeBin(pages: Int) -> Int? { pages <= cachedLargePages ? smallCount + pages - 1 : nil }
+
+    /// How many free blocks a thread keeps per bin before moving half to the shared depot.
+    static func threadCapacity(bin: Int) -> Int {
+        if bin >= smallCount { return 16 }
+        let size = blockSize(ofSmall: bin)
+        return size <= 512 ? 128 : (size <= 2048 ? 64 : 32)
+    }
+}

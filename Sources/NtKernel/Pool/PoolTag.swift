@@ -1,0 +1,56 @@
+/// A four-byte pool tag. Its bytes, in memory order, are the characters users see: the C literal
+/// `'dcba'` is the tag "abcd".
+///
+/// Bit 31 (`protected`) marks a block that must be freed with `ExFreePoolWithTag` and the same
+/// tag; it is not part of the name.
+@frozen
+public struct PoolTag: RawRepresentable, Hashable, Sendable {
+    public let rawValue: UInt32
+    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// The protected bit, `PROTECTED_POOL` (0x80000000).
+    public static let protectedBit: UInt32 = 0x8000_0000
+
+    /// A tag from its visible characters, first character in the lowest byte. Up to four ASCII
+    /// characters; shorter names leave the high bytes zero.
+    public init(_ name: String) {
+        var value: UInt32 = 0
+        for (index, byte) in name.utf8.prefix(4).enumerated() { value |= UInt32(byte) << (8 * UInt32(index)) }
+        rawValue = value
+    }
+
+    /// This tag with the protected bit set.
+    public var protected: PoolTag { PoolTag(rawValue: rawValue | Self.protectedBit) }
+    public var isProtected: Bool { rawValue & Self.protectedBit != 0 }
+    /// The tag without the protected bit: what accounting and tag checks compare.
+    @inlinable public var unprotected: PoolTag { PoolTag(rawValue: rawValue & ~Self.protectedBit) }
+
+    /// True when every byte up to the first zero byte is printable ASCII (0x20-0x7E), at least one
+    /// character is present, and nothing follows the first zero byte.
+    public var isWellFormed: Bool {
+        let bytes = unprotected.bytes
+        guard let first = bytes.first, first != 0 else { return false }
+        var ended = false
+        for byte in bytes {
+            if byte == 0 { ended = true; continue }
+            if ended || byte < 0x20 || byte > 0x7E { return false }
+        }
+        return true
+    }
+
+    /// The four bytes in memory order (protected bit cleared).
+    public var bytes: [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: unprotected.rawValue >> (8 * $0)) } }
+
+    /// The tag as poolmon shows it: four characters, unprintable bytes as spaces.
+    public var name: String {
+        String(decoding: bytes.map { (0x20...0x7E).contains($0) ? $0 : 0x20 }, as: UTF8.self)
+    }
+}
+
+extension PoolTag: ExpressibleByStringLiteral {
+    public init(stringLiteral value: String) { self.init(value) }
+}
+
+extension PoolTag: CustomStringConvertible {
+    public var description: String { name }
+}

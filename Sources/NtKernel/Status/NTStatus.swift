@@ -1,0 +1,110 @@
+/// A Windows NTSTATUS value: 32-bit, signed, negative for errors.
+///
+/// Swift callers see failures as thrown `NTStatus` errors and successes as returned values; the
+/// raw integer only crosses the C boundary. Corresponds to the C type `NTSTATUS` and the
+/// `NT_SUCCESS` macro (``isSuccess``).
+@frozen
+public struct NTStatus: RawRepresentable, Hashable, Sendable, Error {
+    public let rawValue: Int32
+
+    @inlinable
+    public init(rawValue: Int32) { self.rawValue = rawValue }
+
+    /// Builds a status from its documented hexadecimal form, e.g. `0xC000000D`.
+    @inlinable
+    public init(code: UInt32) { self.rawValue = Int32(bitPattern: code) }
+
+    /// The unsigned hexadecimal form the documentation uses.
+    @inlinable
+    public var code: UInt32 { UInt32(bitPattern: rawValue) }
+
+    /// `NT_SUCCESS(status)`: true for success, informational and warning-free values (>= 0).
+    @inlinable
+    public var isSuccess: Bool { rawValue >= 0 }
+}
+
+extension NTStatus {
+    public static let success = NTStatus(code: 0x0000_0000)
+    public static let moreEntries = NTStatus(code: 0x0000_0105)
+    public static let objectNameExists = NTStatus(code: 0x4000_0000)
+    public static let unsuccessful = NTStatus(code: 0xC000_0001)
+    public static let notImplemented = NTStatus(code: 0xC000_0002)
+    public static let infoLengthMismatch = NTStatus(code: 0xC000_0004)
+    public static let accessViolation = NTStatus(code: 0xC000_0005)
+    public static let invalidParameter = NTStatus(code: 0xC000_000D)
+    public static let invalidDeviceRequest = NTStatus(code: 0xC000_0010)
+    public static let noMemory = NTStatus(code: 0xC000_0017)
+    public static let bufferTooSmall = NTStatus(code: 0xC000_0023)
+    public static let objectNameInvalid = NTStatus(code: 0xC000_0033)
+    public static let quotaExceeded = NTStatus(code: 0xC000_0044)
+    public static let deletePending = NTStatus(code: 0xC000_0056)
+    public static let integerOverflow = NTStatus(code: 0xC000_0095)
+    public static let insufficientResources = NTStatus(code: 0xC000_009A)
+    public static let invalidParameter1 = NTStatus(code: 0xC000_00EF)
+    public static let invalidParameter2 = NTStatus(code: 0xC000_00F0)
+    public static let invalidParameter3 = NTStatus(code: 0xC000_00F1)
+    public static let invalidParameter4 = NTStatus(code: 0xC000_00F2)
+    public static let invalidParameter5 = NTStatus(code: 0xC000_00F3)
+    public static let invalidParameter8 = NTStatus(code: 0xC000_00F6)
+    public static let invalidBufferSize = NTStatus(code: 0xC000_0206)
+    public static let notFound = NTStatus(code: 0xC000_0225)
+    public static let wdfParentAlreadyAssigned = NTStatus(code: 0xC020_020D)
+    public static let wdfParentAssignmentNotAllowed = NTStatus(code: 0xC020_020F)
+    public static let wdfObjectAttributesInvalid = NTStatus(code: 0xC020_0209)
+    public static let wdfSynchronizationScopeInvalid = NTStatus(code: 0xC020_0210)
+    public static let wdfExecutionLevelInvalid = NTStatus(code: 0xC020_0211)
+    public static let wdfParentNotSpecified = NTStatus(code: 0xC020_0212)
+
+    /// Every status this runtime names, with its C spelling.
+    public static let named: [(status: NTStatus, name: String)] = [
+        (.success, "STATUS_SUCCESS"),
+        (.moreEntries, "STATUS_MORE_ENTRIES"),
+        (.objectNameExists, "STATUS_OBJECT_NAME_EXISTS"),
+        (.unsuccessful, "STATUS_UNSUCCESSFUL"),
+        (.notImplemented, "STATUS_NOT_IMPLEMENTED"),
+        (.infoLengthMismatch, "STATUS_INFO_LENGTH_MISMATCH"),
+        (.accessViolation, "STATUS_ACCESS_VIOLATION"),
+        (.invalidParameter, "STATUS_INVALID_PARAMETER"),
+        (.invalidDeviceRequest, "STATUS_INVALID_DEVICE_REQUEST"),
+        (.noMemory, "STATUS_NO_MEMORY"),
+        (.bufferTooSmall, "STATUS_BUFFER_TOO_SMALL"),
+        (.objectNameInvalid, "STATUS_OBJECT_NAME_INVALID"),
+        (.quotaExceeded, "STATUS_QUOTA_EXCEEDED"),
+        (.deletePending, "STATUS_DELETE_PENDING"),
+        (.integerOverflow, "STATUS_INTEGER_OVERFLOW"),
+        (.insufficientResources, "STATUS_INSUFFICIENT_RESOURCES"),
+        (.invalidParameter1, "STATUS_INVALID_PARAMETER_1"),
+        (.invalidParameter2, "STATUS_INVALID_PARAMETER_2"),
+        (.invalidParameter3, "STATUS_INVALID_PARAMETER_3"),
+        (.invalidParameter4, "STATUS_INVALID_PARAMETER_4"),
+        (.invalidParameter5, "STATUS_INVALID_PARAMETER_5"),
+        (.invalidParameter8, "STATUS_INVALID_PARAMETER_8"),
+        (.invalidBufferSize, "STATUS_INVALID_BUFFER_SIZE"),
+        (.notFound, "STATUS_NOT_FOUND"),
+        (.wdfParentAlreadyAssigned, "STATUS_WDF_PARENT_ALREADY_ASSIGNED"),
+        (.wdfParentAssignmentNotAllowed, "STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED"),
+        (.wdfObjectAttributesInvalid, "STATUS_WDF_OBJECT_ATTRIBUTES_INVALID"),
+        (.wdfSynchronizationScopeInvalid, "STATUS_WDF_SYNCHRONIZATION_SCOPE_INVALID"),
+        (.wdfExecutionLevelInvalid, "STATUS_WDF_EXECUTION_LEVEL_INVALID"),
+        (.wdfParentNotSpecified, "STATUS_WDF_PARENT_NOT_SPECIFIED"),
+    ]
+
+    /// The C name (`STATUS_INVALID_PARAMETER`), or nil for a value this runtime does not name.
+    public var name: String? { Self.named.first { $0.status == self }?.name }
+}
+
+extension NTStatus: CustomStringConvertible {
+    /// `STATUS_INVALID_PARAMETER (0xC000000D)`, or just the hexadecimal value when unnamed.
+    public var description: String {
+        let hex = "0x" + hexDigits(UInt64(code), width: 8)
+        if let name { return "\(name) (\(hex))" }
+        return hex
+    }
+}
+
+/// Upper-case hexadecimal digits, zero-padded to `width`.
+@usableFromInline
+func hexDigits(_ value: UInt64, width: Int) -> String {
+    let digits = String(value, radix: 16, uppercase: true)
+    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+}

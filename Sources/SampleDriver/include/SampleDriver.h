@@ -1,0 +1,1 @@
+void sample_driver_placeholder(void);

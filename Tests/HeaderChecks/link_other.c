@@ -1,0 +1,16 @@
+/*
+ * Link check, second translation unit: defines the same GUID as link_main.c (INITGUID in both,
+ * as selectany allows on Windows) and prints through DbgPrintEx.
+ */
+#define INITGUID
+#include "wdm.h"
+
+DEFINE_GUID(GUID_LINK_CHECK, 0x01234567, 0x89ab, 0xcdef, 0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef);
+
+EXTERN_C const GUID *LinkOtherGuid(void);
+
+EXTERN_C const GUID *LinkOtherGuid(void)
+{
+    DbgPrintEx(DPFLTR_IHVDRIVER_ID, DPFLTR_INFO_LEVEL, "other %s\n", "tu");
+    return &GUID_LINK_CHECK;
+}
