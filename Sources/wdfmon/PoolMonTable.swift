@@ -1,0 +1,133 @@
+// The poolmon-style view: pool usage per tag and kind, then the driver's lookaside lists.
+import NtKernel
+
+/// How the pool rows are ordered: by tag name (ascending), or by allocations, bytes in use or
+/// outstanding blocks (descending; ties by tag).
+enum PoolMonSort: String, CaseIterable {
+    case tag
+    case allocs
+    case bytes
+    case diff
+}
+
+/// One tag in one kind of pool, as poolmon shows it.
+struct PoolMonRow {
+    var tag: PoolTag
+    var isPaged: Bool
+    var allocations: UInt64
+    var frees: UInt64
+    /// Bytes in use: block sizes, header and rounding included.
+    var bytes: Int
+
+    /// Blocks outstanding. While threads run, the counters are read one thread after another, so
+    /// this can be briefly negative when one thread frees what another allocated.
+    var difference: Int64 { Int64(bitPattern: allocations &- frees) }
+
+    /// Bytes per outstanding block, 0 when none is outstanding.
+    var bytesPerAllocation: Int64 { difference == 0 ? 0 : Int64(bytes) / difference }
+
+    /// The rows of a `Pool.tagUsage()` snapshot: one per tag and kind with any activity.
+    static func rows(from usage: [PoolTagUsage]) -> [PoolMonRow] {
+        usage.flatMap { tag -> [PoolMonRow] in
+            var rows: [PoolMonRow] = []
+            if tag.nonPagedAllocations != 0 || tag.nonPagedFrees != 0 {
+                rows.append(PoolMonRow(
+                    tag: tag.tag, isPaged: false, allocations: tag.nonPagedAllocations, frees: tag.nonPagedFrees,
+                    bytes: tag.nonPagedBytes))
+            }
+            if tag.pagedAllocations != 0 || tag.pagedFrees != 0 {
+                rows.append(PoolMonRow(
+                    tag: tag.tag, isPaged: true, allocations: tag.pagedAllocations, frees: tag.pagedFrees,
+                    bytes: tag.pagedBytes))
+            }
+            return rows
+        }
+    }
+}
+
+/// A rendered screen: a title line, the pool table and the lookaside table.
+struct PoolMonTable {
+    var title: String
+    var rows: [PoolMonRow]
+    var lookasideLists: [LookasideListSnapshot]
+
+    /// The screen as text, pool rows in `order`; ends with a newline.
+    func render(sortedBy order: PoolMonSort) -> String {
+        var lines = [title, ""]
+        lines.append(Self.poolColumns.header)
+        for row in sorted(rows, by: order) {
+            lines.append(Self.poolColumns.line([
+                row.tag.name, row.isPaged ? "Paged" : "Nonp", "\(row.allocations)", "\(row.frees)",
+                "\(row.difference)", "\(row.bytes)", "\(row.bytesPerAllocation)",
+            ]))
+        }
+        if !lookasideLists.isEmpty {
+            lines.append("")
+            lines.append(Self.lookasideColumns.header)
+            for list in lookasideLists {
+                lines.append(Self.lookasideColumns.line([
+                    list.name, list.tag.name, list.isPaged ? "Paged" : "Nonp", "\(list.entrySize)", "\(list.depth)",
+                    "\(list.maximumDepth)", "\(list.totalAllocates)", "\(list.allocateMisses)",
+                    Self.percentage(hits: list.totalAllocates - min(list.allocateMisses, list.totalAllocates),
+                                    of: list.totalAllocates),
+                    "\(list.totalFrees)", "\(list.freeMisses)",
+                ]))
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func sorted(_ rows: [PoolMonRow], by order: PoolMonSort) -> [PoolMonRow] {
+        rows.sorted { a, b in
+            switch order {
+            case .tag: break
+            case .allocs where a.allocations != b.allocations: return a.allocations > b.allocations
+            case .bytes where a.bytes != b.bytes: return a.bytes > b.bytes
+            case .diff where a.difference != b.difference: return a.difference > b.difference
+            default: break
+            }
+            if a.tag.name != b.tag.name { return a.tag.name < b.tag.name }
+            return !a.isPaged && b.isPaged
+        }
+    }
+
+    /// `hits` of `total` in percent with one decimal ("81.3"); "-" when `total` is 0.
+    static func percentage(hits: UInt64, of total: UInt64) -> String {
+        guard total > 0 else { return "-" }
+        let tenths = (hits * 1000 + total / 2) / total
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    private static let poolColumns = Columns([
+        ("Tag", 4, .left), ("Type", 5, .left), ("Allocs", 12, .right), ("Frees", 12, .right),
+        ("Diff", 9, .right), ("Bytes", 12, .right), ("Per Alloc", 9, .right),
+    ])
+
+    private static let lookasideColumns = Columns([
+        ("Lookaside list", 29, .left), ("Tag", 4, .left), ("Type", 5, .left), ("Size", 5, .right),
+        ("Depth", 5, .right), ("Max", 4, .right), ("Allocs", 11, .right), ("Misses", 11, .right),
+        ("Hit %", 5, .right), ("Frees", 11, .right), ("Free misses", 11, .right),
+    ])
+}
+
+/// Fixed-width text columns, separated by two spaces.
+struct Columns {
+    enum Alignment { case left, right }
+
+    let columns: [(title: String, width: Int, alignment: Alignment)]
+
+    init(_ columns: [(title: String, width: Int, alignment: Alignment)]) { self.columns = columns }
+
+    var header: String { line(columns.map(\.title)) }
+
+    /// One line with `cells` in the columns (a cell wider than its column pushes the rest right).
+    func line(_ cells: [String]) -> String {
+        let padded = zip(columns, cells).map { column, cell in
+            let fill = String(repeating: " ", count: max(0, column.width - cell.count))
+            return column.alignment == .left ? cell + fill : fill + cell
+        }
+        var text = " " + padded.joined(separator: "  ")
+        while text.last == " " { text.removeLast() }
+        return text
+    }
+}

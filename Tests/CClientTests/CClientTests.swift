@@ -1,0 +1,52 @@
+import Testing
+import Foundation
+
+/// Runs the C client programs that `swift test` builds next to the test bundle: C code compiled
+/// against the public headers and linked to the C exports.
+@Suite("C clients")
+struct CClientTests {
+    struct Run {
+        var status: Int32
+        var output: String
+    }
+
+    static func run(_ name: String) throws -> Run {
+        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        var candidates = [folder.appendingPathComponent(name)]
+        // On Linux the test runner may live inside a bundle folder one level deeper.
+        candidates.append(folder.deletingLastPathComponent().appendingPathComponent(name))
+        guard let executable = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: candidates[0].path])
+        }
+        let process = Process()
+        process.executableURL = executable
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func poolAndLookasideDriverLoadsRunsAndUnloads() throws {
+        let run = try Self.run("c-pool-client")
+        let failed = run.output.split(separator: "\n").filter { $0.hasPrefix("check ") && !$0.hasSuffix(": ok") && !$0.contains(": ok ") }
+        #expect(failed.isEmpty, "\(failed)")
+        #expect(run.status == 0, "\(run.output)")
+        for check in ["load", "unload", "quota charged", "LIFO reuse", "flush publishes counters", "accounting counts the whole block"] {
+            #expect(run.output.contains("check \(check): ok"))
+        }
+    }
+
+    @Test func poolTagInformationReadsLikePoolmon() throws {
+        let run = try Self.run("c-pooltag-reader")
+        #expect(run.status == 0, "\(run.output)")
+        let lines = run.output.split(separator: "\n").map(String.init)
+        // Two tags: 4 + 16 bytes of header, then two 40-byte SYSTEM_POOLTAG entries at least.
+        let needed = lines.first { $0.hasPrefix("needed ") }.flatMap { Int($0.dropFirst(7)) }
+        #expect((needed ?? 0) >= 8 + 2 * 40)
+        #expect(lines.contains("tag RdNp paged 0 0 0 nonpaged 5 1 256"))
+        #expect(lines.contains("tag RdPg paged 1 0 8192 nonpaged 0 0 0"))
+    }
+}
