@@ -81,14 +81,13 @@ public func ExInitializeLookasideListEx(
 
 @c @implementation
 public func ExAllocateFromLookasideListEx(_ Lookaside: PLOOKASIDE_LIST_EX!) -> PVOID? {
-    LookasideHandle(resolving: requireList(UnsafeMutableRawPointer(Lookaside), "ExAllocateFromLookasideListEx"), routine: "ExAllocateFromLookasideListEx")
-        .allocate(routine: "ExAllocateFromLookasideListEx")
+    LookasideHandle.allocate(from: requireList(UnsafeMutableRawPointer(Lookaside), "ExAllocateFromLookasideListEx"), routine: "ExAllocateFromLookasideListEx")
 }
 
 @c @implementation
 public func ExFreeToLookasideListEx(_ Lookaside: PLOOKASIDE_LIST_EX!, _ Entry: PVOID!) {
-    LookasideHandle(resolving: requireList(UnsafeMutableRawPointer(Lookaside), "ExFreeToLookasideListEx"), routine: "ExFreeToLookasideListEx")
-        .free(requireEntry(Entry, "ExFreeToLookasideListEx"), routine: "ExFreeToLookasideListEx")
+    LookasideHandle.free(
+        requireEntry(Entry, "ExFreeToLookasideListEx"), to: requireList(UnsafeMutableRawPointer(Lookaside), "ExFreeToLookasideListEx"), routine: "ExFreeToLookasideListEx")
 }
 
 @c @implementation
@@ -147,14 +146,13 @@ public func ExInitializeNPagedLookasideList(
 
 @c @implementation
 public func ExAllocateFromNPagedLookasideList(_ Lookaside: PNPAGED_LOOKASIDE_LIST!) -> PVOID? {
-    LookasideHandle(resolving: requireList(UnsafeMutableRawPointer(Lookaside), "ExAllocateFromNPagedLookasideList"), routine: "ExAllocateFromNPagedLookasideList")
-        .allocate(routine: "ExAllocateFromNPagedLookasideList")
+    LookasideHandle.allocate(from: requireList(UnsafeMutableRawPointer(Lookaside), "ExAllocateFromNPagedLookasideList"), routine: "ExAllocateFromNPagedLookasideList")
 }
 
 @c @implementation
 public func ExFreeToNPagedLookasideList(_ Lookaside: PNPAGED_LOOKASIDE_LIST!, _ Entry: PVOID!) {
-    LookasideHandle(resolving: requireList(UnsafeMutableRawPointer(Lookaside), "ExFreeToNPagedLookasideList"), routine: "ExFreeToNPagedLookasideList")
-        .free(requireEntry(Entry, "ExFreeToNPagedLookasideList"), routine: "ExFreeToNPagedLookasideList")
+    LookasideHandle.free(
+        requireEntry(Entry, "ExFreeToNPagedLookasideList"), to: requireList(UnsafeMutableRawPointer(Lookaside), "ExFreeToNPagedLookasideList"), routine: "ExFreeToNPagedLookasideList")
 }
 
 @c @implementation
@@ -173,14 +171,13 @@ public func ExInitializePagedLookasideList(
 
 @c @implementation
 public func ExAllocateFromPagedLookasideList(_ Lookaside: PPAGED_LOOKASIDE_LIST!) -> PVOID? {
-    LookasideHandle(resolving: requireList(UnsafeMutableRawPointer(Lookaside), "ExAllocateFromPagedLookasideList"), routine: "ExAllocateFromPagedLookasideList")
-        .allocate(routine: "ExAllocateFromPagedLookasideList")
+    LookasideHandle.allocate(from: requireList(UnsafeMutableRawPointer(Lookaside), "ExAllocateFromPagedLookasideList"), routine: "ExAllocateFromPagedLookasideList")
 }
 
 @c @implementation
 public func ExFreeToPagedLookasideList(_ Lookaside: PPAGED_LOOKASIDE_LIST!, _ Entry: PVOID!) {
-    LookasideHandle(resolving: requireList(UnsafeMutableRawPointer(Lookaside), "ExFreeToPagedLookasideList"), routine: "ExFreeToPagedLookasideList")
-        .free(requireEntry(Entry, "ExFreeToPagedLookasideList"), routine: "ExFreeToPagedLookasideList")
+    LookasideHandle.free(
+        requireEntry(Entry, "ExFreeToPagedLookasideList"), to: requireList(UnsafeMutableRawPointer(Lookaside), "ExFreeToPagedLookasideList"), routine: "ExFreeToPagedLookasideList")
 }
 
 @c @implementation

@@ -52,12 +52,25 @@ public struct LookasideHandle: @unchecked Sendable {
         let address = storage.load(fromByteOffset: 8, as: UInt.self)
         guard address != 0, check ^ address == Self.checkWord,
             let core = UnsafeMutablePointer<LookasideCore>(bitPattern: address)
-        else {
-            BugCheck.raise(
-                .driverVerifierDetectedViolation, Self.notInitializedViolation, UInt(bitPattern: storage), 0, 0,
-                "\(routine): the lookaside list at \(storage) is not initialized (or was deleted)")
-        }
+        else { Self.notInitialized(storage, routine: routine) }
         self.core = core
+    }
+
+    @inline(never)
+    static func notInitialized(_ storage: UnsafeMutableRawPointer, routine: StaticString) -> Never {
+        BugCheck.raise(
+            .driverVerifierDetectedViolation, notInitializedViolation, UInt(bitPattern: storage), 0, 0,
+            "\(routine): the lookaside list at \(storage) is not initialized (or was deleted)")
+    }
+
+    /// Resolves the list in `storage` and takes an entry, in one call (the C door's hot path).
+    public static func allocate(from storage: UnsafeMutableRawPointer, routine: StaticString) -> UnsafeMutableRawPointer? {
+        LookasideHandle(resolving: storage, routine: routine).core.allocate(routine: routine)
+    }
+
+    /// Resolves the list in `storage` and gives an entry back, in one call.
+    public static func free(_ entry: UnsafeMutableRawPointer, to storage: UnsafeMutableRawPointer, routine: StaticString) {
+        LookasideHandle(resolving: storage, routine: routine).core.free(entry, routine: routine)
     }
 
     @inline(__always)
