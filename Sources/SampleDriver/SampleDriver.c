@@ -267,19 +267,14 @@ ULONG64 SampleDriverRunWorker(ULONG Seed, volatile const int *Stop)
     return worker.Allocations;
 }
 
-/* Copies the public fields of a lookaside structure's L member (of any of the three types). */
-#define SAMPLE_COPY_LOOKASIDE(Info, ListName, General)                  \
-    do {                                                                \
-        (Info)->Name = (ListName);                                      \
-        (Info)->Tag = (General).Tag;                                    \
-        (Info)->Size = (General).Size;                                  \
-        (Info)->Paged = (BOOLEAN)(((General).Type & PagedPool) != 0);   \
-        (Info)->Depth = (General).Depth;                                \
-        (Info)->MaximumDepth = (General).MaximumDepth;                  \
-        (Info)->TotalAllocates = (General).TotalAllocates;              \
-        (Info)->AllocateMisses = (General).AllocateMisses;              \
-        (Info)->TotalFrees = (General).TotalFrees;                      \
-        (Info)->FreeMisses = (General).FreeMisses;                      \
+/* Describes a lookaside structure (of any of the three types) from its L member. */
+#define SAMPLE_DESCRIBE_LOOKASIDE(Info, ListName, Lookaside)                \
+    do {                                                                    \
+        (Info)->Name = (ListName);                                          \
+        (Info)->List = &(Lookaside);                                        \
+        (Info)->Tag = (Lookaside).L.Tag;                                    \
+        (Info)->Size = (Lookaside).L.Size;                                  \
+        (Info)->Paged = (BOOLEAN)(((Lookaside).L.Type & PagedPool) != 0);   \
     } while (0)
 
 ULONG SampleDriverQueryLookasideLists(PSAMPLE_LOOKASIDE_INFO Info, ULONG Capacity)
@@ -288,13 +283,13 @@ ULONG SampleDriverQueryLookasideLists(PSAMPLE_LOOKASIDE_INFO Info, ULONG Capacit
         return 0;
     }
     if (Capacity > 0) {
-        SAMPLE_COPY_LOOKASIDE(&Info[0], "Requests (LOOKASIDE_LIST_EX)", SampleContext.RequestList.L);
+        SAMPLE_DESCRIBE_LOOKASIDE(&Info[0], "Requests (LOOKASIDE_LIST_EX)", SampleContext.RequestList);
     }
     if (Capacity > 1) {
-        SAMPLE_COPY_LOOKASIDE(&Info[1], "I/O (NPAGED_LOOKASIDE_LIST)", SampleContext.IoList.L);
+        SAMPLE_DESCRIBE_LOOKASIDE(&Info[1], "I/O (NPAGED_LOOKASIDE_LIST)", SampleContext.IoList);
     }
     if (Capacity > 2) {
-        SAMPLE_COPY_LOOKASIDE(&Info[2], "Config (PAGED_LOOKASIDE_LIST)", SampleContext.ConfigList.L);
+        SAMPLE_DESCRIBE_LOOKASIDE(&Info[2], "Config (PAGED_LOOKASIDE_LIST)", SampleContext.ConfigList);
     }
     return SAMPLE_DRIVER_LOOKASIDE_LIST_COUNT;
 }

@@ -65,12 +65,13 @@ struct PoolMonTable {
             lines.append("")
             lines.append(Self.lookasideColumns.header)
             for list in lookasideLists {
+                let statistics = list.statistics
                 lines.append(Self.lookasideColumns.line([
-                    list.name, list.tag.name, list.isPaged ? "Paged" : "Nonp", "\(list.entrySize)", "\(list.depth)",
-                    "\(list.maximumDepth)", "\(list.totalAllocates)", "\(list.allocateMisses)",
-                    Self.percentage(hits: list.totalAllocates - min(list.allocateMisses, list.totalAllocates),
-                                    of: list.totalAllocates),
-                    "\(list.totalFrees)", "\(list.freeMisses)",
+                    list.name, list.tag.name, list.isPaged ? "Paged" : "Nonp", "\(list.entrySize)",
+                    "\(statistics.depth)", "\(statistics.maximumDepth)", "\(statistics.totalAllocates)",
+                    "\(statistics.allocateMisses)",
+                    statistics.totalAllocates == 0 ? "-" : Self.oneDecimal(statistics.hitRate),
+                    "\(statistics.totalFrees)", "\(statistics.freeMisses)",
                 ]))
             }
         }
@@ -91,10 +92,9 @@ struct PoolMonTable {
         }
     }
 
-    /// `hits` of `total` in percent with one decimal ("81.3"); "-" when `total` is 0.
-    static func percentage(hits: UInt64, of total: UInt64) -> String {
-        guard total > 0 else { return "-" }
-        let tenths = (hits * 1000 + total / 2) / total
+    /// A non-negative number with one decimal, e.g. "81.3".
+    static func oneDecimal(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
         return "\(tenths / 10).\(tenths % 10)"
     }
 

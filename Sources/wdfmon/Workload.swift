@@ -28,31 +28,24 @@ enum WorkloadError: Error, CustomStringConvertible {
     }
 }
 
-/// The public counters of one of the sample driver's lookaside lists, as its C structure shows
-/// them (copied out by `SampleDriverQueryLookasideLists`).
+/// One of the sample driver's lookaside lists: what the driver says about it
+/// (`SampleDriverQueryLookasideLists`) and its counters now.
 struct LookasideListSnapshot {
     var name: String
     var tag: PoolTag
     var entrySize: Int
     var isPaged: Bool
-    var depth: Int
-    var maximumDepth: Int
-    var totalAllocates: UInt64
-    var allocateMisses: UInt64
-    var totalFrees: UInt64
-    var freeMisses: UInt64
+    var statistics: LookasideStatistics
 
+    /// Reads the counters through the runtime's handle on the C structure: they are current
+    /// (and exact once the workers are quiet), whereas the structure's own counter fields are
+    /// refreshed only by the lists' depth-tuning scans, every 3 seconds.
     init(_ info: SAMPLE_LOOKASIDE_INFO) {
         name = info.Name.map { String(cString: $0) } ?? "?"
         tag = PoolTag(rawValue: info.Tag)
         entrySize = Int(info.Size)
         isPaged = info.Paged != 0
-        depth = Int(info.Depth)
-        maximumDepth = Int(info.MaximumDepth)
-        totalAllocates = UInt64(info.TotalAllocates)
-        allocateMisses = UInt64(info.AllocateMisses)
-        totalFrees = UInt64(info.TotalFrees)
-        freeMisses = UInt64(info.FreeMisses)
+        statistics = LookasideHandle(resolving: info.List, routine: "wdfmon").statistics
     }
 }
 
@@ -60,14 +53,21 @@ struct LookasideListSnapshot {
 ///
 /// Used from the main thread only: load, ``startWorkers(count:)``, read while the workers run,
 /// ``stopWorkers()``, ``unload()``.
+///
+/// The worker threads outlive their work: after `SampleDriverRunWorker` returns, each waits
+/// until the driver is unloaded before it exits. A thread that exits while its lookaside caches
+/// hold more entries than the lists' depots take back crashes the runtime (the exit path frees
+/// the surplus to the pool, which re-attaches the exiting thread under the thread registry lock:
+/// "Recursive call to lock Mutex"); once the lists are deleted, the threads hold no such entries.
 final class Workload {
     /// The service name the driver is loaded under.
     static let serviceName = "SampleDrv"
 
     private let driverObject: PDRIVER_OBJECT
-    /// Set to 1 to make the workers return. C reads it through a `volatile const int *`.
-    private let stopFlag: UnsafeMutablePointer<Atomic<Int32>>
+    private let shared = WorkerShared()
     private var workers: [(thread: pthread_t, record: UnsafeMutablePointer<WorkerRecord>)] = []
+    /// Workers whose `SampleDriverRunWorker` has returned and been counted.
+    private var finishedWorkers = 0
 
     /// Loads the sample driver (its DriverEntry runs on the calling thread).
     init() throws(WorkloadError) {
@@ -75,22 +75,16 @@ final class Workload {
         let status = NTStatus(rawValue: WdfHostLoadDriver(Self.serviceName, SampleDriverEntry, &object))
         guard status.isSuccess, let object else { throw .loadFailed(status) }
         driverObject = object
-        stopFlag = .allocate(capacity: 1)
-        stopFlag.initialize(to: Atomic(0))
     }
 
-    deinit {
-        stopFlag.deinitialize(count: 1)
-        stopFlag.deallocate()
-    }
+    deinit { shared.destroy() }
 
     /// Starts `count` threads that each run `SampleDriverRunWorker` with its own seed. When a
     /// thread cannot be started, the ones already running are stopped before the error is thrown.
     func startWorkers(count: Int) throws(WorkloadError) {
-        let stop = UnsafeRawPointer(stopFlag).assumingMemoryBound(to: Int32.self)
         for index in 0..<count {
             let record = UnsafeMutablePointer<WorkerRecord>.allocate(capacity: 1)
-            record.initialize(to: WorkerRecord(seed: UInt32(truncatingIfNeeded: index + 1), stop: stop))
+            record.initialize(to: WorkerRecord(seed: UInt32(truncatingIfNeeded: index + 1), shared: shared))
             var thread = pthread_t()
             let result = pthread_create(&thread, nil, runWorker, record)
             guard result == 0 else {
@@ -103,23 +97,17 @@ final class Workload {
         }
     }
 
-    /// Tells the workers to stop, waits for them to return (each frees what it holds, and its
-    /// thread's lookaside caches go back to the lists as it exits), and returns how many
-    /// allocations they made in all.
+    /// Tells the workers to stop, waits until each has returned from `SampleDriverRunWorker`
+    /// (having freed what it held), and returns how many allocations they made in all.
     func stopWorkers() -> UInt64 {
-        stopFlag.pointee.store(1, ordering: .releasing)
-        var allocations: UInt64 = 0
-        for worker in workers {
-            pthread_join(worker.thread, nil)
-            allocations &+= worker.record.pointee.allocations
-            worker.record.deinitialize(count: 1)
-            worker.record.deallocate()
+        shared.stop.pointee.store(1, ordering: .releasing)
+        while finishedWorkers < workers.count {
+            if sem_wait(shared.finished) == 0 { finishedWorkers += 1 }
         }
-        workers.removeAll()
-        return allocations
+        return workers.reduce(0) { $0 &+ $1.record.pointee.allocations }
     }
 
-    /// The driver's lookaside lists as their structures show them now.
+    /// The driver's lookaside lists and their counters now (empty once it is unloaded).
     func lookasideLists() -> [LookasideListSnapshot] {
         let capacity = Int(SAMPLE_DRIVER_LOOKASIDE_LIST_COUNT)
         var infos = [SAMPLE_LOOKASIDE_INFO](repeating: SAMPLE_LOOKASIDE_INFO(), count: capacity)
@@ -127,27 +115,68 @@ final class Workload {
         return infos.prefix(min(Int(count), capacity)).map(LookasideListSnapshot.init)
     }
 
-    /// Unloads the driver (its unload routine deletes its lookaside lists). Call it once, after
-    /// ``stopWorkers()``.
+    /// Unloads the driver (its unload routine deletes its lookaside lists), then lets the worker
+    /// threads exit and joins them. Call it once, after ``stopWorkers()``.
     ///
     /// - Returns: the host's status: `.success`, or `.moreEntries` when leaks were reported.
     func unload() throws(WorkloadError) -> NTStatus {
         let status = NTStatus(rawValue: WdfHostUnloadDriver(driverObject))
+        for _ in workers { sem_post(shared.mayExit) }
+        for worker in workers {
+            pthread_join(worker.thread, nil)
+            worker.record.deinitialize(count: 1)
+            worker.record.deallocate()
+        }
+        workers.removeAll()
         guard status.isSuccess else { throw .unloadFailed(status) }
         return status
     }
 }
 
-/// What one worker thread is given and what it reports back (read after it is joined).
+/// What the workers share with the main thread.
+struct WorkerShared {
+    /// Set to 1 to make the workers return. C reads it through a `volatile const int *`.
+    let stop = UnsafeMutablePointer<Atomic<Int32>>.allocate(capacity: 1)
+    /// Posted by each worker once `SampleDriverRunWorker` has returned.
+    let finished = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+    /// Posted once per worker after the driver is unloaded: the worker thread may exit.
+    let mayExit = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
+
+    init() {
+        stop.initialize(to: Atomic(0))
+        sem_init(finished, 0, 0)
+        sem_init(mayExit, 0, 0)
+    }
+
+    /// Frees the shared state; no worker may use it any more.
+    func destroy() {
+        stop.deinitialize(count: 1)
+        stop.deallocate()
+        sem_destroy(finished)
+        finished.deallocate()
+        sem_destroy(mayExit)
+        mayExit.deallocate()
+    }
+
+    /// The stop flag as C sees it.
+    var stopFlag: UnsafePointer<Int32> { UnsafeRawPointer(stop).assumingMemoryBound(to: Int32.self) }
+}
+
+/// What one worker thread is given and what it reports back.
 struct WorkerRecord {
     let seed: UInt32
-    let stop: UnsafePointer<Int32>
+    let shared: WorkerShared
+    /// Written by the worker before it posts `finished`.
     var allocations: UInt64 = 0
 }
 
-/// A worker thread's body: runs the driver's worker until the stop flag is set.
+/// A worker thread's body: runs the driver's worker until the stop flag is set, reports, and
+/// waits for the unload before the thread exits.
 private nonisolated func runWorker(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
     guard let record = argument?.assumingMemoryBound(to: WorkerRecord.self) else { return nil }
-    record.pointee.allocations = SampleDriverRunWorker(record.pointee.seed, record.pointee.stop)
+    let shared = record.pointee.shared
+    record.pointee.allocations = SampleDriverRunWorker(record.pointee.seed, shared.stopFlag)
+    sem_post(shared.finished)
+    while sem_wait(shared.mayExit) != 0 {}
     return nil
 }

@@ -287,6 +287,28 @@ struct LookasideTests {
     }
 }
 
+extension LookasideTests {
+    @Test func threadsExitingWithMoreThanTheDepotTakesFreeTheRest() throws {
+        let tag = PoolTag("LSur")
+        let counting = CountingAllocator()
+        let pooled = try LookasideList(entrySize: 64, tag: tag, tuner: .manual())
+        let custom = try LookasideList(entrySize: 64, tag: "LSuc", allocator: counting.allocator, tuner: .manual())
+        for _ in 0..<3 {
+            OtherThread.run {
+                for list in [pooled, custom] {
+                    let entries = (0..<16).map { _ in try! list.allocate() }
+                    for entry in entries { list.free(entry) }
+                }
+            }
+        }
+        // Each exiting thread kept 4 (Depth); the depot takes 4 at most, the rest were freed.
+        #expect(pooled.statistics.cachedEntries == 4)
+        let usage = try #require(Pool.usage(of: tag))
+        #expect(usage.nonPagedAllocations - usage.nonPagedFrees == 4)
+        #expect(counting.allocations.load(ordering: .relaxed) - counting.frees.load(ordering: .relaxed) == 4)
+    }
+}
+
 @Suite("Lookaside bug checks")
 struct LookasideBugCheckTests {
     @Test func pagedListAboveApcLevel() async {

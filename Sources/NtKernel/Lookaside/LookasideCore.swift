@@ -58,7 +58,8 @@ struct LookasideCore: ~Copyable {
     // Read on every call, written every few seconds.
     let depth = Atomic<Int>(4)
     let flushEpoch = Atomic<UInt64>(0)
-    let magazines: UnsafeMutablePointer<Atomic<UnsafeMutablePointer<LookasideMagazine>?>>
+    /// Magazine addresses by thread slot (0: none yet), as integers (see `ThreadAccounting.chunks`).
+    let magazines: UnsafeMutablePointer<Atomic<UInt>>
 
     // Written when entries move between threads.
     let depot: Mutex<DepotStack>
@@ -92,7 +93,7 @@ struct LookasideCore: ~Copyable {
         self.name = name
         depot = Mutex(DepotStack(entries: .allocate(capacity: maximumDepth)))
         magazines = .allocate(capacity: ThreadRegistry.slotCount)
-        for slot in 0..<ThreadRegistry.slotCount { (magazines + slot).initialize(to: Atomic(nil)) }
+        for slot in 0..<ThreadRegistry.slotCount { (magazines + slot).initialize(to: Atomic(0)) }
     }
 }
 
@@ -140,7 +141,12 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     func magazine(for context: UnsafeMutablePointer<ThreadContext>) -> UnsafeMutablePointer<LookasideMagazine>? {
         let slot = context.pointee.slot
         guard slot >= 0 else { return nil }
-        return pointee.magazines[slot].load(ordering: .relaxed) ?? createMagazine(context)
+        return UnsafeMutablePointer<LookasideMagazine>(bitPattern: pointee.magazines[slot].load(ordering: .relaxed)) ?? createMagazine(context)
+    }
+
+    /// The magazine of a thread slot, if that thread has used this list.
+    func magazine(inSlot slot: Int) -> UnsafeMutablePointer<LookasideMagazine>? {
+        UnsafeMutablePointer<LookasideMagazine>(bitPattern: pointee.magazines[slot].load(ordering: .acquiring))
     }
 
     // MARK: Slow paths
@@ -157,7 +163,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         ThreadRegistry.state.withLock { _ in
             magazine.pointee.nextInThread = context.pointee.magazines
             context.pointee.magazines = magazine
-            pointee.magazines[context.pointee.slot].store(magazine, ordering: .releasing)
+            pointee.magazines[context.pointee.slot].store(UInt(bitPattern: magazine), ordering: .releasing)
         }
         return magazine
     }
@@ -278,9 +284,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         pointee.flushEpoch.add(1, ordering: .relaxed)
         let taken = takeDepot()
         for entry in taken { release(entry) }
-        if let magazine = pointee.magazines[Swift.max(context.pointee.slot, 0)].load(ordering: .relaxed),
-            context.pointee.slot >= 0
-        {
+        if context.pointee.slot >= 0, let magazine = magazine(inSlot: context.pointee.slot) {
             drain(magazine)
         }
         publish()
@@ -295,9 +299,10 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         }
     }
 
-    /// Gives a magazine back: its entries to the depot (while there is room under Depth) or the
-    /// free routine, its counters to the shared ones; then frees it.
-    func retire(_ magazine: UnsafeMutablePointer<LookasideMagazine>, keepEntries: Bool) {
+    /// Gives a magazine back: its entries to the depot (while there is room under Depth), its
+    /// counters to the shared ones; then frees it. Returns the entries the depot did not take:
+    /// the caller hands them to the free routine once it holds no lock.
+    func retire(_ magazine: UnsafeMutablePointer<LookasideMagazine>, keepEntries: Bool) -> LookasideSurplus {
         let count = magazine.pointee.count
         var accepted = 0
         if keepEntries, magazine.pointee.epoch == pointee.flushEpoch.load(ordering: .relaxed) {
@@ -310,7 +315,9 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
                 return accepted
             }
         }
-        for index in accepted..<count { release(magazine.pointee.entries[index]) }
+        let surplus = LookasideSurplus(
+            entries: Array(UnsafeBufferPointer(start: magazine.pointee.entries + accepted, count: count - accepted)),
+            allocator: pointee.allocator, tag: pointee.tag)
         pointee.shared.allocates.add(magazine.pointee.counters.allocates.load(ordering: .relaxed), ordering: .relaxed)
         pointee.shared.allocateMisses.add(
             magazine.pointee.counters.allocateMisses.load(ordering: .relaxed), ordering: .relaxed)
@@ -319,6 +326,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         magazine.pointee.entries.deallocate()
         magazine.deinitialize(count: 1)
         magazine.deallocate()
+        return surplus
     }
 
     /// Current counters: the shared ones plus every live magazine's.
@@ -330,7 +338,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         var cached = pointee.depotCount.load(ordering: .relaxed)
         ThreadRegistry.state.withLock { _ in
             for slot in 0..<ThreadRegistry.slotCount {
-                guard let magazine = pointee.magazines[slot].load(ordering: .acquiring) else { continue }
+                guard let magazine = magazine(inSlot: slot) else { continue }
                 allocates &+= magazine.pointee.counters.allocates.load(ordering: .relaxed)
                 allocateMisses &+= magazine.pointee.counters.allocateMisses.load(ordering: .relaxed)
                 frees &+= magazine.pointee.counters.frees.load(ordering: .relaxed)
@@ -359,10 +367,11 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     func delete() {
         _ = ThreadContext.current
         pointee.tuner?.unregister(self)
-        ThreadRegistry.state.withLock { _ in
+        let surplus = ThreadRegistry.state.withLock { _ -> [LookasideSurplus] in
+            var surplus: [LookasideSurplus] = []
             for slot in 0..<ThreadRegistry.slotCount {
-                guard let magazine = pointee.magazines[slot].load(ordering: .acquiring) else { continue }
-                pointee.magazines[slot].store(nil, ordering: .releasing)
+                guard let magazine = magazine(inSlot: slot) else { continue }
+                pointee.magazines[slot].store(0, ordering: .releasing)
                 // Unlink from the owner's list.
                 let owner = magazine.pointee.owner
                 if owner.pointee.magazines == magazine {
@@ -374,9 +383,12 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
                     }
                     previous?.pointee.nextInThread = magazine.pointee.nextInThread
                 }
-                retire(magazine, keepEntries: false)
+                surplus.append(retire(magazine, keepEntries: false))
             }
+            return surplus
         }
+        // The free routine runs with no lock held: it may call back into the runtime.
+        for item in surplus { item.release() }
         for entry in takeDepot() { release(entry) }
         pointee.depot.withLock { $0.entries.deallocate() }
         pointee.magazines.deinitialize(count: ThreadRegistry.slotCount)
@@ -407,6 +419,19 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         }
         pointee.depth.store(newDepth, ordering: .relaxed)
         publish()
+    }
+}
+
+/// Entries a list no longer keeps, with what it takes to free them after every lock is released.
+struct LookasideSurplus: @unchecked Sendable {
+    let entries: [UnsafeMutableRawPointer]
+    let allocator: LookasideAllocator?
+    let tag: PoolTag
+
+    func release() {
+        for entry in entries {
+            if let allocator { allocator.free(entry) } else { Pool.free(entry, tag: tag) }
+        }
     }
 }
 

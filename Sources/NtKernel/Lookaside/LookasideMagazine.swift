@@ -26,17 +26,20 @@ struct LookasideMagazine: ~Copyable {
     }
 
     /// Gives back every magazine a thread owns (thread exit). Entries go to their list's depot
-    /// while it has room under Depth, the rest to the list's free routine; counters are folded
-    /// into the list's shared counters. Called with the thread registry locked.
-    static func releaseAll(ownedBy context: UnsafeMutablePointer<ThreadContext>) {
+    /// while it has room under Depth; counters are folded into the list's shared counters. Called
+    /// with the thread registry locked; returns what the depots did not take, for the caller to
+    /// free once the lock is released.
+    static func releaseAll(ownedBy context: UnsafeMutablePointer<ThreadContext>) -> [LookasideSurplus] {
+        var surplus: [LookasideSurplus] = []
         var next = context.pointee.magazines
         context.pointee.magazines = nil
         while let magazine = next {
             next = magazine.pointee.nextInThread
             let core = magazine.pointee.core
-            core.pointee.magazines[context.pointee.slot].store(nil, ordering: .releasing)
-            core.retire(magazine, keepEntries: true)
+            core.pointee.magazines[context.pointee.slot].store(0, ordering: .releasing)
+            surplus.append(core.retire(magazine, keepEntries: true))
         }
+        return surplus
     }
 }
 

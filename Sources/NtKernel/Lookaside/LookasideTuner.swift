@@ -6,7 +6,7 @@ import Musl
 #endif
 
 /// Tunes the Depth of lookaside lists: a scan once a second, each list every three seconds
-/// (SPEC §4).
+/// (SPEC §4). Every scan also refreshes the public counters of lists that live in C structures.
 ///
 /// ``shared`` runs on its own background thread in real time. A test makes its own with
 /// ``manual()`` and drives the clock with ``advance(by:)``, so the formula is checked exactly.
@@ -59,9 +59,13 @@ public final class LookasideTuner: Sendable {
     private func scan(advancingBy step: Duration) {
         state.withLock { state in
             state.now += step
-            for core in state.lists where state.now >= core.pointee.nextScan {
-                core.tune()
-                core.pointee.nextScan = state.now + Self.interval
+            for core in state.lists {
+                if state.now >= core.pointee.nextScan {
+                    core.tune()  // publishes too
+                    core.pointee.nextScan = state.now + Self.interval
+                } else {
+                    core.publish()
+                }
             }
         }
     }

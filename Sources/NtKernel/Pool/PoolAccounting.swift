@@ -14,14 +14,16 @@ struct ThreadAccounting: ~Copyable {
     static let chunkSize = 64
     static let chunkCount = TagRegistry.capacity / chunkSize
 
-    let chunks: UnsafeMutablePointer<Atomic<UnsafeMutablePointer<TagCounters>?>>
+    /// Chunk addresses (0: not made yet). Kept as integers: ThreadSanitizer builds reject atomic
+    /// optional pointers in this toolchain.
+    let chunks: UnsafeMutablePointer<Atomic<UInt>>
     /// A one-entry cache of the last tag key looked up (owner thread only).
     var lastKey: UInt64 = 0
     var lastIndex: Int = 0
 
     init() {
         chunks = .allocate(capacity: Self.chunkCount)
-        for index in 0..<Self.chunkCount { (chunks + index).initialize(to: Atomic(nil)) }
+        for index in 0..<Self.chunkCount { (chunks + index).initialize(to: Atomic(0)) }
     }
 
     @inline(__always)
@@ -34,15 +36,20 @@ struct ThreadAccounting: ~Copyable {
             lastKey = key
             lastIndex = index
         }
-        let chunk = chunks[index / Self.chunkSize].load(ordering: .acquiring) ?? newChunk(index / Self.chunkSize)
+        let chunk = chunk(index / Self.chunkSize) ?? newChunk(index / Self.chunkSize)
         return chunk + index % Self.chunkSize
+    }
+
+    @inline(__always)
+    func chunk(_ chunkIndex: Int) -> UnsafeMutablePointer<TagCounters>? {
+        UnsafeMutablePointer(bitPattern: chunks[chunkIndex].load(ordering: .acquiring))
     }
 
     @inline(never)
     func newChunk(_ chunkIndex: Int) -> UnsafeMutablePointer<TagCounters> {
         let chunk = UnsafeMutablePointer<TagCounters>.allocate(capacity: Self.chunkSize)
         for index in 0..<Self.chunkSize { (chunk + index).initialize(to: TagCounters()) }
-        chunks[chunkIndex].store(chunk, ordering: .releasing)
+        chunks[chunkIndex].store(UInt(bitPattern: chunk), ordering: .releasing)
         return chunk
     }
 }
@@ -133,7 +140,7 @@ enum PoolAccounting {
     static func retire(_ accounting: UnsafeMutablePointer<ThreadAccounting>) {
         retired.withLock { retired in
             for chunkIndex in 0..<ThreadAccounting.chunkCount {
-                guard let chunk = accounting.pointee.chunks[chunkIndex].load(ordering: .acquiring) else { continue }
+                guard let chunk = accounting.pointee.chunk(chunkIndex) else { continue }
                 for offset in 0..<ThreadAccounting.chunkSize {
                     let counters = chunk + offset
                     let allocations = counters.pointee.allocations.load(ordering: .relaxed)
@@ -160,7 +167,7 @@ enum PoolAccounting {
         ThreadRegistry.forEachThread { context in
             let accounting = context.pointee.accounting
             for chunkIndex in 0..<ThreadAccounting.chunkCount {
-                guard let chunk = accounting.pointee.chunks[chunkIndex].load(ordering: .acquiring) else { continue }
+                guard let chunk = accounting.pointee.chunk(chunkIndex) else { continue }
                 for offset in 0..<ThreadAccounting.chunkSize {
                     let counters = chunk + offset
                     let allocations = counters.pointee.allocations.load(ordering: .relaxed)

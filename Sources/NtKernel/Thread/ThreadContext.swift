@@ -86,11 +86,13 @@ enum ThreadRegistry {
     }
 
     /// Runs at thread exit: magazines and pool caches go back to their depots, counters to the
-    /// retired totals, the slot back to the free list.
+    /// retired totals, the slot back to the free list. The context stays attached until the end:
+    /// freeing what the depots do not take calls back into the pool (and into drivers' free
+    /// routines), which must find this thread's context, not make a new one.
     static func detach(_ context: UnsafeMutablePointer<ThreadContext>) {
-        nt_thread_context_set(nil)
+        let surplus = state.withLock { _ in LookasideMagazine.releaseAll(ownedBy: context) }
+        for item in surplus { item.release() }
         state.withLock { state in
-            LookasideMagazine.releaseAll(ownedBy: context)
             if let cache = context.pointee.poolCache {
                 PoolThreadCache.release(cache)
                 context.pointee.poolCache = nil
@@ -99,6 +101,7 @@ enum ThreadRegistry {
             if context.pointee.slot >= 0 { state.freeSlots.append(context.pointee.slot) }
             state.threads.removeAll { $0.pointer == context }
         }
+        nt_thread_context_set(nil)
         context.deinitialize(count: 1)
         context.deallocate()
     }

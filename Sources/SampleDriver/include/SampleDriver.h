@@ -35,24 +35,22 @@ ULONG64 SampleDriverRunWorker(ULONG Seed, volatile const int *Stop);
 /* Number of lookaside lists the driver keeps (entries SampleDriverQueryLookasideLists fills). */
 #define SAMPLE_DRIVER_LOOKASIDE_LIST_COUNT 3
 
-/* The public counters of one of the driver's lookaside lists, as its structure shows them. */
+/*
+ * One of the driver's lookaside lists: what it holds, where its structure is, and the parameters
+ * it was initialized with. A monitor reads the list's counters through List.
+ */
 typedef struct _SAMPLE_LOOKASIDE_INFO {
-    const char *Name;     /* what the list holds and its structure type, e.g. "Requests (EX)" */
-    ULONG Tag;            /* pool tag of the entries */
-    ULONG Size;           /* entry size in bytes */
-    BOOLEAN Paged;        /* entries come from paged pool */
-    USHORT Depth;
-    USHORT MaximumDepth;
-    ULONG TotalAllocates;
-    ULONG AllocateMisses;
-    ULONG TotalFrees;
-    ULONG FreeMisses;
+    const char *Name; /* what the list holds and its structure type, e.g. "Requests (LOOKASIDE_LIST_EX)" */
+    PVOID List;       /* the LOOKASIDE_LIST_EX, NPAGED_LOOKASIDE_LIST or PAGED_LOOKASIDE_LIST */
+    ULONG Tag;        /* pool tag of the entries */
+    ULONG Size;       /* entry size in bytes */
+    BOOLEAN Paged;    /* entries come from paged pool */
 } SAMPLE_LOOKASIDE_INFO, *PSAMPLE_LOOKASIDE_INFO;
 
 /*
- * Copies the public counters of the driver's lookaside lists into Info (at most Capacity
- * entries) and returns how many lists the driver has (SAMPLE_DRIVER_LOOKASIDE_LIST_COUNT while it
- * is loaded, 0 otherwise). Call it at or below DISPATCH_LEVEL while the driver is loaded.
+ * Describes the driver's lookaside lists in Info (at most Capacity entries) and returns how many
+ * lists the driver has: SAMPLE_DRIVER_LOOKASIDE_LIST_COUNT while it is loaded, 0 otherwise. The
+ * List pointers stay valid until the driver is unloaded.
  */
 ULONG SampleDriverQueryLookasideLists(_Out_writes_(Capacity) PSAMPLE_LOOKASIDE_INFO Info, _In_ ULONG Capacity);
 
