@@ -309,6 +309,61 @@ extension LookasideTests {
     }
 }
 
+/// Lists in caller storage, as the C door uses them.
+@Suite("Lookaside lists in caller storage")
+struct LookasideStorageTests {
+    static func initialize(flags: UInt32, poolType: UInt32, depth: Int, in storage: UnsafeMutableRawPointer) throws(NTStatus) {
+        _ = try LookasideHandle.initialize(
+            in: storage, entrySize: 32, poolType: poolType, flags: flags, tag: "LSto", depth: depth, allocator: nil,
+            mirror: nil, routine: "ExInitializeLookasideListEx")
+    }
+
+    @Test func validationOrderIncludingFlags() throws {
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: 96, alignment: 16)
+        defer { storage.deallocate() }
+        // Depth first, then Flags, then PoolType.
+        #expect(throws: NTStatus.invalidParameter8) { try Self.initialize(flags: 7, poolType: 3, depth: 5, in: storage) }
+        #expect(throws: NTStatus.invalidParameter5) { try Self.initialize(flags: 3, poolType: 3, depth: 0, in: storage) }
+        #expect(throws: NTStatus.invalidParameter4) { try Self.initialize(flags: 2, poolType: 0x1000, depth: 0, in: storage) }
+        #expect(throws: NTStatus.invalidParameter4) { try Self.initialize(flags: 1, poolType: 3, depth: 0, in: storage) }
+        for flags: UInt32 in [0, 1, 2] {
+            try Self.initialize(flags: flags, poolType: 512 | 0x200, depth: 1024, in: storage)
+            let handle = LookasideHandle(resolving: storage, routine: "test")
+            #expect(handle.statistics.maximumDepth == 1024)
+            handle.delete(clearing: storage)
+        }
+    }
+
+    @Test func legacyListsIgnoreDepth() {
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: 128, alignment: 64)
+        defer { storage.deallocate() }
+        let handle = LookasideHandle.initializeLegacy(
+            in: storage, entrySize: 2, poolType: .paged, tag: "LLeg", allocator: nil, mirror: nil,
+            routine: "ExInitializePagedLookasideList")
+        #expect(handle.statistics.depth == 4 && handle.statistics.maximumDepth == 256)
+        let entry = LookasideHandle.allocate(from: storage, routine: "ExAllocateFromPagedLookasideList")
+        #expect(entry != nil && Pool.blockInfo(entry!)?.requestedSize == 8)
+        LookasideHandle.free(entry!, to: storage, routine: "ExFreeToPagedLookasideList")
+        handle.delete(clearing: storage)
+    }
+
+    @Test func mirrorReceivesCountersAtInitializationAndFlush() throws {
+        let seen = Mutex<[LookasideStatistics]>([])
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: 96, alignment: 16)
+        defer { storage.deallocate() }
+        let handle = try LookasideHandle.initialize(
+            in: storage, entrySize: 32, poolType: 0, flags: 0, tag: "LMir", depth: 0, allocator: nil,
+            mirror: { statistics in seen.withLock { $0.append(statistics) } }, routine: "ExInitializeLookasideListEx")
+        let entry = try #require(LookasideHandle.allocate(from: storage, routine: "test"))
+        LookasideHandle.free(entry, to: storage, routine: "test")
+        handle.flush()
+        let last = try #require(seen.withLock { $0.last })
+        #expect(seen.withLock { $0.count } == 2)
+        #expect(last.totalAllocates == 1 && last.allocateMisses == 1 && last.totalFrees == 1 && last.depth == 4)
+        handle.delete(clearing: storage)
+    }
+}
+
 @Suite("Lookaside bug checks")
 struct LookasideBugCheckTests {
     @Test func pagedListAboveApcLevel() async {
@@ -319,6 +374,35 @@ struct LookasideBugCheckTests {
         }
         expectStop(result, code: 0x0A, parameter1: 1)
         #expect(stopText(result).contains("ExAllocateFromLookasideListEx"))
+    }
+
+    @Test func uninitializedListInCallerStorage() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let storage = UnsafeMutableRawPointer.allocate(byteCount: 96, alignment: 16)
+            storage.initializeMemory(as: UInt8.self, repeating: 0x11, count: 96)
+            _ = LookasideHandle.allocate(from: storage, routine: "ExAllocateFromLookasideListEx")
+        }
+        expectStop(result, code: 0xC4, parameter1: 0xF0)
+    }
+
+    @Test func deletedListInCallerStorage() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let storage = UnsafeMutableRawPointer.allocate(byteCount: 96, alignment: 16)
+            let handle = try! LookasideHandle.initialize(
+                in: storage, entrySize: 32, poolType: 0, flags: 0, tag: "LDel", depth: 0, allocator: nil, mirror: nil,
+                routine: "ExInitializeLookasideListEx")
+            handle.delete(clearing: storage)
+            LookasideHandle.free(storage, to: storage, routine: "ExFreeToLookasideListEx")
+        }
+        expectStop(result, code: 0xC4, parameter1: 0xF0)
+    }
+
+    @Test func pagedListCreatedAtDispatchLevel() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            Irql.raise(to: .dispatch)
+            _ = try? LookasideList(entrySize: 16, poolType: .paged, tag: "LIrq", tuner: .manual())
+        }
+        expectStop(result, code: 0x0A, parameter1: 1)
     }
 
     @Test func raiseOnFailure() async {

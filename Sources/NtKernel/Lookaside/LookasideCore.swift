@@ -365,7 +365,8 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     /// The caller guarantees no other thread uses the list any more. Corresponds to
     /// `ExDeleteLookasideListEx`.
     func delete() {
-        _ = ThreadContext.current
+        let context = ThreadContext.current
+        if context.pointee.irql > pointee.irqlLimit.rawValue { irqlFailure(context, routine: "ExDeleteLookasideListEx") }
         pointee.tuner?.unregister(self)
         let surplus = ThreadRegistry.state.withLock { _ -> [LookasideSurplus] in
             var surplus: [LookasideSurplus] = []

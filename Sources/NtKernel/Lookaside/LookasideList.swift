@@ -72,6 +72,8 @@ public final class LookasideList: @unchecked Sendable {
         allocator: LookasideAllocator?, tuner: LookasideTuner, mirror: (@Sendable (LookasideStatistics) -> Void)?,
         routine: StaticString
     ) -> UnsafeMutablePointer<LookasideCore> {
+        let irql = Irql.current
+        if irql > poolType.irqlLimit { BugCheck.irqlTooHigh("\(routine)", limit: poolType.irqlLimit, current: irql) }
         let core = UnsafeMutablePointer<LookasideCore>.allocate(capacity: 1)
         core.initialize(to: LookasideCore(
             entrySize: entrySize, poolType: poolType, tag: tag, maximumDepth: maximumDepth,
