@@ -195,19 +195,25 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     @inline(never)
     func spill(_ magazine: UnsafeMutablePointer<LookasideMagazine>) {
         let half = magazine.pointee.count / 2
-        let accepted = pointee.depot.withLock { depot -> Int in
-            let room = Swift.max(0, Swift.min(pointee.depth.load(ordering: .relaxed), pointee.maximumDepth) - depot.count)
-            let accepted = Swift.min(half, room)
-            (depot.entries + depot.count).initialize(from: magazine.pointee.entries, count: accepted)
-            depot.count += accepted
-            pointee.depotCount.store(depot.count, ordering: .relaxed)
-            return accepted
-        }
+        let accepted = pushToDepot(magazine.pointee.entries, count: half)
         for index in accepted..<half { release(magazine.pointee.entries[index]) }
         if half > accepted { LookasideCounters.bump(magazine.pointee.counters.freeMisses, by: UInt64(half - accepted)) }
         let remaining = magazine.pointee.count - half
         magazine.pointee.entries.update(from: magazine.pointee.entries + half, count: remaining)
         magazine.pointee.count = remaining
+    }
+
+    /// Moves up to `count` entries into the depot while it holds fewer than Depth; returns how
+    /// many it took.
+    func pushToDepot(_ entries: UnsafeMutablePointer<UnsafeMutableRawPointer>, count: Int) -> Int {
+        pointee.depot.withLock { depot -> Int in
+            let room = Swift.max(0, Swift.min(pointee.depth.load(ordering: .relaxed), pointee.maximumDepth) - depot.count)
+            let accepted = Swift.min(count, room)
+            (depot.entries + depot.count).initialize(from: entries, count: accepted)
+            depot.count += accepted
+            pointee.depotCount.store(depot.count, ordering: .relaxed)
+            return accepted
+        }
     }
 
     /// A thread without a magazine slot works on the depot directly.
@@ -306,14 +312,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         let count = magazine.pointee.count
         var accepted = 0
         if keepEntries, magazine.pointee.epoch == pointee.flushEpoch.load(ordering: .relaxed) {
-            accepted = pointee.depot.withLock { depot -> Int in
-                let room = Swift.max(0, Swift.min(pointee.depth.load(ordering: .relaxed), pointee.maximumDepth) - depot.count)
-                let accepted = Swift.min(count, room)
-                (depot.entries + depot.count).initialize(from: magazine.pointee.entries, count: accepted)
-                depot.count += accepted
-                pointee.depotCount.store(depot.count, ordering: .relaxed)
-                return accepted
-            }
+            accepted = pushToDepot(magazine.pointee.entries, count: count)
         }
         let surplus = LookasideSurplus(
             entries: Array(UnsafeBufferPointer(start: magazine.pointee.entries + accepted, count: count - accepted)),

@@ -135,28 +135,34 @@ enum PoolAccounting {
             .record(allocations: 0, frees: 1, bytes: -Int64(bytes))
     }
 
+    /// Adds one thread's counters to `totals`, by registry index.
+    static func accumulate(_ accounting: UnsafeMutablePointer<ThreadAccounting>, into totals: inout [Int: Totals]) {
+        for chunkIndex in 0..<ThreadAccounting.chunkCount {
+            guard let chunk = accounting.pointee.chunk(chunkIndex) else { continue }
+            for offset in 0..<ThreadAccounting.chunkSize {
+                let counters = chunk + offset
+                let allocations = counters.pointee.allocations.load(ordering: .relaxed)
+                let frees = counters.pointee.frees.load(ordering: .relaxed)
+                guard allocations != 0 || frees != 0 else { continue }
+                let index = chunkIndex * ThreadAccounting.chunkSize + offset
+                totals[index, default: Totals()].allocations &+= allocations
+                totals[index, default: Totals()].frees &+= frees
+                totals[index, default: Totals()].bytes &+= counters.pointee.bytes.load(ordering: .relaxed)
+            }
+        }
+    }
+
     /// Folds an exiting thread's counters into the retired totals and frees them. Called with the
     /// thread registry locked.
     static func retire(_ accounting: UnsafeMutablePointer<ThreadAccounting>) {
-        retired.withLock { retired in
-            for chunkIndex in 0..<ThreadAccounting.chunkCount {
-                guard let chunk = accounting.pointee.chunk(chunkIndex) else { continue }
-                for offset in 0..<ThreadAccounting.chunkSize {
-                    let counters = chunk + offset
-                    let allocations = counters.pointee.allocations.load(ordering: .relaxed)
-                    let frees = counters.pointee.frees.load(ordering: .relaxed)
-                    guard allocations != 0 || frees != 0 else { continue }
-                    let index = chunkIndex * ThreadAccounting.chunkSize + offset
-                    retired[index, default: Totals()].allocations &+= allocations
-                    retired[index, default: Totals()].frees &+= frees
-                    retired[index, default: Totals()].bytes &+= counters.pointee.bytes.load(ordering: .relaxed)
-                }
-                chunk.deinitialize(count: ThreadAccounting.chunkSize)
-                chunk.deallocate()
-            }
-            accounting.pointee.chunks.deinitialize(count: ThreadAccounting.chunkCount)
-            accounting.pointee.chunks.deallocate()
+        retired.withLock { accumulate(accounting, into: &$0) }
+        for chunkIndex in 0..<ThreadAccounting.chunkCount {
+            guard let chunk = accounting.pointee.chunk(chunkIndex) else { continue }
+            chunk.deinitialize(count: ThreadAccounting.chunkSize)
+            chunk.deallocate()
         }
+        accounting.pointee.chunks.deinitialize(count: ThreadAccounting.chunkCount)
+        accounting.pointee.chunks.deallocate()
         accounting.deinitialize(count: 1)
         accounting.deallocate()
     }
@@ -164,22 +170,7 @@ enum PoolAccounting {
     /// Every tag with any activity, sorted by tag value.
     static func snapshot() -> [PoolTagUsage] {
         var totals = retired.withLock { $0 }
-        ThreadRegistry.forEachThread { context in
-            let accounting = context.pointee.accounting
-            for chunkIndex in 0..<ThreadAccounting.chunkCount {
-                guard let chunk = accounting.pointee.chunk(chunkIndex) else { continue }
-                for offset in 0..<ThreadAccounting.chunkSize {
-                    let counters = chunk + offset
-                    let allocations = counters.pointee.allocations.load(ordering: .relaxed)
-                    let frees = counters.pointee.frees.load(ordering: .relaxed)
-                    guard allocations != 0 || frees != 0 else { continue }
-                    let index = chunkIndex * ThreadAccounting.chunkSize + offset
-                    totals[index, default: Totals()].allocations &+= allocations
-                    totals[index, default: Totals()].frees &+= frees
-                    totals[index, default: Totals()].bytes &+= counters.pointee.bytes.load(ordering: .relaxed)
-                }
-            }
-        }
+        ThreadRegistry.forEachThread { accumulate($0.pointee.accounting, into: &totals) }
         var byTag: [UInt32: PoolTagUsage] = [:]
         for (index, total) in totals {
             let key = TagRegistry.key(at: index)
