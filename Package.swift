@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Wdf01000", type: .dynamic, targets: ["Wdf01000"]),
         // The Swift front door.
         .library(name: "NtKernel", targets: ["NtKernel"]),
+        .library(name: "Wdf", targets: ["Wdf"]),
         .executable(name: "wdfmon", targets: ["wdfmon"]),
     ],
     dependencies: [
@@ -31,8 +32,11 @@ let package = Package(
             dependencies: ["CRuntimeShims", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
+        // KMDF object model: handles, attributes, contexts, lifetime; driver, device, request,
+        // memory and lookaside-list objects; the framework verifier.
+        .target(name: "Wdf", dependencies: ["NtKernel"], swiftSettings: strict),
         // C exports (`@c @implementation`): convert arguments, call the Swift layer, convert results.
-        .target(name: "Wdf01000", dependencies: ["NtKernel", "CWdf"], swiftSettings: strict),
+        .target(name: "Wdf01000", dependencies: ["NtKernel", "Wdf", "CWdf"], swiftSettings: strict),
         // The sample driver that wdfmon loads, written in C against the public headers.
         .target(name: "SampleDriver", dependencies: ["CWdf"], path: "Sources/SampleDriver"),
         .executableTarget(
@@ -46,10 +50,14 @@ let package = Package(
         // C client programs run by CClientTests (built by `swift test`, linked to the exports).
         .executableTarget(name: "c-pool-client", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/pool-client"),
         .executableTarget(name: "c-pooltag-reader", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/pooltag-reader"),
+        .executableTarget(
+            name: "c-wdf-client", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/wdf-client",
+            cSettings: [.unsafeFlags(["-Wno-multichar"])]),
         .testTarget(name: "NtKernelTests", dependencies: ["NtKernel"], swiftSettings: strict),
+        .testTarget(name: "WdfTests", dependencies: ["Wdf", "NtKernel"], swiftSettings: strict),
         .testTarget(
             name: "CClientTests",
-            dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader"],
+            dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader", "c-wdf-client"],
             swiftSettings: strict
         ),
     ]

@@ -50,3 +50,18 @@ struct CClientTests {
         #expect(lines.contains("tag RdPg paged 1 0 8192 nonpaged 0 0 0"))
     }
 }
+
+extension CClientTests {
+    @Test func kmdfDriverRunsTheReferencePageExamples() throws {
+        let run = try Self.run("c-wdf-client")
+        let failed = run.output.split(separator: "\n").filter { $0.hasPrefix("check ") && !$0.hasSuffix(": ok") }
+        #expect(failed.isEmpty, "\(failed)")
+        #expect(run.status == 0, "\(run.output)")
+        for check in [
+            "WdfMemoryCreate example", "WdfMemoryCreateFromLookaside example", "deleting the parent takes the memory with it",
+            "memory from a deleted list stays valid", "list destroyed after its last memory object", "children clean up first",
+        ] {
+            #expect(run.output.contains("check \(check): ok"))
+        }
+    }
+}

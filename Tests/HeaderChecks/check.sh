@@ -6,8 +6,11 @@
 #  2. layout.c: static assertions on type sizes, structure offsets and constant values;
 #  3. usage.c: driver-style code written as the WDK reference pages show it;
 #  4. CWdf.c compiles with the same flags;
-#  5. link_main.c + link_other.c + CWdf.c link and run (DEFINE_GUID/INITGUID, DbgPrint);
-#  6. when swiftc is available: the headers import into Swift as a clang module and the status
+#  5. link_main.c + link_other.c + CWdf.c link and run (DEFINE_GUID/INITGUID, DbgPrint, one
+#     type-information object per context type across translation units);
+#  6. handle types: any specific handle converts to WDFOBJECT without a cast, but a WDFMEMORY
+#     where a WDFDEVICE is expected is diagnosed (an error with -Werror, checked both ways);
+#  7. when swiftc is available: the headers import into Swift as a clang module and the status
 #     constants keep their NTSTATUS type and values.
 #
 # Override the compilers with CCS="..." and CXXS="..." (space separated).
@@ -90,6 +93,74 @@ for cxx in $CXXS; do
         sh "$cxx" "$CFLAGS" "$INC" "$WORK" "$HERE" "$CWDF_C" "$CXXFLAGS"
 done
 
+# Handle types. The control file must compile; each mismatch file must fail, and because of the
+# handle types (the compiler names the incompatible types), not for another reason.
+cat >"$WORK/handles_ok.c" <<'C'
+#include <wdf.h>
+void UseDevice(WDFDEVICE Device);
+void UseObject(WDFOBJECT Object);
+void HandlesOk(WDFDEVICE device, WDFMEMORY memory, WDFREQUEST request, WDFLOOKASIDE lookaside)
+{
+    WDF_OBJECT_ATTRIBUTES attributes;
+    WDF_OBJECT_ATTRIBUTES_INIT(&attributes);
+    attributes.ParentObject = request;
+    attributes.ParentObject = device;
+    UseDevice(device);
+    UseObject(memory);
+    UseObject(lookaside);
+    WdfObjectDelete(memory);
+}
+C
+cat >"$WORK/handles_bad_argument.c" <<'C'
+#include <wdf.h>
+void UseDevice(WDFDEVICE Device);
+void HandlesBad(WDFMEMORY memory)
+{
+    UseDevice(memory);
+}
+C
+cat >"$WORK/handles_bad_assignment.c" <<'C'
+#include <wdf.h>
+WDFDEVICE HandlesBad(WDFMEMORY memory)
+{
+    WDFDEVICE device = memory;
+    return device;
+}
+C
+cat >"$WORK/handles_bad_library_call.c" <<'C'
+#include <wdf.h>
+NTSTATUS HandlesBad(WDFMEMORY memory)
+{
+    WDFMEMORY result;
+    return WdfMemoryCreateFromLookaside(memory, &result);
+}
+C
+expect_rejected() {
+    # expect_rejected COMPILER LANGUAGE-FLAGS... FILE
+    f=$(eval echo "\${$#}")
+    if "$@" >"$WORK/rejected.txt" 2>&1; then
+        echo "compiled, but mixing handle types must be diagnosed: $f"
+        return 1
+    fi
+    if ! grep -q "WDFMEMORY__" "$WORK/rejected.txt"; then
+        echo "failed for another reason than the handle types:"
+        cat "$WORK/rejected.txt"
+        return 1
+    fi
+}
+for cc in $CCS; do
+    run "$cc C11 handle conversions to WDFOBJECT" $cc $CFLAGS -I"$INC" -fsyntax-only "$WORK/handles_ok.c"
+    for f in "$WORK"/handles_bad_*.c; do
+        run "$cc C11 rejects $(basename "$f")" expect_rejected $cc $CFLAGS -I"$INC" -fsyntax-only "$f"
+    done
+done
+for cxx in $CXXS; do
+    run "$cxx C++17 handle conversions to WDFOBJECT" $cxx -x c++ $CXXFLAGS -I"$INC" -fsyntax-only "$WORK/handles_ok.c"
+    for f in "$WORK"/handles_bad_*.c; do
+        run "$cxx C++17 rejects $(basename "$f")" expect_rejected $cxx -x c++ $CXXFLAGS -I"$INC" -fsyntax-only "$f"
+    done
+done
+
 # Swift import (optional: only where a Swift toolchain is installed).
 if command -v swiftc >/dev/null 2>&1; then
     mkdir -p "$WORK/swift/CWdf"
@@ -130,6 +201,48 @@ let allocate: (POOL_FLAGS, SIZE_T, ULONG) -> PVOID? = ExAllocatePool2
 let query: (SYSTEM_INFORMATION_CLASS, PVOID?, ULONG, PULONG?) -> NTSTATUS = ZwQuerySystemInformation
 let load: (UnsafePointer<CChar>?, PDRIVER_INITIALIZE?, UnsafeMutablePointer<PDRIVER_OBJECT?>?) -> NTSTATUS = WdfHostLoadDriver
 _ = (bugCheck, allocate, query, load, legacyDepth, legacyInit, WDF_VIOLATION as ULONG, PAGE_SIZE)
+
+// KMDF: structures keep their layout and field names, the enums import as RawRepresentable
+// structs, WDFOBJECT is a raw pointer and the specific handles are OpaquePointer.
+precondition(MemoryLayout<WDF_OBJECT_ATTRIBUTES>.size == 56)
+precondition(MemoryLayout<WDF_OBJECT_ATTRIBUTES>.offset(of: \.ContextTypeInfo) == 48)
+precondition(MemoryLayout<WDF_OBJECT_CONTEXT_TYPE_INFO>.size == 40)
+precondition(MemoryLayout<WDF_DRIVER_CONFIG>.size == 32)
+precondition(MemoryLayout<WDFMEMORY_OFFSET>.size == 16)
+var attributes = WDF_OBJECT_ATTRIBUTES()
+WDF_OBJECT_ATTRIBUTES_INIT(&attributes)
+precondition(attributes.Size == 56)
+precondition(attributes.ExecutionLevel == WdfExecutionLevelInheritFromParent)
+precondition(attributes.SynchronizationScope.rawValue == WdfSynchronizationScopeInheritFromParent.rawValue)
+let level: WDF_EXECUTION_LEVEL = WdfExecutionLevelDispatch
+precondition(level.rawValue == 3 && WdfSynchronizationScopeNone.rawValue == 4)
+precondition(WdfVerifierOn.rawValue == 8)
+let parent: WDFOBJECT? = attributes.ParentObject
+let context: PCWDF_OBJECT_CONTEXT_TYPE_INFO? = attributes.ContextTypeInfo
+let cleanup: PFN_WDF_OBJECT_CONTEXT_CLEANUP = { (_: WDFOBJECT?) in }
+attributes.EvtCleanupCallback = cleanup
+var typeInfo = WDF_OBJECT_CONTEXT_TYPE_INFO()
+typeInfo.ContextSize = 24
+var config = WDF_DRIVER_CONFIG()
+WDF_DRIVER_CONFIG_INIT(&config, nil)
+precondition(config.Size == 32 && config.DriverPoolTag == 0)
+let deviceAdd: PFN_WDF_DRIVER_DEVICE_ADD = { (_: WDFDRIVER?, _: PWDFDEVICE_INIT?) in STATUS_SUCCESS }
+config.EvtDriverDeviceAdd = deviceAdd
+let memoryCreate: (PWDF_OBJECT_ATTRIBUTES?, POOL_TYPE, ULONG, Int, UnsafeMutablePointer<WDFMEMORY?>?, UnsafeMutablePointer<PVOID?>?) -> NTSTATUS = WdfMemoryCreate
+let lookasideCreate: (PWDF_OBJECT_ATTRIBUTES?, Int, POOL_TYPE, PWDF_OBJECT_ATTRIBUTES?, ULONG, UnsafeMutablePointer<WDFLOOKASIDE?>?) -> NTSTATUS = WdfLookasideListCreate
+let fromLookaside: (WDFLOOKASIDE?, UnsafeMutablePointer<WDFMEMORY?>?) -> NTSTATUS = WdfMemoryCreateFromLookaside
+let getBuffer: (WDFMEMORY?, UnsafeMutablePointer<Int>?) -> PVOID? = WdfMemoryGetBuffer
+let delete: (WDFOBJECT?) -> Void = WdfObjectDelete
+let reference: (WDFOBJECT?, PVOID?, LONG, PCCH?) -> Void = WdfObjectReferenceActual
+let worker: (WDFOBJECT?, PCWDF_OBJECT_CONTEXT_TYPE_INFO?) -> PVOID? = WdfObjectGetTypedContextWorker
+let driverCreate: (PDRIVER_OBJECT?, PCUNICODE_STRING?, PWDF_OBJECT_ATTRIBUTES?, PWDF_DRIVER_CONFIG?, UnsafeMutablePointer<WDFDRIVER?>?) -> NTSTATUS = WdfDriverCreate
+let deviceCreate: (UnsafeMutablePointer<PWDFDEVICE_INIT?>?, PWDF_OBJECT_ATTRIBUTES?, UnsafeMutablePointer<WDFDEVICE?>?) -> NTSTATUS = WdfDeviceCreate
+let requestCreate: (PWDF_OBJECT_ATTRIBUTES?, WDFIOTARGET?, UnsafeMutablePointer<WDFREQUEST?>?) -> NTSTATUS = WdfRequestCreate
+let addDevice: (PDRIVER_OBJECT?, UnsafeMutablePointer<WDFDEVICE?>?) -> NTSTATUS = WdfHostAddDevice
+let opaque: OpaquePointer? = WDFMEMORY(bitPattern: 0x1000)
+let asObject: WDFOBJECT? = opaque.map { UnsafeMutableRawPointer($0) }
+_ = (parent, context, typeInfo, memoryCreate, lookasideCreate, fromLookaside, getBuffer, delete, reference, worker)
+_ = (driverCreate, deviceCreate, requestCreate, addDevice, asObject, WdfGetDriver, WdfObjectContextGetObject)
 SWIFT
     run "swiftc import CWdf" swiftc -typecheck -I "$WORK/swift" "$WORK/swift/check.swift"
 else

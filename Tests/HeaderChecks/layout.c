@@ -201,3 +201,59 @@ CHECK_OFFSET(DRIVER_OBJECT, DriverStartIo, 96);
 CHECK_OFFSET(DRIVER_OBJECT, DriverUnload, 104);
 CHECK_OFFSET(DRIVER_OBJECT, MajorFunction, 112);
 CHECK(sizeof(DRIVER_OBJECT) == 0x150);
+
+/* KMDF handles */
+CHECK(sizeof(WDFOBJECT) == sizeof(void *));
+CHECK(sizeof(WDFDRIVER) == 8 && sizeof(WDFDEVICE) == 8 && sizeof(WDFREQUEST) == 8);
+CHECK(sizeof(WDFMEMORY) == 8 && sizeof(WDFLOOKASIDE) == 8 && sizeof(WDFIOTARGET) == 8);
+CHECK(sizeof(PWDFDEVICE_INIT) == 8 && sizeof(PWDFOBJECT) == 8);
+
+/* KMDF enums */
+CHECK(sizeof(WDF_EXECUTION_LEVEL) == 4 && sizeof(WDF_SYNCHRONIZATION_SCOPE) == 4);
+CHECK(WdfExecutionLevelInvalid == 0 && WdfExecutionLevelInheritFromParent == 1);
+CHECK(WdfExecutionLevelPassive == 2 && WdfExecutionLevelDispatch == 3);
+CHECK(WdfSynchronizationScopeInvalid == 0 && WdfSynchronizationScopeInheritFromParent == 1);
+CHECK(WdfSynchronizationScopeDevice == 2 && WdfSynchronizationScopeQueue == 3);
+CHECK(WdfSynchronizationScopeNone == 4);
+CHECK(WdfDriverInitNonPnpDriver == 1 && WdfDriverInitNoDispatchOverride == 2);
+CHECK(WdfVerifyOn == 4 && WdfVerifierOn == 8);
+
+/* WDF_OBJECT_CONTEXT_TYPE_INFO */
+CHECK(sizeof(WDF_OBJECT_CONTEXT_TYPE_INFO) == 40);
+CHECK_OFFSET(WDF_OBJECT_CONTEXT_TYPE_INFO, Size, 0);
+CHECK_OFFSET(WDF_OBJECT_CONTEXT_TYPE_INFO, ContextName, 8);
+CHECK_OFFSET(WDF_OBJECT_CONTEXT_TYPE_INFO, ContextSize, 16);
+CHECK_OFFSET(WDF_OBJECT_CONTEXT_TYPE_INFO, UniqueType, 24);
+CHECK_OFFSET(WDF_OBJECT_CONTEXT_TYPE_INFO, EvtDriverGetUniqueContextType, 32);
+
+/* WDF_OBJECT_ATTRIBUTES */
+CHECK(sizeof(WDF_OBJECT_ATTRIBUTES) == 56);
+CHECK_OFFSET(WDF_OBJECT_ATTRIBUTES, Size, 0);
+CHECK_OFFSET(WDF_OBJECT_ATTRIBUTES, EvtCleanupCallback, 8);
+CHECK_OFFSET(WDF_OBJECT_ATTRIBUTES, EvtDestroyCallback, 16);
+CHECK_OFFSET(WDF_OBJECT_ATTRIBUTES, ExecutionLevel, 24);
+CHECK_OFFSET(WDF_OBJECT_ATTRIBUTES, SynchronizationScope, 28);
+CHECK_OFFSET(WDF_OBJECT_ATTRIBUTES, ParentObject, 32);
+CHECK_OFFSET(WDF_OBJECT_ATTRIBUTES, ContextSizeOverride, 40);
+CHECK_OFFSET(WDF_OBJECT_ATTRIBUTES, ContextTypeInfo, 48);
+
+/* WDF_DRIVER_CONFIG */
+CHECK(sizeof(WDF_DRIVER_CONFIG) == 32);
+CHECK_OFFSET(WDF_DRIVER_CONFIG, Size, 0);
+CHECK_OFFSET(WDF_DRIVER_CONFIG, EvtDriverDeviceAdd, 8);
+CHECK_OFFSET(WDF_DRIVER_CONFIG, EvtDriverUnload, 16);
+CHECK_OFFSET(WDF_DRIVER_CONFIG, DriverInitFlags, 24);
+CHECK_OFFSET(WDF_DRIVER_CONFIG, DriverPoolTag, 28);
+
+/* WDFMEMORY_OFFSET */
+CHECK(sizeof(WDFMEMORY_OFFSET) == 16);
+CHECK_OFFSET(WDFMEMORY_OFFSET, BufferOffset, 0);
+CHECK_OFFSET(WDFMEMORY_OFFSET, BufferLength, 8);
+
+/* A declared context type: the type information the macros build. */
+typedef struct _LAYOUT_CONTEXT {
+    ULONG Value;
+    PVOID Pointer;
+} LAYOUT_CONTEXT, *PLAYOUT_CONTEXT;
+WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(LAYOUT_CONTEXT, LayoutGetContext)
+CHECK(sizeof(WDF_TYPE_NAME_POINTER_TYPE(LAYOUT_CONTEXT)) == sizeof(PLAYOUT_CONTEXT));

@@ -58,9 +58,13 @@ NTSTATUS WdfHostQueryProcessQuota(_In_z_ const char *ImageName,
                                   _Out_opt_ SIZE_T *NonPagedUsage);
 
 /*
- * Device hosting (WdfHostAddDevice, which plays PnP and returns a WDFDEVICE) is declared here
- * once wdf.h declares WDFDEVICE, with the KMDF object model.
+ * Plays PnP for a loaded driver: calls its EvtDriverDeviceAdd (from WDF_DRIVER_CONFIG) at
+ * PASSIVE_LEVEL with a fresh PWDFDEVICE_INIT; the driver calls WdfDeviceCreate with it. Returns
+ * the callback's status; on success *Device receives the device it created (a child of the
+ * driver, deleted at unload).
  */
+NTSTATUS WdfHostAddDevice(_In_ PDRIVER_OBJECT DriverObject,
+                          _Out_ WDFDEVICE *Device);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -14,6 +14,7 @@ public final class LoadedDriver: @unchecked Sendable {
     public let frontDoorToken: UnsafeMutableRawPointer?
 
     private let unloadRoutines = Mutex<[@Sendable () -> Void]>([])
+    private let teardownRoutines = Mutex<[@Sendable () -> Int]>([])
 
     init(serviceName: String, parameters: [String: UInt32], token: UnsafeMutableRawPointer?) {
         self.serviceName = serviceName
@@ -22,17 +23,30 @@ public final class LoadedDriver: @unchecked Sendable {
         frontDoorToken = token
     }
 
-    /// Adds a routine that unloading runs (last added runs first).
+    /// Adds a routine that unloading runs (in the order they were added).
     public func addUnloadRoutine(_ routine: @escaping @Sendable () -> Void) {
         unloadRoutines.withLock { $0.append(routine) }
     }
 
-    func runUnloadRoutines() {
+    /// Adds a routine that runs after every unload routine (the framework deleting the driver's
+    /// objects); it returns how many leaked allocations it reported.
+    public func addTeardownRoutine(_ routine: @escaping @Sendable () -> Int) {
+        teardownRoutines.withLock { $0.append(routine) }
+    }
+
+    /// Runs the unload routines (in order), then the teardown routines; returns the
+    /// number of leaks reported.
+    func runUnloadRoutines() -> Int {
         let routines = unloadRoutines.withLock { routines in
             defer { routines.removeAll() }
             return routines
         }
-        for routine in routines.reversed() { routine() }
+        for routine in routines { routine() }
+        let teardowns = teardownRoutines.withLock { routines in
+            defer { routines.removeAll() }
+            return routines
+        }
+        return teardowns.reduce(0) { $0 + $1() }
     }
 }
 
@@ -78,7 +92,7 @@ public enum DriverHost {
         do {
             try entry(driver)
         } catch {
-            driver.runUnloadRoutines()
+            _ = driver.runUnloadRoutines()
             state.withLock { $0.loaded.removeAll { $0 === driver } }
             throw error
         }
@@ -93,7 +107,8 @@ public enum DriverHost {
     /// Every loaded driver.
     public static var loadedDrivers: [LoadedDriver] { state.withLock { $0.loaded } }
 
-    /// Unloads a driver: runs its unload routines (last registered first) and forgets it.
+    /// Unloads a driver: runs its unload routines (in registration order), then its teardown
+    /// routines (the framework deleting its objects), and forgets it.
     /// Returns `.moreEntries` when leaks were reported, else `.success`. Corresponds to
     /// `WdfHostUnloadDriver`.
     /// - Throws: `.invalidParameter` when the driver is not loaded.
@@ -105,7 +120,6 @@ public enum DriverHost {
             return true
         }
         guard wasLoaded else { throw .invalidParameter }
-        driver.runUnloadRoutines()
-        return .success
+        return driver.runUnloadRoutines() > 0 ? .moreEntries : .success
     }
 }

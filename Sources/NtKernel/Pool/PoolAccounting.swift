@@ -125,13 +125,17 @@ enum PoolAccounting {
 
     @inline(__always)
     static func recordAllocation(_ context: UnsafeMutablePointer<ThreadContext>, tag: UInt32, paged: Bool, bytes: Int) {
-        context.pointee.accounting.pointee.counters(forKey: TagRegistry.key(tag: tag, paged: paged))
+        // Read the pointer first: a chained access through the non-copyable context miscompiles
+        // under ThreadSanitizer (Swift 6.3.1).
+        let accounting = context.pointee.accounting
+        accounting.pointee.counters(forKey: TagRegistry.key(tag: tag, paged: paged))
             .record(allocations: 1, frees: 0, bytes: Int64(bytes))
     }
 
     @inline(__always)
     static func recordFree(_ context: UnsafeMutablePointer<ThreadContext>, tag: UInt32, paged: Bool, bytes: Int) {
-        context.pointee.accounting.pointee.counters(forKey: TagRegistry.key(tag: tag, paged: paged))
+        let accounting = context.pointee.accounting
+        accounting.pointee.counters(forKey: TagRegistry.key(tag: tag, paged: paged))
             .record(allocations: 0, frees: 1, bytes: -Int64(bytes))
     }
 

@@ -1,0 +1,80 @@
+import Synchronization
+public import NtKernel
+
+/// What `EvtDriverDeviceAdd` receives and `WdfDevice.create` consumes. Corresponds to
+/// `PWDFDEVICE_INIT`.
+public struct DeviceInit: Sendable {
+    let driver: UInt32
+    /// The value the C door hands to `EvtDriverDeviceAdd` (inside its `PWDFDEVICE_INIT`).
+    public var rawValue: UInt32 { driver }
+    public init(rawValue: UInt32) { driver = rawValue }
+}
+
+/// A device object: just enough to be a parent. Corresponds to `WDFDEVICE`.
+public struct WdfDevice: Hashable, Sendable {
+    public let object: WdfObject
+    public init(_ object: WdfObject) { self.object = object }
+
+    /// Creates the device of `deviceInit`'s driver. Corresponds to `WdfDeviceCreate`.
+    public static func create(_ deviceInit: DeviceInit, attributes: ObjectAttributes = ObjectAttributes()) throws(NTStatus)
+        -> WdfDevice
+    {
+        try attributes.validate(forMemory: false)
+        let owner = (parent: deviceInit.driver, driver: deviceInit.driver)
+        return WdfDevice(try ObjectCreation.create(kind: .device, attributes: attributes, owner: owner, routine: "WdfDeviceCreate"))
+    }
+
+    /// Plays PnP for a driver: calls its `EvtDriverDeviceAdd`, which creates the device, and
+    /// returns that device. Corresponds to `WdfHostAddDevice`.
+    /// - Throws: `.invalidDeviceRequest` when the driver has no device-add callback or it made no
+    ///   device; the callback's own failure.
+    public static func add(to driver: WdfDriver) throws(NTStatus) -> WdfDevice {
+        let state = driver.state
+        guard let deviceAdd = state.deviceAdd else { throw .invalidDeviceRequest }
+        let index = driver.object.index!
+        let before = DeviceTracker.devices(of: index)
+        do {
+            try deviceAdd(driver, DeviceInit(rawValue: index))
+        } catch {
+            // A failed EvtDriverDeviceAdd leaves nothing behind: its device is deleted.
+            for device in DeviceTracker.devices(of: index) where !before.contains(device) {
+                ObjectLifetime.dispose(device.index!)
+            }
+            throw error
+        }
+        guard let device = DeviceTracker.devices(of: index).first(where: { !before.contains($0) }) else {
+            throw .invalidDeviceRequest
+        }
+        return WdfDevice(device)
+    }
+}
+
+/// Finds a driver's devices (children of kind device).
+enum DeviceTracker {
+    static func devices(of driver: UInt32) -> [WdfObject] {
+        (try? ObjectTable.withChildList(of: driver) { () throws(NTStatus) -> [WdfObject] in
+            var result: [WdfObject] = []
+            var child = ObjectTable.slot(driver).pointee.firstChild
+            while child != 0 {
+                let slot = ObjectTable.slot(child)
+                if slot.pointee.kind == ObjectKind.device.rawValue { result.append(ObjectTable.handle(of: child)) }
+                child = slot.pointee.nextSibling
+            }
+            return result
+        }) ?? []
+    }
+}
+
+/// A request object: just enough to be a parent. Corresponds to `WDFREQUEST`.
+public struct WdfRequest: Hashable, Sendable {
+    public let object: WdfObject
+    public init(_ object: WdfObject) { self.object = object }
+
+    /// Creates a request (parented to the driver unless the attributes say otherwise).
+    /// Corresponds to `WdfRequestCreate(Attributes, NULL, &Request)`.
+    public static func create(attributes: ObjectAttributes = ObjectAttributes()) throws(NTStatus) -> WdfRequest {
+        let owner = ObjectCreation.owner(parent: attributes.parent, routine: "WdfRequestCreate")
+        try attributes.validate(forMemory: false)
+        return WdfRequest(try ObjectCreation.create(kind: .request, attributes: attributes, owner: owner, routine: "WdfRequestCreate"))
+    }
+}

@@ -1,0 +1,114 @@
+import Synchronization
+public import NtKernel
+
+/// Verifier settings of a driver, read from its service's `Parameters\Wdf` values at
+/// `WdfDriverCreate` (SPEC §6).
+public struct VerifierSettings: Hashable, Sendable {
+    /// `VerifierOn`: handle checks, pool tracking, IRQL checks, break on error.
+    public var verifierOn = false
+    /// `VerifierAllocateFailCount`: the first N framework allocations succeed, later ones fail.
+    public var allocateFailCount: Int?
+    /// `DbgBreakOnError`.
+    public var breakOnError = false
+    /// `TrackHandles`: reference tags recorded.
+    public var trackHandles = false
+
+    public init() {}
+
+    public init(parameters: [String: UInt32]) {
+        func value(_ name: String) -> UInt32? {
+            parameters.first { $0.key.lowercased() == name.lowercased() }?.value
+        }
+        verifierOn = (value("VerifierOn") ?? 0) != 0
+        allocateFailCount = value("VerifierAllocateFailCount").map(Int.init)
+        breakOnError = (value("DbgBreakOnError") ?? 0) != 0 || verifierOn
+        trackHandles = (value("TrackHandles") ?? 0) != 0 || verifierOn
+    }
+
+    var tracksPool: Bool { verifierOn }
+    var checksIrql: Bool { verifierOn }
+}
+
+/// What a driver object keeps: its service, default pool tag, verifier settings, and (with pool
+/// tracking) its live framework allocations.
+final class DriverState: @unchecked Sendable {
+    let serviceName: String
+    let tag: PoolTag
+    let settings: VerifierSettings
+    let host: LoadedDriver?
+    let deviceAdd: (@Sendable (WdfDriver, DeviceInit) throws(NTStatus) -> Void)?
+    let unload: (@Sendable (WdfDriver) -> Void)?
+    /// Framework allocations made so far (VerifierAllocateFailCount).
+    let allocations = Atomic<Int>(0)
+
+    struct Tracked {
+        var kind: ObjectKind
+        var tag: PoolTag
+        var size: Int
+        var creator: String
+    }
+
+    let tracked = Mutex<[UInt32: Tracked]>([:])
+
+    init(
+        serviceName: String, tag: PoolTag, settings: VerifierSettings, host: LoadedDriver?,
+        deviceAdd: (@Sendable (WdfDriver, DeviceInit) throws(NTStatus) -> Void)?, unload: (@Sendable (WdfDriver) -> Void)?
+    ) {
+        self.serviceName = serviceName
+        self.tag = tag
+        self.settings = settings
+        self.host = host
+        self.deviceAdd = deviceAdd
+        self.unload = unload
+    }
+
+    /// The driver state of the driver an object belongs to.
+    static func of(_ slot: UnsafeMutablePointer<ObjectSlot>) -> DriverState? {
+        let driver = slot.pointee.kind == ObjectKind.driver.rawValue ? slot : ObjectTable.slot(slot.pointee.driver)
+        return ObjectExtras.of(driver)?.driver
+    }
+
+    /// Counts a framework allocation; false once `VerifierAllocateFailCount` allocations have
+    /// succeeded.
+    func mayAllocate() -> Bool {
+        let count = allocations.add(1, ordering: .relaxed).newValue
+        guard let limit = settings.allocateFailCount else { return true }
+        return count <= limit
+    }
+}
+
+/// The default pool tag of a driver (SPEC §6).
+public enum DriverTag {
+    /// `'rDxF'`: "FxDr".
+    public static let fallback = PoolTag("FxDr")
+    /// `' kdD'`: "Ddk ", the old default, ignored when given as DriverPoolTag.
+    public static let oldDefault = PoolTag("Ddk ")
+
+    /// The service name of a registry path: its last component (the whole string "WDF" when
+    /// there is no backslash).
+    public static func serviceName(fromRegistryPath path: String) -> String {
+        guard let slash = path.lastIndex(of: "\\") else { return "WDF" }
+        return String(path[path.index(after: slash)...])
+    }
+
+    /// The tag from a service name: first 31 characters, each narrowed to its low byte; a
+    /// leading "WDF" (any case) skipped; 2 or fewer characters left: "FxDr"; else the first up
+    /// to 4 characters, first in the lowest byte (with exactly 3 the 4th byte is 0).
+    public static func tag(forServiceName name: String) -> PoolTag {
+        var bytes = name.utf16.prefix(31).map { UInt8(truncatingIfNeeded: $0) }
+        if bytes.count >= 3, String(decoding: bytes.prefix(3), as: UTF8.self).uppercased() == "WDF" {
+            bytes.removeFirst(3)
+        }
+        guard bytes.count > 2 else { return fallback }
+        var value: UInt32 = 0
+        for (index, byte) in bytes.prefix(4).enumerated() { value |= UInt32(byte) << (8 * UInt32(index)) }
+        return PoolTag(rawValue: value)
+    }
+
+    /// The driver's tag: `DriverPoolTag` when the config is current, it is non-zero and not the
+    /// old default; otherwise derived from the service name.
+    public static func resolve(configTag: UInt32?, serviceName: String) -> PoolTag {
+        if let configTag, configTag != 0, configTag != oldDefault.rawValue { return PoolTag(rawValue: configTag) }
+        return tag(forServiceName: serviceName)
+    }
+}

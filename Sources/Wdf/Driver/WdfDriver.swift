@@ -1,0 +1,118 @@
+import Synchronization
+public import NtKernel
+
+/// A driver object. Corresponds to `WDFDRIVER`.
+public struct WdfDriver: Hashable, Sendable {
+    public let object: WdfObject
+    public init(_ object: WdfObject) { self.object = object }
+
+    /// What `WdfDriverCreate` takes besides attributes. Corresponds to `WDF_DRIVER_CONFIG`.
+    public struct Config: Sendable {
+        /// `EvtDriverDeviceAdd`: called by the host's `WdfHostAddDevice` with a fresh device init.
+        public var deviceAdd: (@Sendable (WdfDriver, DeviceInit) throws(NTStatus) -> Void)?
+        /// `EvtDriverUnload`.
+        public var unload: (@Sendable (WdfDriver) -> Void)?
+        /// `DriverPoolTag`: the default tag, when non-zero and not "Ddk ".
+        public var poolTag: PoolTag?
+
+        public init(
+            deviceAdd: (@Sendable (WdfDriver, DeviceInit) throws(NTStatus) -> Void)? = nil,
+            unload: (@Sendable (WdfDriver) -> Void)? = nil, poolTag: PoolTag? = nil
+        ) {
+            self.deviceAdd = deviceAdd
+            self.unload = unload
+            self.poolTag = poolTag
+        }
+    }
+
+    /// Creates the driver object of a driver the host loaded (or of a standalone Swift program
+    /// when `host` is nil). Corresponds to `WdfDriverCreate`.
+    public static func create(
+        registryPath: String, host: LoadedDriver?, attributes: ObjectAttributes = ObjectAttributes(), config: Config,
+        configTagIsCurrent: Bool = true
+    ) throws(NTStatus) -> WdfDriver {
+        try attributes.validate(forMemory: false)
+        let serviceName = DriverTag.serviceName(fromRegistryPath: registryPath)
+        let tag = DriverTag.resolve(configTag: configTagIsCurrent ? config.poolTag?.rawValue : nil, serviceName: serviceName)
+        let parameters = host?.parameters ?? DriverHost.serviceParameters(for: serviceName)
+        let state = DriverState(
+            serviceName: serviceName, tag: tag, settings: VerifierSettings(parameters: parameters), host: host,
+            deviceAdd: config.deviceAdd, unload: config.unload)
+        let extras = ObjectExtras(creator: "WdfDriverCreate")
+        extras.driver = state
+        extras.state.withLock { extrasState in
+            if let cleanup = attributes.cleanup { extrasState.cleanup.append(cleanup) }
+            if let destroy = attributes.destroy { extrasState.destroy.append(destroy) }
+        }
+        let (index, handle) = try ObjectLifetime.create(kind: .driver, parent: nil, driver: 0, extras: extras)
+        ObjectTable.slot(index).pointee.driver = index
+        if let context = attributes.context {
+            let memory = try ObjectContexts.make(for: handle, key: context.key, bytes: attributes.contextBytes, tag: tag)
+            extras.state.withLock { $0.contexts.append(memory) }
+        }
+        ObjectTable.slot(index).pointee.flags |= ObjectFlags.created
+        let driver = WdfDriver(handle)
+        DriverRegistry.add(index)
+        if let host {
+            if let unload = config.unload { host.addUnloadRoutine { unload(driver) } }
+            host.addTeardownRoutine { driver.tearDown() }
+        }
+        return driver
+    }
+
+    /// The driver object created for a driver the host loaded.
+    public static func driver(for host: LoadedDriver) -> WdfDriver? {
+        DriverRegistry.all().first { ObjectExtras.of(ObjectTable.slot($0))?.driver?.host === host }
+            .map { WdfDriver(ObjectTable.handle(of: $0)) }
+    }
+
+    /// The driver's default pool tag.
+    public var poolTag: PoolTag { state.tag }
+    /// The service name the driver was created for.
+    public var serviceName: String { state.serviceName }
+    /// The verifier settings read at creation.
+    public var verifierSettings: VerifierSettings { state.settings }
+
+    var state: DriverState {
+        ObjectExtras.of(ObjectTable.resolve(object, kinds: [.driver], routine: "WdfDriver"))!.driver!
+    }
+
+    /// The current driver: the most recently created one still loaded (a default one is made
+    /// for programs that never create a driver). Corresponds to `WdfGetDriver`.
+    public static var current: WdfDriver { WdfDriver(ObjectTable.handle(of: DriverRegistry.current())) }
+
+    /// Deletes the driver object and everything parented to it, then reports what pool tracking
+    /// still sees; returns the number of leaks reported.
+    public func tearDown() -> Int {
+        let state = state
+        let index = object.index!
+        DriverRegistry.remove(index)
+        ObjectLifetime.dispose(index)
+        return Verifier.reportLeaks(of: state)
+    }
+}
+
+/// The live drivers, most recent last.
+enum DriverRegistry {
+    private struct State: Sendable {
+        var drivers: [UInt32] = []
+        var fallback: UInt32 = 0
+    }
+
+    private static let state = Mutex(State())
+
+    static func add(_ index: UInt32) { state.withLock { $0.drivers.append(index) } }
+    static func remove(_ index: UInt32) { state.withLock { $0.drivers.removeAll { $0 == index } } }
+    static func all() -> [UInt32] { state.withLock { $0.drivers } }
+
+    /// The most recent live driver, or the default driver (made on first use).
+    static func current() -> UInt32 {
+        if let index = state.withLock({ $0.drivers.last ?? ($0.fallback != 0 ? $0.fallback : nil) }) { return index }
+        let made = try! WdfDriver.create(registryPath: "Wdf", host: nil, config: WdfDriver.Config())
+        return state.withLock { state in
+            state.drivers.removeAll { $0 == made.object.index! }
+            if state.fallback == 0 { state.fallback = made.object.index! }
+            return state.drivers.last ?? state.fallback
+        }
+    }
+}

@@ -1,0 +1,161 @@
+public import NtKernel
+
+/// What a lookaside-list object keeps: the executive list its buffers come from and the
+/// attributes every memory object from it gets.
+final class LookasideObjectState: @unchecked Sendable {
+    /// The executive list; set to nil when the object is destroyed (which deletes it).
+    var list: LookasideList?
+    let bufferSize: Int
+    let poolType: PoolType
+    let tag: PoolTag
+    let memoryAttributes: ObjectAttributes
+    /// Where memory objects go: the memory attributes' parent, or the driver.
+    let memoryOwner: (parent: UInt32, driver: UInt32)
+    /// Buffers under a page from non-paged pool are zeroed on every allocation.
+    let zeroes: Bool
+
+    init(list: LookasideList, bufferSize: Int, poolType: PoolType, tag: PoolTag, memoryAttributes: ObjectAttributes,
+         memoryOwner: (parent: UInt32, driver: UInt32)) {
+        self.list = list
+        self.bufferSize = bufferSize
+        self.poolType = poolType
+        self.tag = tag
+        self.memoryAttributes = memoryAttributes
+        self.memoryOwner = memoryOwner
+        zeroes = !poolType.isPaged && bufferSize < 4096
+    }
+}
+
+/// A lookaside-list object: memory objects whose buffers come from a lookaside list. Corresponds
+/// to `WDFLOOKASIDE`.
+public struct WdfLookaside: Hashable, Sendable {
+    public let object: WdfObject
+    public init(_ object: WdfObject) { self.object = object }
+
+    /// Creates a list of `bufferSize`-byte buffers; each memory object from it gets
+    /// `memoryAttributes`. Corresponds to `WdfLookasideListCreate`.
+    public static func create(
+        attributes: ObjectAttributes = ObjectAttributes(), bufferSize: Int, poolType: PoolType = .nonPaged,
+        memoryAttributes: ObjectAttributes = ObjectAttributes(), tag: PoolTag? = nil
+    ) throws(NTStatus) -> WdfLookaside {
+        let routine: StaticString = "WdfLookasideListCreate"
+        let owner = ObjectCreation.owner(parent: attributes.parent, routine: routine)
+        let memoryOwner = ObjectCreation.owner(parent: memoryAttributes.parent, routine: routine)
+        return try LookasideObjects.create(
+            owner: owner, memoryOwner: memoryOwner, attributes: { () throws(NTStatus) in attributes },
+            memoryAttributes: { () throws(NTStatus) in memoryAttributes }, bufferSize: bufferSize, poolType: poolType,
+            tag: tag?.rawValue ?? 0, clearOutput: {})
+    }
+
+    /// A memory object whose buffer comes from this list: a slot and a cached entry, no new heap
+    /// allocation once the list is warm. Corresponds to `WdfMemoryCreateFromLookaside`.
+    public func createMemory() throws(NTStatus) -> WdfMemory {
+        try LookasideObjects.createMemory(from: object, clearOutput: {})
+    }
+
+    /// The executive list's counters.
+    public var statistics: LookasideStatistics? {
+        let slot = ObjectTable.resolve(object, kinds: [.lookaside], routine: "WdfLookaside.statistics")
+        return ObjectExtras.of(slot)?.lookaside?.list?.statistics
+    }
+
+    public func delete() { object.delete() }
+}
+
+/// The work behind the lookaside-object routines (SPEC §8); the C door calls these.
+public enum LookasideObjects {
+    /// `WdfLookasideListCreate` after the early parent lookups and the out-pointer check.
+    public static func create(
+        owner: (parent: UInt32, driver: UInt32), memoryOwner: (parent: UInt32, driver: UInt32),
+        attributes: () throws(NTStatus) -> ObjectAttributes, memoryAttributes: () throws(NTStatus) -> ObjectAttributes,
+        bufferSize: Int, poolType: PoolType, tag: UInt32, clearOutput: () -> Void
+    ) throws(NTStatus) -> WdfLookaside {
+        let routine: StaticString = "WdfLookasideListCreate"
+        clearOutput()
+        guard bufferSize > 0 else { throw .invalidParameter }
+        let listAttributes = try attributes()
+        try listAttributes.validate(forMemory: true)
+        let memoryAttributes = try memoryAttributes()
+        try memoryAttributes.validate(forMemory: true)
+        let driver = DriverState.of(ObjectTable.slot(owner.driver))
+        if driver?.settings.checksIrql == true, Irql.current > poolType.irqlLimit { throw .invalidDeviceRequest }
+        if poolType.isPaged, let listDevice = device(above: owner.parent), let memoryDevice = device(above: memoryOwner.parent),
+            listDevice != memoryDevice
+        {
+            throw .invalidParameter
+        }
+        guard bufferSize <= Int(UInt32.max) - 64 else { throw .integerOverflow }
+        let poolTag = tag != 0 ? PoolTag(rawValue: tag) : (driver?.tag ?? DriverTag.fallback)
+        guard driver?.mayAllocate() ?? true else { throw .insufficientResources }
+        let list: LookasideList
+        do {
+            list = try LookasideList(entrySize: bufferSize, poolType: poolType, tag: poolTag)
+        } catch {
+            throw .insufficientResources
+        }
+        let extras = ObjectExtras(creator: routine)
+        extras.lookaside = LookasideObjectState(
+            list: list, bufferSize: bufferSize, poolType: poolType, tag: poolTag, memoryAttributes: memoryAttributes,
+            memoryOwner: memoryOwner)
+        let handle = try ObjectCreation.create(
+            kind: .lookaside, attributes: listAttributes, owner: owner,
+            flags: poolType.isPaged ? ObjectFlags.passiveOnly : 0, extras: extras, routine: routine)
+        return WdfLookaside(handle)
+    }
+
+    /// The device an object's parent chain leads to, if any.
+    static func device(above index: UInt32) -> UInt32? {
+        var current = index
+        while current != 0 {
+            let slot = ObjectTable.slot(current)
+            if slot.pointee.kind == ObjectKind.device.rawValue { return current }
+            if slot.pointee.kind == ObjectKind.driver.rawValue { return nil }
+            current = slot.pointee.parent
+        }
+        return nil
+    }
+
+    /// `WdfMemoryCreateFromLookaside` after the handle and out-pointer checks.
+    public static func createMemory(from lookaside: WdfObject, clearOutput: () -> Void) throws(NTStatus) -> WdfMemory {
+        let routine: StaticString = "WdfMemoryCreateFromLookaside"
+        let listSlot = ObjectTable.resolve(lookaside, kinds: [.lookaside], routine: routine)
+        guard listSlot.pointee.state.load(ordering: .acquiring) == SlotState.live,
+            let state = ObjectExtras.of(listSlot)?.lookaside, let list = state.list
+        else {
+            BugCheck.raise(.wdfViolation, 0x5, lookaside.rawValue, 0, 0, "\(routine): \(lookaside) is a deleted lookaside list")
+        }
+        clearOutput()
+        guard let entry = try? list.allocate() else { throw .insufficientResources }
+        if state.zeroes { entry.initializeMemory(as: UInt8.self, repeating: 0, count: state.bufferSize) }
+        let listIndex = lookaside.index!
+        listSlot.pointee.references.add(1, ordering: .relaxed)
+        let attributes = state.memoryAttributes
+        let needsExtras = attributes.context != nil
+        do {
+            let handle = try ObjectCreation.create(
+                kind: .memory, attributes: needsExtras ? attributes : ObjectAttributes(), owner: state.memoryOwner,
+                flags: state.poolType.isPaged ? ObjectFlags.passiveOnly : 0, routine: routine
+            ) { slot in
+                slot.pointee.buffer = entry
+                slot.pointee.size = state.bufferSize
+                slot.pointee.source = MemorySource.lookaside.rawValue
+                slot.pointee.lookaside = listIndex
+            }
+            return WdfMemory(handle)
+        } catch {
+            list.free(entry)
+            ObjectLifetime.release(listIndex, routine: routine)
+            throw error
+        }
+    }
+
+    /// A memory object from a list is destroyed: its buffer goes back to the list, and the
+    /// list loses the reference the memory object held (the list is destroyed after its last one).
+    static func giveBack(_ slot: UnsafeMutablePointer<ObjectSlot>) {
+        let listIndex = slot.pointee.lookaside
+        if let buffer = slot.pointee.buffer, let list = ObjectExtras.of(ObjectTable.slot(listIndex))?.lookaside?.list {
+            list.free(buffer)
+        }
+        ObjectLifetime.release(listIndex, routine: "WdfObjectDelete")
+    }
+}

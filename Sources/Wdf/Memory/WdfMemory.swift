@@ -1,0 +1,186 @@
+public import NtKernel
+
+/// A framework memory object: a buffer with an object's lifetime. Corresponds to `WDFMEMORY`.
+public struct WdfMemory: Hashable, Sendable {
+    public let object: WdfObject
+    public init(_ object: WdfObject) { self.object = object }
+
+    /// Creates a memory object with a new buffer of `size` bytes (not zeroed; 16-byte aligned,
+    /// page-aligned at a page or more), accounted under `tag` (nil: the driver's tag).
+    /// Corresponds to `WdfMemoryCreate`.
+    public static func create(
+        attributes: ObjectAttributes = ObjectAttributes(), poolType: PoolType = .nonPaged, tag: PoolTag? = nil, size: Int
+    ) throws(NTStatus) -> WdfMemory {
+        let owner = ObjectCreation.owner(parent: attributes.parent, routine: "WdfMemoryCreate")
+        return try MemoryObjects.create(
+            owner: owner, attributes: { () throws(NTStatus) in attributes }, validateForMemory: true, poolType: poolType,
+            tag: tag?.rawValue ?? 0, size: size, clearOutput: {})
+    }
+
+    /// Creates a memory object over a buffer the caller owns (never freed by the framework).
+    /// Corresponds to `WdfMemoryCreatePreallocated`.
+    public static func createPreallocated(attributes: ObjectAttributes = ObjectAttributes(), buffer: UnsafeMutableRawBufferPointer)
+        throws(NTStatus) -> WdfMemory
+    {
+        let owner = ObjectCreation.owner(parent: attributes.parent, routine: "WdfMemoryCreatePreallocated")
+        guard let base = buffer.baseAddress else { ObjectTable.requiredParameterMissing("Buffer", routine: "WdfMemoryCreatePreallocated") }
+        return try MemoryObjects.createPreallocated(
+            owner: owner, attributes: { () throws(NTStatus) in attributes }, buffer: base, size: buffer.count, clearOutput: {})
+    }
+
+    /// Points a preallocated memory object at another caller-owned buffer. Corresponds to
+    /// `WdfMemoryAssignBuffer`.
+    public func assign(_ buffer: UnsafeMutableRawBufferPointer) throws(NTStatus) {
+        guard let base = buffer.baseAddress else { ObjectTable.requiredParameterMissing("Buffer", routine: "WdfMemoryAssignBuffer") }
+        try MemoryObjects.assign(object, buffer: base, size: buffer.count)
+    }
+
+    /// The buffer's size. Corresponds to `WdfMemoryGetBuffer(Memory, &Size)`.
+    public var size: Int { MemoryObjects.buffer(of: object).size }
+
+    /// Lends the buffer to `body`. Corresponds to `WdfMemoryGetBuffer`.
+    public func withUnsafeMutableBytes<Result, Failure: Error>(
+        _ body: (UnsafeMutableRawBufferPointer) throws(Failure) -> Result
+    ) throws(Failure) -> Result {
+        let (buffer, size) = MemoryObjects.buffer(of: object)
+        return try body(UnsafeMutableRawBufferPointer(start: buffer, count: size))
+    }
+
+    /// Copies from the buffer at `offset` into `destination`. Corresponds to
+    /// `WdfMemoryCopyToBuffer`.
+    /// - Throws: `.invalidParameter` for an empty destination, `.bufferTooSmall` when the range
+    ///   does not fit.
+    public func copy(into destination: UnsafeMutableRawBufferPointer, fromOffset offset: Int = 0) throws(NTStatus) {
+        guard let base = destination.baseAddress else {
+            if destination.isEmpty { throw .invalidParameter }
+            ObjectTable.requiredParameterMissing("Buffer", routine: "WdfMemoryCopyToBuffer")
+        }
+        try MemoryObjects.copy(object, offset: offset, other: base, count: destination.count, toCaller: true)
+    }
+
+    /// Copies `source` into the buffer at `offset`. Corresponds to `WdfMemoryCopyFromBuffer`.
+    /// - Throws: `.invalidParameter` for an empty source, `.invalidBufferSize` when the range
+    ///   does not fit.
+    public func copy(from source: UnsafeRawBufferPointer, toOffset offset: Int = 0) throws(NTStatus) {
+        guard let base = source.baseAddress else {
+            if source.isEmpty { throw .invalidParameter }
+            ObjectTable.requiredParameterMissing("Buffer", routine: "WdfMemoryCopyFromBuffer")
+        }
+        try MemoryObjects.copy(object, offset: offset, other: UnsafeMutableRawPointer(mutating: base), count: source.count, toCaller: false)
+    }
+
+    /// Deletes the memory object (its buffer goes back to the pool or its lookaside list).
+    public func delete() { object.delete() }
+}
+
+/// The work behind the memory routines, in the order SPEC §7 gives; the C door calls these.
+public enum MemoryObjects {
+    /// `WdfMemoryCreate` after the early parent lookup and the out-pointer check.
+    /// `attributes` validates lazily so its errors come in their place; `clearOutput` is
+    /// `*Memory = NULL`.
+    public static func create(
+        owner: (parent: UInt32, driver: UInt32), attributes: () throws(NTStatus) -> ObjectAttributes,
+        validateForMemory: Bool, poolType: PoolType, tag: UInt32, size: Int, clearOutput: () -> Void
+    ) throws(NTStatus) -> WdfMemory {
+        let routine: StaticString = "WdfMemoryCreate"
+        let driver = DriverState.of(ObjectTable.slot(owner.driver))
+        if driver?.settings.checksIrql == true, Irql.current > poolType.irqlLimit { throw .invalidDeviceRequest }
+        guard size > 0 else { throw .invalidParameter }
+        clearOutput()
+        let attributes = try attributes()
+        if validateForMemory { try attributes.validate(forMemory: true) }
+        let poolTag = tag != 0 ? PoolTag(rawValue: tag) : (driver?.tag ?? DriverTag.fallback)
+        guard driver?.mayAllocate() ?? true else { throw .insufficientResources }
+        let buffer: UnsafeMutableRawPointer
+        do { buffer = try Pool.allocate(poolType, byteCount: size, tag: poolTag) } catch { throw .insufficientResources }
+        do {
+            let handle = try ObjectCreation.create(kind: .memory, attributes: attributes, owner: owner, routine: routine) { slot in
+                slot.pointee.buffer = buffer
+                slot.pointee.size = size
+                slot.pointee.source = MemorySource.pool.rawValue
+                if poolType.isPaged { slot.pointee.flags |= ObjectFlags.passiveOnly }
+            }
+            if let driver { Verifier.track(handle.index!, driver: driver, kind: .memory, tag: poolTag, size: size, creator: routine) }
+            return WdfMemory(handle)
+        } catch {
+            Pool.free(buffer)
+            throw error
+        }
+    }
+
+    /// `WdfMemoryCreatePreallocated` after the NULL checks: `*Memory = NULL`, size, attributes.
+    public static func createPreallocated(
+        owner: (parent: UInt32, driver: UInt32), attributes: () throws(NTStatus) -> ObjectAttributes,
+        buffer: UnsafeMutableRawPointer, size: Int, clearOutput: () -> Void
+    ) throws(NTStatus) -> WdfMemory {
+        clearOutput()
+        guard size > 0 else { throw .invalidParameter }
+        let attributes = try attributes()
+        try attributes.validate(forMemory: true)
+        let handle = try ObjectCreation.create(
+            kind: .memory, attributes: attributes, owner: owner, routine: "WdfMemoryCreatePreallocated"
+        ) { slot in
+            slot.pointee.buffer = buffer
+            slot.pointee.size = size
+            slot.pointee.source = MemorySource.preallocated.rawValue
+        }
+        return WdfMemory(handle)
+    }
+
+    /// `WdfMemoryAssignBuffer`: only preallocated memory (anything else is bug check 0x10D/5).
+    public static func assign(_ memory: WdfObject, buffer: UnsafeMutableRawPointer, size: Int) throws(NTStatus) {
+        let routine: StaticString = "WdfMemoryAssignBuffer"
+        let slot = ObjectTable.resolve(memory, kinds: [.memory], routine: routine)
+        guard slot.pointee.source == MemorySource.preallocated.rawValue else {
+            BugCheck.raise(.wdfViolation, 0x5, memory.rawValue, 0, 0, "\(routine): \(memory) is not preallocated memory")
+        }
+        guard size > 0 else { throw .invalidParameter }
+        slot.pointee.buffer = buffer
+        slot.pointee.size = size
+    }
+
+    /// `WdfMemoryGetBuffer`.
+    public static func buffer(of memory: WdfObject) -> (buffer: UnsafeMutableRawPointer, size: Int) {
+        let slot = ObjectTable.resolve(memory, kinds: [.memory], routine: "WdfMemoryGetBuffer")
+        return (slot.pointee.buffer!, slot.pointee.size)
+    }
+
+    /// `WdfMemoryCopyToBuffer` (`toCaller`) and `WdfMemoryCopyFromBuffer`: count 0 →
+    /// `.invalidParameter`; offset != 0 and offset >= size, or count > size - offset →
+    /// `.bufferTooSmall` (to the caller) or `.invalidBufferSize` (from the caller).
+    public static func copy(_ memory: WdfObject, offset: Int, other: UnsafeMutableRawPointer, count: Int, toCaller: Bool)
+        throws(NTStatus)
+    {
+        let routine: StaticString = toCaller ? "WdfMemoryCopyToBuffer" : "WdfMemoryCopyFromBuffer"
+        let slot = ObjectTable.resolve(memory, kinds: [.memory], routine: routine)
+        guard count > 0 else { throw .invalidParameter }
+        let size = slot.pointee.size
+        guard !(offset != 0 && offset >= size), count <= size - offset else {
+            throw toCaller ? .bufferTooSmall : .invalidBufferSize
+        }
+        let buffer = slot.pointee.buffer! + offset
+        if toCaller { other.copyMemory(from: buffer, byteCount: count) } else { buffer.copyMemory(from: other, byteCount: count) }
+    }
+}
+
+/// Kind-specific work when an object is destroyed.
+enum KindHooks {
+    static func destroy(_ slot: UnsafeMutablePointer<ObjectSlot>, index: UInt32) {
+        switch slot.pointee.kind {
+        case ObjectKind.memory.rawValue:
+            switch slot.pointee.source {
+            case MemorySource.pool.rawValue:
+                if let buffer = slot.pointee.buffer { Pool.free(buffer) }
+            case MemorySource.lookaside.rawValue:
+                LookasideObjects.giveBack(slot)
+            default:
+                break
+            }
+            slot.pointee.buffer = nil
+        case ObjectKind.lookaside.rawValue:
+            ObjectExtras.of(slot)?.lookaside?.list = nil  // deletes the executive list (frees cached entries)
+        default:
+            break
+        }
+    }
+}

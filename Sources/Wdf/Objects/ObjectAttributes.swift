@@ -1,0 +1,162 @@
+public import NtKernel
+
+/// `WDF_EXECUTION_LEVEL`.
+public enum ExecutionLevel: UInt32, Sendable {
+    case inheritFromParent = 1
+    case passive = 2
+    case dispatch = 3
+}
+
+/// `WDF_SYNCHRONIZATION_SCOPE`.
+public enum SynchronizationScope: UInt32, Sendable {
+    case inheritFromParent = 1
+    case device = 2
+    case queue = 3
+    case none = 4
+}
+
+/// A context type: the key contexts are looked up by, and their size.
+///
+/// From Swift, `ContextType(MyContext.self)`; from C, the `WDF_OBJECT_CONTEXT_TYPE_INFO` that
+/// `WDF_DECLARE_CONTEXT_TYPE` defines (its address is the key).
+public struct ContextType: Hashable, Sendable {
+    /// The lookup key (a type-info address).
+    public let key: UInt
+    /// Bytes of context (before rounding to pointer size).
+    public let size: Int
+    public let name: String
+
+    public init(key: UInt, size: Int, name: String) {
+        self.key = key
+        self.size = size
+        self.name = name
+    }
+
+    /// The context type of a Swift type: its metadata is the key, its stride the size.
+    public init<Context: BitwiseCopyable>(_ type: Context.Type) {
+        key = UInt(bitPattern: unsafeBitCast(type as Any.Type, to: Int.self))
+        size = MemoryLayout<Context>.stride
+        name = String(describing: type)
+    }
+}
+
+/// A callback an object runs when it is cleaned up or destroyed.
+public typealias ObjectCallback = @Sendable (WdfObject) -> Void
+
+/// What a new object gets: its parent, callbacks, and context. Corresponds to
+/// `WDF_OBJECT_ATTRIBUTES` (after `WDF_OBJECT_ATTRIBUTES_INIT`).
+public struct ObjectAttributes: Sendable {
+    /// The parent; nil for the driver.
+    public var parent: WdfObject?
+    /// Runs when the object is deleted (children first), while it is still usable.
+    public var cleanup: ObjectCallback?
+    /// Runs when the last reference goes, after cleanup.
+    public var destroy: ObjectCallback?
+    public var executionLevel: ExecutionLevel = .inheritFromParent
+    public var synchronizationScope: SynchronizationScope = .inheritFromParent
+    /// A context to allocate with the object (zero-filled).
+    public var context: ContextType?
+    /// When non-zero, the context's size instead of the type's (at least the type's size).
+    public var contextSizeOverride: Int = 0
+
+    public init(
+        parent: WdfObject? = nil, cleanup: ObjectCallback? = nil, destroy: ObjectCallback? = nil,
+        context: ContextType? = nil
+    ) {
+        self.parent = parent
+        self.cleanup = cleanup
+        self.destroy = destroy
+        self.context = context
+    }
+
+    /// The bytes of context to allocate, rounded up to pointer size.
+    var contextBytes: Int {
+        guard let context else { return 0 }
+        let bytes = contextSizeOverride != 0 ? contextSizeOverride : context.size
+        return (bytes + MemoryLayout<UInt>.size - 1) & ~(MemoryLayout<UInt>.size - 1)
+    }
+
+    /// Checks what a Swift caller can get wrong (SPEC §5 order after the size checks).
+    func validate(forMemory: Bool) throws(NTStatus) {
+        if contextSizeOverride != 0 {
+            guard let context, contextSizeOverride >= context.size else { throw .wdfObjectAttributesInvalid }
+        }
+        if forMemory {
+            guard synchronizationScope == .inheritFromParent || synchronizationScope == .none else {
+                throw .wdfSynchronizationScopeInvalid
+            }
+            guard executionLevel == .inheritFromParent else { throw .wdfExecutionLevelInvalid }
+        }
+    }
+}
+
+/// `WDF_OBJECT_ATTRIBUTES` as C code fills it, before validation: what the C door passes.
+public struct RawObjectAttributes: Sendable {
+    /// The `Size` field, and what it must be.
+    public var size: UInt32
+    public var expectedSize: UInt32
+    public var cleanup: ObjectCallback?
+    public var destroy: ObjectCallback?
+    public var executionLevel: UInt32
+    public var synchronizationScope: UInt32
+    public var parent: WdfObject?
+    public var contextSizeOverride: Int
+    public var context: RawContextType?
+
+    public init(
+        size: UInt32, expectedSize: UInt32, cleanup: ObjectCallback?, destroy: ObjectCallback?, executionLevel: UInt32,
+        synchronizationScope: UInt32, parent: WdfObject?, contextSizeOverride: Int, context: RawContextType?
+    ) {
+        self.size = size
+        self.expectedSize = expectedSize
+        self.cleanup = cleanup
+        self.destroy = destroy
+        self.executionLevel = executionLevel
+        self.synchronizationScope = synchronizationScope
+        self.parent = parent
+        self.contextSizeOverride = contextSizeOverride
+        self.context = context
+    }
+
+    /// Whether the early parent lookup may trust `parent` (a wrong Size skips it).
+    public var sizeIsValid: Bool { size == expectedSize }
+
+    /// Validates in the order of SPEC §5 and gives the Swift attributes.
+    public func validated(forMemory: Bool) throws(NTStatus) -> ObjectAttributes {
+        guard sizeIsValid else { throw .infoLengthMismatch }
+        if let context, context.sizeField != context.expectedSizeField { throw .infoLengthMismatch }
+        if let context, context.contextSize != 0, !context.hasName { throw .wdfObjectAttributesInvalid }
+        guard let executionLevel = ExecutionLevel(rawValue: executionLevel),
+            let synchronizationScope = SynchronizationScope(rawValue: synchronizationScope)
+        else { throw .wdfObjectAttributesInvalid }
+        var attributes = ObjectAttributes(
+            parent: parent, cleanup: cleanup, destroy: destroy,
+            context: context.map { ContextType(key: $0.key, size: $0.contextSize, name: $0.name) })
+        if contextSizeOverride != 0, context == nil { throw .wdfObjectAttributesInvalid }
+        attributes.contextSizeOverride = contextSizeOverride
+        attributes.executionLevel = executionLevel
+        attributes.synchronizationScope = synchronizationScope
+        try attributes.validate(forMemory: forMemory)
+        return attributes
+    }
+}
+
+/// `WDF_OBJECT_CONTEXT_TYPE_INFO` as C code declares it.
+public struct RawContextType: Sendable {
+    public var sizeField: UInt32
+    public var expectedSizeField: UInt32
+    public var hasName: Bool
+    public var name: String
+    public var contextSize: Int
+    /// The lookup key: `UniqueType` when set, else the structure's own address.
+    public var key: UInt
+
+    public init(sizeField: UInt32, expectedSizeField: UInt32, hasName: Bool, name: String, contextSize: Int, key: UInt) {
+        self.sizeField = sizeField
+        self.expectedSizeField = expectedSizeField
+        self.hasName = hasName
+        self.name = name
+        self.contextSize = contextSize
+        self.key = key
+    }
+}

@@ -1,0 +1,155 @@
+public import NtKernel
+
+/// The parent and driver a creation routine works for: the early parent lookup (a bad handle is
+/// bug check 0x10D/5), or the current driver when no parent is named. Used by the C door, which
+/// must do this lookup before anything else.
+public struct CreationOwner: Sendable {
+    public let parent: UInt32
+    public let driver: UInt32
+
+    public static func resolve(parent: WdfObject?, routine: StaticString) -> (parent: UInt32, driver: UInt32) {
+        ObjectCreation.owner(parent: parent, routine: routine)
+    }
+}
+
+/// The common path of every creation routine: parent and driver, attributes, callbacks,
+/// context, tracking.
+enum ObjectCreation {
+    /// The parent's slot and driver for a creation naming `parent` (the early parent lookup:
+    /// a bad handle is bug check 0x10D/5), or the current driver when `parent` is nil.
+    static func owner(parent: WdfObject?, routine: StaticString) -> (parent: UInt32, driver: UInt32) {
+        if let parent {
+            let slot = ObjectTable.resolve(parent, routine: routine)
+            let index = parent.index!
+            let driver = slot.pointee.kind == ObjectKind.driver.rawValue ? index : slot.pointee.driver
+            return (index, driver)
+        }
+        let driver = DriverRegistry.current()
+        return (driver, driver)
+    }
+
+    /// Creates an object of `kind` with validated `attributes` under `owner`. `prepare` fills
+    /// kind-specific fields before the object is linked.
+    static func create(
+        kind: ObjectKind, attributes: ObjectAttributes, owner: (parent: UInt32, driver: UInt32), flags: UInt8 = 0,
+        extras: ObjectExtras? = nil, routine: StaticString,
+        prepare: (UnsafeMutablePointer<ObjectSlot>) -> Void = { _ in }
+    ) throws(NTStatus) -> WdfObject {
+        var extras = extras
+        if extras == nil, attributes.cleanup != nil || attributes.destroy != nil || attributes.context != nil
+            || DriverState.of(ObjectTable.slot(owner.driver))?.settings.trackHandles == true
+        {
+            extras = ObjectExtras(creator: routine)
+        }
+        if let extras {
+            extras.state.withLock { state in
+                if let cleanup = attributes.cleanup { state.cleanup.append(cleanup) }
+                if let destroy = attributes.destroy { state.destroy.append(destroy) }
+            }
+        }
+        let (index, handle) = try ObjectLifetime.create(
+            kind: kind, parent: owner.parent, driver: owner.driver, flags: flags, extras: extras, prepare: prepare)
+        if let context = attributes.context, let extras {
+            do {
+                let tag = DriverState.of(ObjectTable.slot(owner.driver))?.tag ?? DriverTag.fallback
+                let memory = try ObjectContexts.make(for: handle, key: context.key, bytes: attributes.contextBytes, tag: tag)
+                extras.state.withLock { $0.contexts.append(memory) }
+            } catch {
+                abandon(index)
+                throw error
+            }
+        }
+        ObjectTable.slot(index).pointee.flags |= ObjectFlags.created
+        return handle
+    }
+
+    /// Takes back an object whose creation failed after its slot was linked: no callbacks run.
+    static func abandon(_ index: UInt32) {
+        let slot = ObjectTable.slot(index)
+        if let extras = ObjectExtras.of(slot) {
+            extras.state.withLock { state in
+                state.cleanup.removeAll()
+                state.destroy.removeAll()
+            }
+        }
+        slot.pointee.flags |= ObjectFlags.cleanedUp
+        ObjectLifetime.dispose(index)
+    }
+}
+
+extension WdfObject {
+    /// Creates a generic object. Corresponds to `WdfObjectCreate`.
+    public static func create(attributes: ObjectAttributes = ObjectAttributes()) throws(NTStatus) -> WdfObject {
+        let owner = ObjectCreation.owner(parent: attributes.parent, routine: "WdfObjectCreate")
+        try attributes.validate(forMemory: false)
+        return try ObjectCreation.create(kind: .generic, attributes: attributes, owner: owner, routine: "WdfObjectCreate")
+    }
+
+    /// The context of `type` on this object, or nil. Corresponds to
+    /// `WdfObjectGetTypedContextWorker`.
+    public func context(_ type: ContextType) -> UnsafeMutableRawPointer? {
+        let slot = ObjectTable.resolve(self, routine: "WdfObjectGetTypedContextWorker")
+        guard let extras = ObjectExtras.of(slot) else { return nil }
+        return extras.state.withLock { $0.contexts.first { $0.key == type.key }?.memory }
+    }
+
+    /// Lends this object's context of type `Context` to `body` (nil when it has none).
+    public func withContext<Context: BitwiseCopyable, Result>(
+        _ type: Context.Type, _ body: (inout Context) throws -> Result
+    ) rethrows -> Result? {
+        guard let memory = context(ContextType(type)) else { return nil }
+        return try body(&memory.assumingMemoryBound(to: Context.self).pointee)
+    }
+
+    /// Adds a context (and its callbacks) to an existing object. Corresponds to
+    /// `WdfObjectAllocateContext`: the same type again returns the existing context with
+    /// `.objectNameExists` as `existed`.
+    /// - Throws: `.objectNameInvalid` without a context type, `.wdfParentAssignmentNotAllowed`
+    ///   with a parent, `.deletePending` while the object is being deleted.
+    public func allocateContext(_ attributes: ObjectAttributes) throws(NTStatus) -> (context: UnsafeMutableRawPointer, existed: Bool) {
+        try ObjectContextAllocation.allocate(self, attributes: attributes)
+    }
+
+    /// The object a context belongs to. Corresponds to `WdfObjectContextGetObject`.
+    public static func owner(ofContext context: UnsafeMutableRawPointer) -> WdfObject {
+        ObjectContexts.owner(of: context)
+    }
+}
+
+enum ObjectContextAllocation {
+    static func allocate(_ handle: WdfObject, attributes: ObjectAttributes) throws(NTStatus)
+        -> (context: UnsafeMutableRawPointer, existed: Bool)
+    {
+        let routine: StaticString = "WdfObjectAllocateContext"
+        let slot = ObjectTable.resolve(handle, routine: routine)
+        guard attributes.parent == nil else { throw .wdfParentAssignmentNotAllowed }
+        guard let type = attributes.context else { throw .objectNameInvalid }
+        try attributes.validate(forMemory: false)
+        guard slot.pointee.state.load(ordering: .acquiring) == SlotState.live else { throw .deletePending }
+        let extras: ObjectExtras
+        if let existing = ObjectExtras.of(slot) {
+            extras = existing
+        } else {
+            // An object made without extras gets them now (its owner thread publishes them).
+            extras = ObjectExtras(creator: routine)
+            ObjectExtras.attach(extras, to: slot)
+        }
+        if let existing = extras.state.withLock({ $0.contexts.first { $0.key == type.key } }) {
+            return (existing.memory, true)
+        }
+        let tag = DriverState.of(slot)?.tag ?? DriverTag.fallback
+        let memory = try ObjectContexts.make(for: handle, key: type.key, bytes: attributes.contextBytes, tag: tag)
+        let winner = extras.state.withLock { state -> ObjectExtras.Context in
+            if let raced = state.contexts.first(where: { $0.key == type.key }) { return raced }
+            state.contexts.append(memory)
+            if let cleanup = attributes.cleanup { state.cleanup.append(cleanup) }
+            if let destroy = attributes.destroy { state.destroy.append(destroy) }
+            return memory
+        }
+        if winner.memory != memory.memory {
+            ObjectContexts.free(memory)
+            return (winner.memory, true)
+        }
+        return (memory.memory, false)
+    }
+}

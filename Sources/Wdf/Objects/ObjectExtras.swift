@@ -1,0 +1,63 @@
+import Synchronization
+import NtKernel
+
+/// What an object keeps beyond its slot: callbacks, contexts, reference tags and kind-specific
+/// state. Created at object creation only for objects that need it.
+final class ObjectExtras: @unchecked Sendable {
+    struct Context: @unchecked Sendable {
+        let key: UInt
+        /// The caller's context memory; a 16-byte header before it holds the handle and key.
+        let memory: UnsafeMutableRawPointer
+    }
+
+    struct State: @unchecked Sendable {
+        var cleanup: [ObjectCallback] = []
+        var destroy: [ObjectCallback] = []
+        var contexts: [Context] = []
+        /// Outstanding references per tag (handle tracking).
+        var tagCounts: [UInt: Int] = [:]
+    }
+
+    let state = Mutex(State())
+    /// Set for driver objects.
+    var driver: DriverState?
+    /// Set for lookaside-list objects.
+    var lookaside: LookasideObjectState?
+    /// The routine that created the object (leak reports).
+    let creator: StaticString
+
+    init(creator: StaticString) { self.creator = creator }
+
+    static func of(_ slot: UnsafeMutablePointer<ObjectSlot>) -> ObjectExtras? {
+        slot.pointee.extras.map { Unmanaged<ObjectExtras>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    static func attach(_ extras: ObjectExtras, to slot: UnsafeMutablePointer<ObjectSlot>) {
+        slot.pointee.extras = Unmanaged.passRetained(extras).toOpaque()
+    }
+
+    static func detach(from slot: UnsafeMutablePointer<ObjectSlot>) {
+        if let raw = slot.pointee.extras { Unmanaged<ObjectExtras>.fromOpaque(raw).release() }
+        slot.pointee.extras = nil
+    }
+}
+
+/// Object contexts: zero-filled memory attached to an object, found by type.
+enum ObjectContexts {
+    static let headerSize = 16
+
+    /// Allocates a context of `bytes` for `handle` under `tag`.
+    static func make(for handle: WdfObject, key: UInt, bytes: Int, tag: PoolTag) throws(NTStatus) -> ObjectExtras.Context {
+        let block = try Pool.allocate(.nonPaged.union(.zeroAllocation), byteCount: headerSize + max(bytes, 1), tag: tag)
+        block.storeBytes(of: handle.rawValue, as: UInt.self)
+        block.storeBytes(of: key, toByteOffset: 8, as: UInt.self)
+        return ObjectExtras.Context(key: key, memory: block + headerSize)
+    }
+
+    static func free(_ context: ObjectExtras.Context) { Pool.free(context.memory - headerSize) }
+
+    /// The object a context belongs to. Corresponds to `WdfObjectContextGetObject`.
+    static func owner(of context: UnsafeMutableRawPointer) -> WdfObject {
+        WdfObject(rawValue: (context - headerSize).load(as: UInt.self))
+    }
+}

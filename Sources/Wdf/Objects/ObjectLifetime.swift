@@ -1,0 +1,237 @@
+import Synchronization
+import NtKernel
+
+/// Creation, deletion, references and destruction of framework objects (SPEC §5).
+///
+/// Deletion is iterative (an explicit stack, never the native one), so a chain of a million
+/// objects deletes. Order: the object is unlinked from its parent; its children are disposed
+/// oldest first, each child's subtree before the next; every child's cleanup runs before its
+/// parent's; then the creation references are dropped, children first. Destroy callbacks run
+/// when an object's last reference goes.
+enum ObjectLifetime {
+    /// A new object's slot, linked under `parent` (nil: no parent, for drivers). Throws
+    /// `.deletePending` when the parent is being deleted. The caller fills kind-specific fields
+    /// in `prepare` before the object becomes visible.
+    static func create(
+        kind: ObjectKind, parent: UInt32?, driver: UInt32, flags: UInt8 = 0, extras: ObjectExtras?,
+        prepare: (UnsafeMutablePointer<ObjectSlot>) -> Void = { _ in }
+    ) throws(NTStatus) -> (index: UInt32, handle: WdfObject) {
+        let index = try ObjectTable.allocateSlot()
+        let slot = ObjectTable.slot(index)
+        slot.pointee.kind = kind.rawValue
+        slot.pointee.flags = flags
+        slot.pointee.driver = driver
+        slot.pointee.parent = 0
+        slot.pointee.firstChild = 0
+        slot.pointee.lastChild = 0
+        slot.pointee.nextSibling = 0
+        slot.pointee.previousSibling = 0
+        slot.pointee.buffer = nil
+        slot.pointee.size = 0
+        slot.pointee.source = MemorySource.none.rawValue
+        slot.pointee.lookaside = 0
+        if let extras { ObjectExtras.attach(extras, to: slot) }
+        prepare(slot)
+        slot.pointee.references.store(1, ordering: .relaxed)
+        slot.pointee.state.store(SlotState.live, ordering: .releasing)
+        if let parent {
+            do {
+                try link(index, under: parent)
+            } catch {
+                // Never created: no callbacks run.
+                slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
+                ObjectExtras.detach(from: slot)
+                ObjectTable.freeSlot(index)
+                throw error
+            }
+        }
+        return (index, ObjectTable.handle(of: index))
+    }
+
+    /// Appends `child` to `parent`'s children (youngest last).
+    static func link(_ child: UInt32, under parent: UInt32) throws(NTStatus) {
+        try ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
+            let parentSlot = ObjectTable.slot(parent)
+            guard parentSlot.pointee.state.load(ordering: .acquiring) == SlotState.live else { throw .deletePending }
+            let childSlot = ObjectTable.slot(child)
+            childSlot.pointee.parent = parent
+            childSlot.pointee.previousSibling = parentSlot.pointee.lastChild
+            childSlot.pointee.nextSibling = 0
+            if parentSlot.pointee.lastChild != 0 {
+                ObjectTable.slot(parentSlot.pointee.lastChild).pointee.nextSibling = child
+            } else {
+                parentSlot.pointee.firstChild = child
+            }
+            parentSlot.pointee.lastChild = child
+        }
+    }
+
+    /// Removes `child` from its parent's list, if it has a parent.
+    static func unlink(_ child: UInt32) {
+        let childSlot = ObjectTable.slot(child)
+        let parent = childSlot.pointee.parent
+        guard parent != 0 else { return }
+        try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
+            guard childSlot.pointee.parent == parent else { return }
+            let parentSlot = ObjectTable.slot(parent)
+            let previous = childSlot.pointee.previousSibling
+            let next = childSlot.pointee.nextSibling
+            if previous != 0 { ObjectTable.slot(previous).pointee.nextSibling = next } else { parentSlot.pointee.firstChild = next }
+            if next != 0 { ObjectTable.slot(next).pointee.previousSibling = previous } else { parentSlot.pointee.lastChild = previous }
+            childSlot.pointee.parent = 0
+            childSlot.pointee.previousSibling = 0
+            childSlot.pointee.nextSibling = 0
+        }
+    }
+
+    /// Takes the oldest child of `parent` off its list, or 0.
+    static func popOldestChild(of parent: UInt32) -> UInt32 {
+        try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) -> UInt32 in
+            let parentSlot = ObjectTable.slot(parent)
+            let child = parentSlot.pointee.firstChild
+            guard child != 0 else { return 0 }
+            let childSlot = ObjectTable.slot(child)
+            let next = childSlot.pointee.nextSibling
+            parentSlot.pointee.firstChild = next
+            if next != 0 { ObjectTable.slot(next).pointee.previousSibling = 0 } else { parentSlot.pointee.lastChild = 0 }
+            childSlot.pointee.parent = 0
+            childSlot.pointee.nextSibling = 0
+            childSlot.pointee.previousSibling = 0
+            return child
+        }
+    }
+
+    // MARK: Delete
+
+    /// `WdfObjectDelete`.
+    static func delete(_ handle: WdfObject, routine: StaticString) {
+        let slot = ObjectTable.resolve(handle, routine: routine)
+        let kind = ObjectKind(rawValue: slot.pointee.kind)!
+        if kind == .driver || kind == .device {
+            Verifier.message(driver: slot.pointee.driver, "\(routine): a \(kind) is deleted by the framework, not the driver; nothing happens")
+            return
+        }
+        guard slot.pointee.state.load(ordering: .acquiring) == SlotState.live else { return }
+        if slot.pointee.flags & ObjectFlags.passiveOnly != 0, Irql.current > .passive {
+            DisposeList.enqueue(handle)
+            return
+        }
+        dispose(handle.index!)
+    }
+
+    /// Deletes an object and its subtree, whatever its kind (the framework's own teardown).
+    static func dispose(_ root: UInt32) {
+        let rootSlot = ObjectTable.slot(root)
+        var expected = SlotState.live
+        while true {
+            let (exchanged, original) = rootSlot.pointee.state.compareExchange(
+                expected: expected, desired: SlotState.disposing, ordering: .acquiringAndReleasing)
+            if exchanged { break }
+            guard original == SlotState.live else { return }
+            expected = original
+        }
+        unlink(root)
+        var stack: [UInt32] = [root]
+        var order: [UInt32] = []
+        while let top = stack.last {
+            let child = popOldestChild(of: top)
+            if child != 0 {
+                let childSlot = ObjectTable.slot(child)
+                let (exchanged, _) = childSlot.pointee.state.compareExchange(
+                    expected: SlotState.live, desired: SlotState.disposing, ordering: .acquiringAndReleasing)
+                if exchanged { stack.append(child) }
+                continue
+            }
+            stack.removeLast()
+            runCleanup(top)
+            ObjectTable.slot(top).pointee.state.store(SlotState.disposed, ordering: .releasing)
+            order.append(top)
+        }
+        for index in order { release(index, routine: "WdfObjectDelete") }
+    }
+
+    static func runCleanup(_ index: UInt32) {
+        let slot = ObjectTable.slot(index)
+        guard slot.pointee.flags & ObjectFlags.cleanedUp == 0 else { return }
+        slot.pointee.flags |= ObjectFlags.cleanedUp
+        let handle = ObjectTable.handle(of: index)
+        for callback in callbacks(of: slot, destroy: false) { callback(handle) }
+    }
+
+    /// The cleanup or destroy callbacks of an object (a lookaside memory object without extras
+    /// uses its list's memory attributes).
+    static func callbacks(of slot: UnsafeMutablePointer<ObjectSlot>, destroy: Bool) -> [ObjectCallback] {
+        if let extras = ObjectExtras.of(slot) {
+            return extras.state.withLock { destroy ? $0.destroy : $0.cleanup }
+        }
+        if slot.pointee.source == MemorySource.lookaside.rawValue,
+            let list = ObjectExtras.of(ObjectTable.slot(slot.pointee.lookaside))?.lookaside
+        {
+            let callback = destroy ? list.memoryAttributes.destroy : list.memoryAttributes.cleanup
+            return callback.map { [$0] } ?? []
+        }
+        return []
+    }
+
+    // MARK: References
+
+    static func reference(_ handle: WdfObject, tag: UnsafeRawPointer?, routine: StaticString) {
+        let slot = ObjectTable.resolve(handle, routine: routine)
+        slot.pointee.references.add(1, ordering: .relaxed)
+        if DriverState.of(slot)?.settings.trackHandles == true, let extras = ObjectExtras.of(slot) {
+            extras.state.withLock { $0.tagCounts[UInt(bitPattern: tag), default: 0] += 1 }
+        }
+    }
+
+    static func dereference(_ handle: WdfObject, tag: UnsafeRawPointer?, routine: StaticString) {
+        let slot = ObjectTable.resolve(handle, routine: routine)
+        if DriverState.of(slot)?.settings.trackHandles == true, let extras = ObjectExtras.of(slot) {
+            let known = extras.state.withLock { state -> Bool in
+                let key = UInt(bitPattern: tag)
+                guard let count = state.tagCounts[key], count > 0 else { return false }
+                state.tagCounts[key] = count - 1
+                return true
+            }
+            if !known {
+                Verifier.message(
+                    driver: slot.pointee.driver,
+                    "\(routine): releasing tag \(String(UInt(bitPattern: tag), radix: 16)) on \(handle), which was never taken")
+            }
+        }
+        release(handle.index!, routine: routine)
+    }
+
+    /// Drops one reference; at zero the object is destroyed. Reaching zero while the object is
+    /// still live (parented, not deleted) is bug check 0x10D, p1 = 7 (`WDF_OBJECT_ERROR`).
+    static func release(_ index: UInt32, routine: StaticString) {
+        let slot = ObjectTable.slot(index)
+        let remaining = slot.pointee.references.subtract(1, ordering: .acquiringAndReleasing).newValue
+        guard remaining <= 0 else { return }
+        let state = slot.pointee.state.load(ordering: .acquiring)
+        guard state == SlotState.disposed else {
+            BugCheck.raise(
+                .wdfViolation, 0x7, ObjectTable.handle(of: index).rawValue, UInt(bitPattern: Int(remaining)), 0,
+                "\(routine): the last reference to \(ObjectTable.handle(of: index)) was dropped while it is still parented (not deleted)")
+        }
+        destroy(index)
+    }
+
+    /// Runs destroy callbacks, frees what the object holds, and frees the slot.
+    static func destroy(_ index: UInt32) {
+        let slot = ObjectTable.slot(index)
+        let handle = ObjectTable.handle(of: index)
+        runCleanup(index)
+        for callback in callbacks(of: slot, destroy: true) { callback(handle) }
+        KindHooks.destroy(slot, index: index)
+        if let extras = ObjectExtras.of(slot) {
+            let contexts = extras.state.withLock { state -> [ObjectExtras.Context] in
+                defer { state.contexts.removeAll() }
+                return state.contexts
+            }
+            for context in contexts { ObjectContexts.free(context) }
+        }
+        Verifier.untrack(slot, index: index)
+        ObjectExtras.detach(from: slot)
+        ObjectTable.freeSlot(index)
+    }
+}

@@ -1,0 +1,125 @@
+import Synchronization
+import NtKernel
+
+/// Every framework object's slot, in chunks that are never freed, plus the locks that guard
+/// parent/child links.
+///
+/// Validation reads only slot memory (always mapped): a handle is live when its marker is
+/// right, its slot exists, the slot's generation matches and the slot is in use.
+enum ObjectTable {
+    static let chunkSize = 4096
+    static let chunkCount = 4096  // 16M objects
+
+    struct Chunks: @unchecked Sendable {
+        /// Chunk addresses (0: not made yet).
+        let addresses: UnsafeMutablePointer<Atomic<UInt>>
+    }
+
+    static let chunks: Chunks = {
+        let addresses = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: chunkCount)
+        for index in 0..<chunkCount { (addresses + index).initialize(to: Atomic(0)) }
+        return Chunks(addresses: addresses)
+    }()
+
+    private struct FreeList: @unchecked Sendable {
+        var free: [UInt32] = []
+        /// The next never-used slot (slot 0 is never used: 0 means "none" in links).
+        var next: UInt32 = 1
+    }
+
+    private static let freeList = Mutex(FreeList())
+
+    /// Stripe locks for child lists: a parent's list is guarded by `stripes[parent % count]`.
+    static let stripeCount = 64
+    private struct Stripes: @unchecked Sendable { let locks: UnsafeMutablePointer<Mutex<Void>> }
+    private static let stripes: Stripes = {
+        let locks = UnsafeMutablePointer<Mutex<Void>>.allocate(capacity: stripeCount)
+        for index in 0..<stripeCount { (locks + index).initialize(to: Mutex(())) }
+        return Stripes(locks: locks)
+    }()
+
+    @inline(__always)
+    static func slot(_ index: UInt32) -> UnsafeMutablePointer<ObjectSlot> {
+        let chunk = UnsafeMutablePointer<ObjectSlot>(
+            bitPattern: chunks.addresses[Int(index) / chunkSize].load(ordering: .acquiring))
+        return chunk.unsafelyUnwrapped + Int(index) % chunkSize
+    }
+
+    /// Runs `body` holding the lock that guards the child list of `parent`.
+    static func withChildList<R>(of parent: UInt32, _ body: () throws(NTStatus) -> R) throws(NTStatus) -> R {
+        try stripes.locks[Int(parent) % stripeCount].withLock { _ throws(NTStatus) -> R in try body() }
+    }
+
+    /// Takes a free slot (state still free), or throws when the table is full.
+    static func allocateSlot() throws(NTStatus) -> UInt32 {
+        let index: UInt32? = freeList.withLock { list in
+            if let index = list.free.popLast() { return index }
+            guard list.next < UInt32(chunkSize * chunkCount) else { return nil }
+            let index = list.next
+            list.next += 1
+            if Int(index) % chunkSize == 0 || index == 1 { makeChunk(Int(index) / chunkSize) }
+            return index
+        }
+        guard let index else { throw .insufficientResources }
+        return index
+    }
+
+    private static func makeChunk(_ chunkIndex: Int) {
+        guard chunks.addresses[chunkIndex].load(ordering: .acquiring) == 0 else { return }
+        let chunk = UnsafeMutablePointer<ObjectSlot>.allocate(capacity: chunkSize)
+        for offset in 0..<chunkSize { (chunk + offset).initialize(to: ObjectSlot()) }
+        chunks.addresses[chunkIndex].store(UInt(bitPattern: chunk), ordering: .releasing)
+    }
+
+    /// Returns a slot: its generation moves on, so every handle to it goes stale.
+    static func freeSlot(_ index: UInt32) {
+        let slot = slot(index)
+        var generation = slot.pointee.generation.load(ordering: .relaxed) &+ 1
+        if generation >= 1 << WdfObject.generationBits { generation = 1 }
+        slot.pointee.generation.store(generation, ordering: .releasing)
+        slot.pointee.state.store(SlotState.free, ordering: .releasing)
+        freeList.withLock { $0.free.append(index) }
+    }
+
+    /// The slot of a live (or deleted but still referenced) object, or nil.
+    static func lookup(_ handle: WdfObject) -> UnsafeMutablePointer<ObjectSlot>? {
+        guard let index = handle.index, index != 0, Int(index) < chunkSize * chunkCount,
+            chunks.addresses[Int(index) / chunkSize].load(ordering: .acquiring) != 0
+        else { return nil }
+        let slot = slot(index)
+        guard slot.pointee.generation.load(ordering: .acquiring) == handle.generation,
+            slot.pointee.state.load(ordering: .acquiring) != SlotState.free
+        else { return nil }
+        return slot
+    }
+
+    /// The slot of `handle`, of one of `kinds` if given; anything else is bug check
+    /// `WDF_VIOLATION` (0x10D) with parameter 1 = 5 (`WDF_INVALID_HANDLE`), parameter 2 = the
+    /// handle.
+    static func resolve(_ handle: WdfObject, kinds: [ObjectKind] = [], routine: StaticString)
+        -> UnsafeMutablePointer<ObjectSlot>
+    {
+        guard let slot = lookup(handle) else {
+            BugCheck.raise(
+                .wdfViolation, 0x5, handle.rawValue, 0, 0, "\(routine): \(handle) is not a live framework object handle")
+        }
+        if !kinds.isEmpty, !kinds.contains(where: { $0.rawValue == slot.pointee.kind }) {
+            let actual = ObjectKind(rawValue: slot.pointee.kind).map { "\($0)" } ?? "?"
+            BugCheck.raise(
+                .wdfViolation, 0x5, handle.rawValue, UInt(slot.pointee.kind), 0,
+                "\(routine): \(handle) is a \(actual), not a \(kinds.map { "\($0)" }.joined(separator: " or "))")
+        }
+        return slot
+    }
+
+    static func index(of slot: UnsafeMutablePointer<ObjectSlot>, handle: WdfObject) -> UInt32 { handle.index! }
+
+    static func handle(of index: UInt32) -> WdfObject {
+        WdfObject(index: index, generation: slot(index).pointee.generation.load(ordering: .acquiring))
+    }
+
+    /// `WDF_VIOLATION` with parameter 1 = 4 (`WDF_REQUIRED_PARAMETER_IS_NULL`).
+    static func requiredParameterMissing(_ name: String, routine: StaticString) -> Never {
+        BugCheck.raise(.wdfViolation, 0x4, 0, 0, 0, "\(routine): the required parameter \(name) is NULL")
+    }
+}

@@ -1,0 +1,74 @@
+import NtKernel
+
+/// The kinds of framework object.
+public enum ObjectKind: UInt8, Sendable, CustomStringConvertible {
+    case generic = 1
+    case driver
+    case device
+    case request
+    case memory
+    case lookaside
+
+    public var description: String {
+        switch self {
+        case .generic: "WDFOBJECT"
+        case .driver: "WDFDRIVER"
+        case .device: "WDFDEVICE"
+        case .request: "WDFREQUEST"
+        case .memory: "WDFMEMORY"
+        case .lookaside: "WDFLOOKASIDE"
+        }
+    }
+}
+
+/// A handle to a framework object: an opaque value that encodes a slot and the slot's
+/// generation, so a handle to a deleted object (even one whose slot was reused) is recognized
+/// without reading freed memory. Corresponds to the C type `WDFOBJECT`.
+@frozen
+public struct WdfObject: Hashable, Sendable, CustomStringConvertible {
+    /// The value C code sees.
+    public let rawValue: UInt
+
+    @inlinable public init(rawValue: UInt) { self.rawValue = rawValue }
+
+    static let marker: UInt = 0x5744 << 48  // "WD"
+    static let markerMask: UInt = 0xFFFF << 48
+    static let indexBits: UInt = 24
+    static let generationBits: UInt = 20
+
+    init(index: UInt32, generation: UInt32) {
+        rawValue = Self.marker | (UInt(generation) << (4 + Self.indexBits)) | (UInt(index) << 4)
+    }
+
+    /// The slot index, or nil when the value cannot be a handle at all.
+    var index: UInt32? {
+        guard rawValue & Self.markerMask == Self.marker, rawValue & 0xF == 0 else { return nil }
+        return UInt32((rawValue >> 4) & ((1 << Self.indexBits) - 1))
+    }
+
+    var generation: UInt32 { UInt32((rawValue >> (4 + Self.indexBits)) & ((1 << Self.generationBits) - 1)) }
+
+    public var description: String { "0x" + String(rawValue, radix: 16, uppercase: true) }
+
+    /// The kind of the live object this handle names (bug check 0x10D/5 if none).
+    public var kind: ObjectKind { ObjectKind(rawValue: ObjectTable.resolve(self, routine: "WdfObject.kind").pointee.kind)! }
+
+    /// Deletes the object and its children (children first, oldest first). Driver and device
+    /// objects are not deleted this way (a verifier message). Corresponds to `WdfObjectDelete`.
+    public func delete() { ObjectLifetime.delete(self, routine: "WdfObjectDelete") }
+
+    /// Takes a reference, optionally tagged (tags are recorded when handle tracking is on).
+    /// Corresponds to `WdfObjectReferenceWithTag`.
+    public func reference(tag: UnsafeRawPointer? = nil) {
+        ObjectLifetime.reference(self, tag: tag, routine: "WdfObjectReferenceActual")
+    }
+
+    /// Drops a reference; the object is destroyed when the last one goes (after deletion).
+    /// Corresponds to `WdfObjectDereferenceWithTag`.
+    public func dereference(tag: UnsafeRawPointer? = nil) {
+        ObjectLifetime.dereference(self, tag: tag, routine: "WdfObjectDereferenceActual")
+    }
+
+    /// True while the handle names a live object (not deleted, not reused).
+    public var isValid: Bool { ObjectTable.lookup(self) != nil }
+}

@@ -1,0 +1,129 @@
+// C exports: memory objects and lookaside-list objects, in the validation order of SPEC §7-8.
+public import CWdf
+import NtKernel
+import Wdf
+
+@c @implementation
+public func WdfMemoryCreate(
+    _ Attributes: PWDF_OBJECT_ATTRIBUTES?, _ PoolType: POOL_TYPE, _ PoolTag: ULONG, _ BufferSize: Int,
+    _ Memory: UnsafeMutablePointer<WDFMEMORY?>?, _ Buffer: UnsafeMutablePointer<PVOID?>?
+) -> NTSTATUS {
+    let routine: StaticString = "WdfMemoryCreate"
+    let raw = rawAttributes(Attributes)
+    let owner = earlyOwner(raw, routine)
+    let out = require(Memory, "Memory", routine)
+    do {
+        let memory = try MemoryObjects.create(
+            owner: owner, attributes: { () throws(NTStatus) in try validated(raw, forMemory: false) }, validateForMemory: true,
+            poolType: NtKernel.PoolType(rawValue: PoolType.rawValue), tag: PoolTag, size: BufferSize,
+            clearOutput: { out.pointee = nil })
+        out.pointee = opaque(memory.object)
+        Buffer?.pointee = memory.withUnsafeMutableBytes { $0.baseAddress }
+    } catch {
+        return error.rawValue
+    }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func WdfMemoryCreatePreallocated(
+    _ Attributes: PWDF_OBJECT_ATTRIBUTES?, _ Buffer: PVOID?, _ BufferSize: Int, _ Memory: UnsafeMutablePointer<WDFMEMORY?>?
+) -> NTSTATUS {
+    let routine: StaticString = "WdfMemoryCreatePreallocated"
+    let raw = rawAttributes(Attributes)
+    let owner = earlyOwner(raw, routine)
+    let buffer = require(Buffer, "Buffer", routine)
+    let out = require(Memory, "Memory", routine)
+    do {
+        let memory = try MemoryObjects.createPreallocated(
+            owner: owner, attributes: { () throws(NTStatus) in try validated(raw, forMemory: false) }, buffer: buffer,
+            size: BufferSize, clearOutput: { out.pointee = nil })
+        out.pointee = opaque(memory.object)
+    } catch {
+        return error.rawValue
+    }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func WdfMemoryAssignBuffer(_ Memory: WDFMEMORY?, _ Buffer: PVOID?, _ BufferSize: Int) -> NTSTATUS {
+    let memory = handle(Memory)
+    _ = WdfMemory(memory).size  // validates the handle first
+    do {
+        try MemoryObjects.assign(memory, buffer: require(Buffer, "Buffer", "WdfMemoryAssignBuffer"), size: BufferSize)
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func WdfMemoryGetBuffer(_ Memory: WDFMEMORY?, _ BufferSize: UnsafeMutablePointer<Int>?) -> PVOID? {
+    let (buffer, size) = MemoryObjects.buffer(of: handle(Memory))
+    BufferSize?.pointee = size
+    return buffer
+}
+
+@c @implementation
+public func WdfMemoryCopyToBuffer(_ SourceMemory: WDFMEMORY?, _ SourceOffset: Int, _ Buffer: PVOID?, _ NumBytesToCopyTo: Int)
+    -> NTSTATUS
+{
+    let memory = handle(SourceMemory)
+    _ = WdfMemory(memory).size
+    do {
+        try MemoryObjects.copy(
+            memory, offset: SourceOffset, other: require(Buffer, "Buffer", "WdfMemoryCopyToBuffer"), count: NumBytesToCopyTo,
+            toCaller: true)
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func WdfMemoryCopyFromBuffer(
+    _ DestinationMemory: WDFMEMORY?, _ DestinationOffset: Int, _ Buffer: PVOID?, _ NumBytesToCopyFrom: Int
+) -> NTSTATUS {
+    let memory = handle(DestinationMemory)
+    _ = WdfMemory(memory).size
+    do {
+        try MemoryObjects.copy(
+            memory, offset: DestinationOffset, other: require(Buffer, "Buffer", "WdfMemoryCopyFromBuffer"),
+            count: NumBytesToCopyFrom, toCaller: false)
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func WdfLookasideListCreate(
+    _ LookasideAttributes: PWDF_OBJECT_ATTRIBUTES?, _ BufferSize: Int, _ PoolType: POOL_TYPE,
+    _ MemoryAttributes: PWDF_OBJECT_ATTRIBUTES?, _ PoolTag: ULONG, _ Lookaside: UnsafeMutablePointer<WDFLOOKASIDE?>?
+) -> NTSTATUS {
+    let routine: StaticString = "WdfLookasideListCreate"
+    let listRaw = rawAttributes(LookasideAttributes)
+    let memoryRaw = rawAttributes(MemoryAttributes)
+    let owner = earlyOwner(listRaw, routine)
+    let memoryOwner = earlyOwner(memoryRaw, routine)
+    let out = require(Lookaside, "Lookaside", routine)
+    do {
+        let list = try LookasideObjects.create(
+            owner: owner, memoryOwner: memoryOwner,
+            attributes: { () throws(NTStatus) in try validated(listRaw, forMemory: false) },
+            memoryAttributes: { () throws(NTStatus) in try validated(memoryRaw, forMemory: false) }, bufferSize: BufferSize,
+            poolType: NtKernel.PoolType(rawValue: PoolType.rawValue), tag: PoolTag, clearOutput: { out.pointee = nil })
+        out.pointee = opaque(list.object)
+    } catch {
+        return error.rawValue
+    }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func WdfMemoryCreateFromLookaside(_ Lookaside: WDFLOOKASIDE?, _ Memory: UnsafeMutablePointer<WDFMEMORY?>?) -> NTSTATUS {
+    let routine: StaticString = "WdfMemoryCreateFromLookaside"
+    let list = handle(Lookaside)
+    _ = WdfLookaside(list).statistics  // the handle is checked before the out-pointer
+    let out = require(Memory, "Memory", routine)
+    do {
+        out.pointee = opaque(try LookasideObjects.createMemory(from: list, clearOutput: { out.pointee = nil }).object)
+    } catch {
+        return error.rawValue
+    }
+    return STATUS_SUCCESS
+}

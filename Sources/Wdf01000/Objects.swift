@@ -1,0 +1,205 @@
+// C exports: framework objects (handles, attributes, contexts, references), driver, device,
+// request. Handles cross as their raw values; WDF_OBJECT_ATTRIBUTES is read into its Swift form.
+public import CWdf
+import NtKernel
+import Wdf
+
+/// A handle value as C sees it.
+func handle(_ object: UnsafeMutableRawPointer?) -> WdfObject { WdfObject(rawValue: UInt(bitPattern: object)) }
+func handle(_ object: OpaquePointer?) -> WdfObject { WdfObject(rawValue: UInt(bitPattern: UnsafeMutableRawPointer(object))) }
+func pointer(_ object: WdfObject) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: object.rawValue) }
+func opaque(_ object: WdfObject) -> OpaquePointer? { OpaquePointer(bitPattern: object.rawValue) }
+
+/// `WDF_REQUIRED_PARAMETER_IS_NULL` for a NULL required pointer.
+func require<T>(_ value: T?, _ name: String, _ routine: StaticString) -> T {
+    guard let value else {
+        BugCheck.raise(.wdfViolation, 0x4, 0, 0, 0, "\(routine): the required parameter \(name) is NULL")
+    }
+    return value
+}
+
+struct SendableCallback<F>: @unchecked Sendable { let function: F }
+
+/// Reads a WDF_OBJECT_ATTRIBUTES (NULL: none) into its raw Swift form.
+func rawAttributes(_ attributes: PWDF_OBJECT_ATTRIBUTES?) -> RawObjectAttributes? {
+    guard let attributes else { return nil }
+    let value = attributes.pointee
+    let cleanup = value.EvtCleanupCallback.map { function in
+        let box = SendableCallback(function: function)
+        return { @Sendable (object: WdfObject) in box.function(pointer(object)) } as ObjectCallback
+    }
+    let destroy = value.EvtDestroyCallback.map { function in
+        let box = SendableCallback(function: function)
+        return { @Sendable (object: WdfObject) in box.function(pointer(object)) } as ObjectCallback
+    }
+    var context: RawContextType? = nil
+    if let info = value.ContextTypeInfo {
+        let type = info.pointee
+        context = RawContextType(
+            sizeField: type.Size, expectedSizeField: ULONG(MemoryLayout<WDF_OBJECT_CONTEXT_TYPE_INFO>.size),
+            hasName: type.ContextName != nil, name: type.ContextName.map { String(cString: $0) } ?? "",
+            contextSize: Int(type.ContextSize), key: UInt(bitPattern: type.UniqueType ?? info))
+    }
+    return RawObjectAttributes(
+        size: value.Size, expectedSize: ULONG(MemoryLayout<WDF_OBJECT_ATTRIBUTES>.size), cleanup: cleanup, destroy: destroy,
+        executionLevel: value.ExecutionLevel.rawValue, synchronizationScope: value.SynchronizationScope.rawValue,
+        parent: value.ParentObject.map { handle($0) }, contextSizeOverride: Int(value.ContextSizeOverride), context: context)
+}
+
+/// The early parent lookup: only when the attributes' Size is right and a parent is named.
+func earlyOwner(_ raw: RawObjectAttributes?, _ routine: StaticString) -> (parent: UInt32, driver: UInt32) {
+    let parent = (raw?.sizeIsValid ?? false) ? raw?.parent : nil
+    return CreationOwner.resolve(parent: parent, routine: routine)
+}
+
+func validated(_ raw: RawObjectAttributes?, forMemory: Bool) throws(NTStatus) -> ObjectAttributes {
+    try raw?.validated(forMemory: forMemory) ?? ObjectAttributes()
+}
+
+@c @implementation
+public func WdfObjectCreate(_ Attributes: PWDF_OBJECT_ATTRIBUTES?, _ Object: UnsafeMutablePointer<WDFOBJECT?>?) -> NTSTATUS {
+    let raw = rawAttributes(Attributes)
+    _ = earlyOwner(raw, "WdfObjectCreate")
+    let out = require(Object, "Object", "WdfObjectCreate")
+    out.pointee = nil
+    do {
+        out.pointee = pointer(try WdfObject.create(attributes: validated(raw, forMemory: false)))
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func WdfObjectDelete(_ Object: WDFOBJECT?) { handle(Object).delete() }
+
+@c @implementation
+public func WdfObjectReferenceActual(_ Handle: WDFOBJECT?, _ Tag: PVOID?, _ Line: LONG, _ File: PCCH?) {
+    handle(Handle).reference(tag: Tag.map { UnsafeRawPointer($0) })
+}
+
+@c @implementation
+public func WdfObjectDereferenceActual(_ Handle: WDFOBJECT?, _ Tag: PVOID?, _ Line: LONG, _ File: PCCH?) {
+    handle(Handle).dereference(tag: Tag.map { UnsafeRawPointer($0) })
+}
+
+@c @implementation
+public func WdfObjectGetTypedContextWorker(_ Handle: WDFOBJECT?, _ TypeInfo: PCWDF_OBJECT_CONTEXT_TYPE_INFO?) -> PVOID? {
+    let info = require(TypeInfo, "TypeInfo", "WdfObjectGetTypedContextWorker")
+    let key = UInt(bitPattern: info.pointee.UniqueType ?? info)
+    return handle(Handle).context(ContextType(key: key, size: Int(info.pointee.ContextSize), name: ""))
+}
+
+@c @implementation
+public func WdfObjectAllocateContext(
+    _ Handle: WDFOBJECT?, _ ContextAttributes: PWDF_OBJECT_ATTRIBUTES?, _ Context: UnsafeMutablePointer<PVOID?>?
+) -> NTSTATUS {
+    let object = handle(Handle)
+    _ = object.kind  // validates the handle first
+    Context?.pointee = nil
+    guard let raw = rawAttributes(ContextAttributes) else { return STATUS_WDF_PARENT_NOT_SPECIFIED }
+    do {
+        let attributes = try raw.validated(forMemory: false)
+        let (memory, existed) = try object.allocateContext(attributes)
+        Context?.pointee = memory
+        return existed ? STATUS_OBJECT_NAME_EXISTS : STATUS_SUCCESS
+    } catch {
+        return error.rawValue
+    }
+}
+
+@c @implementation
+public func WdfObjectContextGetObject(_ ContextPointer: PVOID?) -> WDFOBJECT? {
+    pointer(WdfObject.owner(ofContext: require(ContextPointer, "ContextPointer", "WdfObjectContextGetObject")))
+}
+
+// MARK: Driver, device, request
+
+@c @implementation
+public func WdfDriverCreate(
+    _ DriverObject: PDRIVER_OBJECT?, _ RegistryPath: PCUNICODE_STRING?, _ DriverAttributes: PWDF_OBJECT_ATTRIBUTES?,
+    _ DriverConfig: PWDF_DRIVER_CONFIG?, _ Driver: UnsafeMutablePointer<WDFDRIVER?>?
+) -> NTSTATUS {
+    let routine: StaticString = "WdfDriverCreate"
+    let driverObject = require(DriverObject, "DriverObject", routine)
+    let path = require(RegistryPath, "RegistryPath", routine).pointee
+    let config = require(DriverConfig, "DriverConfig", routine).pointee
+    Driver?.pointee = nil
+    let units = path.Buffer.map { Array(UnsafeBufferPointer(start: $0, count: Int(path.Length) / 2)) } ?? []
+    let registryPath = String(decoding: units.map { UInt16($0) }, as: UTF16.self)
+    let host = DriverHost.driver(withToken: UnsafeMutableRawPointer(driverObject))
+    var swiftConfig = WdfDriver.Config(poolTag: PoolTag(rawValue: config.DriverPoolTag))
+    if let deviceAdd = config.EvtDriverDeviceAdd {
+        let box = SendableCallback(function: deviceAdd)
+        swiftConfig.deviceAdd = { driver, deviceInit throws(NTStatus) in
+            let token = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+            token.pointee = deviceInit.rawValue
+            let status = NTStatus(rawValue: box.function(opaque(driver.object), OpaquePointer(token)))
+            guard status.isSuccess else { throw status }
+        }
+    }
+    if let unload = config.EvtDriverUnload {
+        let box = SendableCallback(function: unload)
+        swiftConfig.unload = { driver in box.function(opaque(driver.object)) }
+    }
+    do {
+        let attributes = try validated(rawAttributes(DriverAttributes), forMemory: false)
+        let driver = try WdfDriver.create(
+            registryPath: registryPath, host: host, attributes: attributes, config: swiftConfig,
+            configTagIsCurrent: config.Size == ULONG(MemoryLayout<WDF_DRIVER_CONFIG>.size))
+        Driver?.pointee = opaque(driver.object)
+    } catch {
+        return error.rawValue
+    }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func WdfGetDriver() -> WDFDRIVER? { opaque(WdfDriver.current.object) }
+
+@c @implementation
+public func WdfDeviceCreate(
+    _ DeviceInit: UnsafeMutablePointer<PWDFDEVICE_INIT?>?, _ DeviceAttributes: PWDF_OBJECT_ATTRIBUTES?,
+    _ Device: UnsafeMutablePointer<WDFDEVICE?>?
+) -> NTSTATUS {
+    let routine: StaticString = "WdfDeviceCreate"
+    let initPointer = require(DeviceInit, "DeviceInit", routine)
+    let token = require(initPointer.pointee, "*DeviceInit", routine)
+    let out = require(Device, "Device", routine)
+    out.pointee = nil
+    let deviceInit = Wdf.DeviceInit(rawValue: UnsafeMutablePointer<UInt32>(token).pointee)
+    do {
+        let device = try WdfDevice.create(deviceInit, attributes: validated(rawAttributes(DeviceAttributes), forMemory: false))
+        UnsafeMutablePointer<UInt32>(token).deallocate()
+        initPointer.pointee = nil
+        out.pointee = opaque(device.object)
+    } catch {
+        return error.rawValue
+    }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func WdfRequestCreate(
+    _ RequestAttributes: PWDF_OBJECT_ATTRIBUTES?, _ IoTarget: WDFIOTARGET?, _ Request: UnsafeMutablePointer<WDFREQUEST?>?
+) -> NTSTATUS {
+    let raw = rawAttributes(RequestAttributes)
+    _ = earlyOwner(raw, "WdfRequestCreate")
+    let out = require(Request, "Request", "WdfRequestCreate")
+    out.pointee = nil
+    do {
+        out.pointee = opaque(try WdfRequest.create(attributes: validated(raw, forMemory: false)).object)
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func WdfHostAddDevice(_ DriverObject: PDRIVER_OBJECT?, _ Device: UnsafeMutablePointer<WDFDEVICE?>?) -> NTSTATUS {
+    Device?.pointee = nil
+    guard let DriverObject, let host = DriverHost.driver(withToken: UnsafeMutableRawPointer(DriverObject)),
+        let driver = WdfDriver.driver(for: host)
+    else { return STATUS_INVALID_PARAMETER }
+    do {
+        let device = try WdfDevice.add(to: driver)
+        Device?.pointee = opaque(device.object)
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
