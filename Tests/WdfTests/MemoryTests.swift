@@ -4,179 +4,185 @@ import Synchronization
 import NtKernel
 import Wdf
 
-@Suite("Memory objects")
-struct MemoryTests {
-    @Test func createAlignsAndAccountsUnderTheTag() throws {
-        let memory = try WdfMemory.create(poolType: .nonPaged, tag: "MTst", size: 100)
-        #expect(memory.size == 100)
-        memory.withUnsafeMutableBytes { #expect(Int(bitPattern: $0.baseAddress) % 16 == 0) }
-        #expect(Pool.usage(of: "MTst")?.nonPagedBytes == 128)
-        let page = try WdfMemory.create(poolType: .paged, tag: "MTst", size: 8192)
-        page.withUnsafeMutableBytes { #expect(Int(bitPattern: $0.baseAddress) % 4096 == 0) }
-        memory.delete()
-        page.delete()
-        #expect(Pool.usage(of: "MTst")?.nonPagedBytes == 0)
-    }
-
-    @Test func zeroSizeIsInvalid() {
-        #expect(throws: NTStatus.invalidParameter) { try WdfMemory.create(size: 0) }
-    }
-
-    @Test func copyRules() throws {
-        let memory = try WdfMemory.create(size: 16)
-        let source: [UInt8] = Array(0..<16)
-        try source.withUnsafeBytes { try memory.copy(from: $0) }
-        var out = [UInt8](repeating: 0, count: 4)
-        try out.withUnsafeMutableBytes { try memory.copy(into: $0, fromOffset: 12) }
-        #expect(out == [12, 13, 14, 15])
-        #expect(throws: NTStatus.bufferTooSmall) { try out.withUnsafeMutableBytes { try memory.copy(into: $0, fromOffset: 13) } }
-        #expect(throws: NTStatus.bufferTooSmall) { try out.withUnsafeMutableBytes { try memory.copy(into: $0, fromOffset: 16) } }
-        #expect(throws: NTStatus.invalidBufferSize) { try source.withUnsafeBytes { try memory.copy(from: $0, toOffset: 1) } }
-        #expect(throws: NTStatus.invalidParameter) {
-            try memory.copy(into: UnsafeMutableRawBufferPointer(start: nil, count: 0))
+extension WdfSuites {
+    @Suite("Memory objects")
+    struct MemoryTests {
+        @Test func createAlignsAndAccountsUnderTheTag() throws {
+            let memory = try WdfMemory.create(poolType: .nonPaged, tag: "MTst", size: 100)
+            #expect(memory.size == 100)
+            memory.withUnsafeMutableBytes { #expect(Int(bitPattern: $0.baseAddress) % 16 == 0) }
+            #expect(Pool.usage(of: "MTst")?.nonPagedBytes == 128)
+            let page = try WdfMemory.create(poolType: .paged, tag: "MTst", size: 8192)
+            page.withUnsafeMutableBytes { #expect(Int(bitPattern: $0.baseAddress) % 4096 == 0) }
+            memory.delete()
+            page.delete()
+            #expect(Pool.usage(of: "MTst")?.nonPagedBytes == 0)
         }
-        memory.delete()
-    }
 
-    @Test func preallocatedMemoryIsNeverFreed() throws {
-        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 16)
-        defer { storage.deallocate() }
-        let memory = try WdfMemory.createPreallocated(buffer: storage)
-        #expect(memory.size == 64)
-        let other = UnsafeMutableRawBufferPointer.allocate(byteCount: 32, alignment: 16)
-        defer { other.deallocate() }
-        try memory.assign(other)
-        #expect(memory.size == 32)
-        #expect(throws: NTStatus.invalidParameter) { try memory.assign(UnsafeMutableRawBufferPointer(start: other.baseAddress, count: 0)) }
-        memory.delete()
-    }
+        @Test func zeroSizeIsInvalid() {
+            #expect(throws: NTStatus.invalidParameter) { try WdfMemory.create(size: 0) }
+        }
 
-    @Test func memoryAttributesValidation() {
-        var attributes = ObjectAttributes()
-        attributes.synchronizationScope = .device
-        #expect(throws: NTStatus.wdfSynchronizationScopeInvalid) { try WdfMemory.create(attributes: attributes, size: 8) }
-        attributes.synchronizationScope = .none
-        attributes.executionLevel = .passive
-        #expect(throws: NTStatus.wdfExecutionLevelInvalid) { try WdfMemory.create(attributes: attributes, size: 8) }
-    }
-
-    @Test func parentBeingDeletedRefusesNewMemory() throws {
-        let parent = try WdfObject.create()
-        let seen = Mutex<NTStatus?>(nil)
-        _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent, cleanup: { _ in
-            do { _ = try WdfMemory.create(attributes: ObjectAttributes(parent: parent), tag: "MDel", size: 8) } catch {
-                seen.withLock { $0 = error as? NTStatus }
+        @Test func copyRules() throws {
+            let memory = try WdfMemory.create(size: 16)
+            let source: [UInt8] = Array(0..<16)
+            try source.withUnsafeBytes { try memory.copy(from: $0) }
+            var out = [UInt8](repeating: 0, count: 4)
+            try out.withUnsafeMutableBytes { try memory.copy(into: $0, fromOffset: 12) }
+            #expect(out == [12, 13, 14, 15])
+            #expect(throws: NTStatus.bufferTooSmall) { try out.withUnsafeMutableBytes { try memory.copy(into: $0, fromOffset: 13) } }
+            #expect(throws: NTStatus.bufferTooSmall) { try out.withUnsafeMutableBytes { try memory.copy(into: $0, fromOffset: 16) } }
+            #expect(throws: NTStatus.invalidBufferSize) { try source.withUnsafeBytes { try memory.copy(from: $0, toOffset: 1) } }
+            #expect(throws: NTStatus.invalidParameter) {
+                try memory.copy(into: UnsafeMutableRawBufferPointer(start: nil, count: 0))
             }
-        }))
-        parent.delete()
-        #expect(seen.withLock { $0 } == .deletePending)
-        #expect(Pool.usage(of: "MDel").map { $0.nonPagedBytes } ?? 0 == 0)
+            memory.delete()
+        }
+
+        @Test func preallocatedMemoryIsNeverFreed() throws {
+            let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 16)
+            defer { storage.deallocate() }
+            let memory = try WdfMemory.createPreallocated(buffer: storage)
+            #expect(memory.size == 64)
+            let other = UnsafeMutableRawBufferPointer.allocate(byteCount: 32, alignment: 16)
+            defer { other.deallocate() }
+            try memory.assign(other)
+            #expect(memory.size == 32)
+            #expect(throws: NTStatus.invalidParameter) { try memory.assign(UnsafeMutableRawBufferPointer(start: other.baseAddress, count: 0)) }
+            memory.delete()
+        }
+
+        @Test func memoryAttributesValidation() {
+            var attributes = ObjectAttributes()
+            attributes.synchronizationScope = .device
+            #expect(throws: NTStatus.wdfSynchronizationScopeInvalid) { try WdfMemory.create(attributes: attributes, size: 8) }
+            attributes.synchronizationScope = .none
+            attributes.executionLevel = .passive
+            #expect(throws: NTStatus.wdfExecutionLevelInvalid) { try WdfMemory.create(attributes: attributes, size: 8) }
+        }
+
+        @Test func parentBeingDeletedRefusesNewMemory() throws {
+            let parent = try WdfObject.create()
+            let seen = Mutex<NTStatus?>(nil)
+            _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent, cleanup: { _ in
+                do { _ = try WdfMemory.create(attributes: ObjectAttributes(parent: parent), tag: "MDel", size: 8) } catch {
+                    seen.withLock { $0 = error as? NTStatus }
+                }
+            }))
+            parent.delete()
+            #expect(seen.withLock { $0 } == .deletePending)
+            #expect(Pool.usage(of: "MDel").map { $0.nonPagedBytes } ?? 0 == 0)
+        }
     }
 }
 
-@Suite("Lookaside-list objects")
-struct LookasideObjectTests {
-    @Test func memoryFromAListIsASlotNotAnAllocation() throws {
-        let list = try WdfLookaside.create(bufferSize: 256, poolType: .nonPaged, tag: "LkOb")
-        let first = try list.createMemory()
-        first.delete()
-        let allocationsBefore = Pool.usage(of: "LkOb")?.nonPagedAllocations
-        for _ in 0..<100 { try list.createMemory().delete() }
-        #expect(Pool.usage(of: "LkOb")?.nonPagedAllocations == allocationsBefore)
-        list.delete()
-    }
-
-    @Test func theListOutlivesItsMemory() throws {
-        let log = CallbackLog()
-        let list = try WdfLookaside.create(
-            attributes: ObjectAttributes(cleanup: log.callback("list-cleanup"), destroy: log.callback("list-destroy")),
-            bufferSize: 32, tag: "LkLf")
-        let memory = try list.createMemory()
-        list.delete()
-        #expect(log.all == ["list-cleanup"])
-        #expect(memory.size == 32)
-        memory.delete()
-        #expect(log.all == ["list-cleanup", "list-destroy"])
-        #expect(Pool.usage(of: "LkLf")?.nonPagedBytes == 0)
-    }
-
-    @Test func memoryAttributesApplyToEveryMemoryObject() throws {
-        let log = CallbackLog()
-        let parent = try WdfObject.create()
-        let list = try WdfLookaside.create(
-            bufferSize: 16, memoryAttributes: ObjectAttributes(parent: parent, cleanup: log.callback("memory"), context: ContextType(Counter.self)))
-        let a = try list.createMemory()
-        let b = try list.createMemory()
-        #expect(a.object.withContext(Counter.self) { $0.value } == 0)
-        parent.delete()  // takes both memory objects
-        #expect(log.all == ["memory", "memory"])
-        #expect(!a.object.isValid && !b.object.isValid)
-        list.delete()
-    }
-
-    @Test func nonPagedSmallBuffersAreZeroedPagedMayHoldOldData() throws {
-        let list = try WdfLookaside.create(bufferSize: 64, poolType: .nonPaged, tag: "LkZr")
-        let memory = try list.createMemory()
-        memory.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 7) }
-        memory.delete()
-        let again = try list.createMemory()
-        again.withUnsafeMutableBytes { bytes in #expect(bytes.allSatisfy { $0 == 0 }) }
-        again.delete()
-        list.delete()
-    }
-
-    @Test func sizeRules() {
-        #expect(throws: NTStatus.invalidParameter) { try WdfLookaside.create(bufferSize: 0) }
-        #expect(throws: NTStatus.integerOverflow) { try WdfLookaside.create(bufferSize: Int(UInt32.max)) }
-    }
-
-    @Test func twoThreadsOneListOneParent() throws {
-        let parent = try WdfObject.create()
-        let list = try WdfLookaside.create(bufferSize: 128, memoryAttributes: ObjectAttributes(parent: parent), tag: "LkTh")
-        let rounds = 20_000
-        DispatchQueue.concurrentPerform(iterations: 2) { _ in
-            var held: [WdfMemory] = []
-            for round in 0..<rounds {
-                held.append(try! list.createMemory())
-                if held.count > 16 || round % 3 == 0 { held.removeFirst().delete() }
-            }
-            for memory in held { memory.delete() }
+extension WdfSuites {
+    @Suite("Lookaside-list objects")
+    struct LookasideObjectTests {
+        @Test func memoryFromAListIsASlotNotAnAllocation() throws {
+            let list = try WdfLookaside.create(bufferSize: 256, poolType: .nonPaged, tag: "LkOb")
+            let first = try list.createMemory()
+            first.delete()
+            let allocationsBefore = Pool.usage(of: "LkOb")?.nonPagedAllocations
+            for _ in 0..<100 { try list.createMemory().delete() }
+            #expect(Pool.usage(of: "LkOb")?.nonPagedAllocations == allocationsBefore)
+            list.delete()
         }
-        let statistics = try #require(list.statistics)
-        #expect(statistics.totalAllocates == UInt64(2 * rounds))
-        #expect(statistics.totalFrees == UInt64(2 * rounds))
-        parent.delete()
-        list.delete()
-        let usage = try #require(Pool.usage(of: "LkTh"))
-        #expect(usage.nonPagedAllocations == usage.nonPagedFrees && usage.nonPagedBytes == 0)
-    }
 
-    @Test func pagedListDeletedAtDispatchIsDisposedLater() throws {
-        let log = CallbackLog()
-        let list = try WdfLookaside.create(attributes: ObjectAttributes(cleanup: log.callback("cleanup")), bufferSize: 32, poolType: .paged)
-        Irql.withRaised(to: .dispatch) { list.delete() }
-        DisposeList.drain()
-        #expect(log.all == ["cleanup"])
-        #expect(!list.object.isValid)
+        @Test func theListOutlivesItsMemory() throws {
+            let log = CallbackLog()
+            let list = try WdfLookaside.create(
+                attributes: ObjectAttributes(cleanup: log.callback("list-cleanup"), destroy: log.callback("list-destroy")),
+                bufferSize: 32, tag: "LkLf")
+            let memory = try list.createMemory()
+            list.delete()
+            #expect(log.all == ["list-cleanup"])
+            #expect(memory.size == 32)
+            memory.delete()
+            #expect(log.all == ["list-cleanup", "list-destroy"])
+            #expect(Pool.usage(of: "LkLf")?.nonPagedBytes == 0)
+        }
+
+        @Test func memoryAttributesApplyToEveryMemoryObject() throws {
+            let log = CallbackLog()
+            let parent = try WdfObject.create()
+            let list = try WdfLookaside.create(
+                bufferSize: 16, memoryAttributes: ObjectAttributes(parent: parent, cleanup: log.callback("memory"), context: ContextType(Counter.self)))
+            let a = try list.createMemory()
+            let b = try list.createMemory()
+            #expect(a.object.withContext(Counter.self) { $0.value } == 0)
+            parent.delete()  // takes both memory objects
+            #expect(log.all == ["memory", "memory"])
+            #expect(!a.object.isValid && !b.object.isValid)
+            list.delete()
+        }
+
+        @Test func nonPagedSmallBuffersAreZeroedPagedMayHoldOldData() throws {
+            let list = try WdfLookaside.create(bufferSize: 64, poolType: .nonPaged, tag: "LkZr")
+            let memory = try list.createMemory()
+            memory.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 7) }
+            memory.delete()
+            let again = try list.createMemory()
+            again.withUnsafeMutableBytes { bytes in #expect(bytes.allSatisfy { $0 == 0 }) }
+            again.delete()
+            list.delete()
+        }
+
+        @Test func sizeRules() {
+            #expect(throws: NTStatus.invalidParameter) { try WdfLookaside.create(bufferSize: 0) }
+            #expect(throws: NTStatus.integerOverflow) { try WdfLookaside.create(bufferSize: Int(UInt32.max)) }
+        }
+
+        @Test func twoThreadsOneListOneParent() throws {
+            let parent = try WdfObject.create()
+            let list = try WdfLookaside.create(bufferSize: 128, memoryAttributes: ObjectAttributes(parent: parent), tag: "LkTh")
+            let rounds = 20_000
+            DispatchQueue.concurrentPerform(iterations: 2) { _ in
+                var held: [WdfMemory] = []
+                for round in 0..<rounds {
+                    held.append(try! list.createMemory())
+                    if held.count > 16 || round % 3 == 0 { held.removeFirst().delete() }
+                }
+                for memory in held { memory.delete() }
+            }
+            let statistics = try #require(list.statistics)
+            #expect(statistics.totalAllocates == UInt64(2 * rounds))
+            #expect(statistics.totalFrees == UInt64(2 * rounds))
+            parent.delete()
+            list.delete()
+            let usage = try #require(Pool.usage(of: "LkTh"))
+            #expect(usage.nonPagedAllocations == usage.nonPagedFrees && usage.nonPagedBytes == 0)
+        }
+
+        @Test func pagedListDeletedAtDispatchIsDisposedLater() throws {
+            let log = CallbackLog()
+            let list = try WdfLookaside.create(attributes: ObjectAttributes(cleanup: log.callback("cleanup")), bufferSize: 32, poolType: .paged)
+            Irql.withRaised(to: .dispatch) { list.delete() }
+            DisposeList.drain()
+            #expect(log.all == ["cleanup"])
+            #expect(!list.object.isValid)
+        }
     }
 }
 
-@Suite("Lookaside-object bug checks")
-struct LookasideObjectBugCheckTests {
-    @Test func notALookasideHandle() async {
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            let object = try! WdfObject.create()
-            _ = try? WdfLookaside(object).createMemory() as WdfMemory
+extension WdfSuites {
+    @Suite("Lookaside-object bug checks")
+    struct LookasideObjectBugCheckTests {
+        @Test func notALookasideHandle() async {
+            let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                let object = try! WdfObject.create()
+                _ = try? WdfLookaside(object).createMemory() as WdfMemory
+            }
+            expectStop(result, code: 0x10D, parameter1: 5)
         }
-        expectStop(result, code: 0x10D, parameter1: 5)
-    }
 
-    @Test func assigningABufferToPoolMemory() async {
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            let memory = try! WdfMemory.create(size: 8)
-            let other = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
-            try? memory.assign(other)
+        @Test func assigningABufferToPoolMemory() async {
+            let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                let memory = try! WdfMemory.create(size: 8)
+                let other = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
+                try? memory.assign(other)
+            }
+            expectStop(result, code: 0x10D, parameter1: 5)
         }
-        expectStop(result, code: 0x10D, parameter1: 5)
     }
 }

@@ -13,171 +13,177 @@ final class CallbackLog: Sendable {
 
 struct Counter: BitwiseCopyable { var value: Int; var other: Int }
 
-@Suite("Objects")
-struct ObjectTests {
-    @Test func deleteOrderChildrenOldestFirstCleanupBeforeParent() throws {
-        let log = CallbackLog()
-        let root = try WdfObject.create(attributes: ObjectAttributes(cleanup: log.callback("root"), destroy: log.callback("root-destroy")))
-        let a = try WdfObject.create(attributes: ObjectAttributes(parent: root, cleanup: log.callback("a")))
-        _ = try WdfObject.create(attributes: ObjectAttributes(parent: a, cleanup: log.callback("a1")))
-        _ = try WdfObject.create(attributes: ObjectAttributes(parent: root, cleanup: log.callback("b"), destroy: log.callback("b-destroy")))
-        root.delete()
-        #expect(log.all == ["a1", "a", "b", "root", "b-destroy", "root-destroy"])
-        #expect(!root.isValid && !a.isValid)
-    }
-
-    @Test func referencesKeepADeletedObjectUntilTheLastOne() throws {
-        let log = CallbackLog()
-        let object = try WdfObject.create(attributes: ObjectAttributes(cleanup: log.callback("cleanup"), destroy: log.callback("destroy")))
-        object.reference()
-        object.delete()
-        #expect(log.all == ["cleanup"])
-        #expect(object.isValid)
-        object.delete()  // already torn down: nothing happens
-        object.dereference()
-        #expect(log.all == ["cleanup", "destroy"])
-        #expect(!object.isValid)
-    }
-
-    @Test func aChildOfADeletingParentIsRefused() throws {
-        let parent = try WdfObject.create()
-        let done = Mutex<NTStatus?>(nil)
-        _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent, cleanup: { _ in
-            do { _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent)) } catch { done.withLock { $0 = error as? NTStatus } }
-        }))
-        parent.delete()
-        #expect(done.withLock { $0 } == .deletePending)
-    }
-
-    @Test func aMillionDeepChainDeletes() throws {
-        let root = try WdfObject.create()
-        var parent = root
-        for _ in 0..<1_000_000 { parent = try WdfObject.create(attributes: ObjectAttributes(parent: parent)) }
-        root.delete()
-        #expect(!parent.isValid)
-    }
-
-    @Test func staleHandlesAreRecognizedAfterReuse() throws {
-        let first = try WdfObject.create()
-        first.delete()
-        let second = try WdfObject.create()  // likely the same slot, a newer generation
-        #expect(!first.isValid)
-        #expect(second.isValid)
-        second.delete()
-    }
-
-    @Test func contexts() throws {
-        let object = try WdfObject.create(attributes: ObjectAttributes(context: ContextType(Counter.self)))
-        #expect(object.withContext(Counter.self) { $0.value } == 0)
-        object.withContext(Counter.self) { $0.value = 42 }
-        #expect(object.withContext(Counter.self) { $0.value } == 42)
-        let memory = try #require(object.context(ContextType(Counter.self)))
-        #expect(WdfObject.owner(ofContext: memory) == object)
-        // Allocating the same type again returns the existing context.
-        let again = try object.allocateContext(ObjectAttributes(context: ContextType(Counter.self)))
-        #expect(again.existed && again.context == memory)
-        let other = ContextType(key: 0x1234, size: 3, name: "OTHER")
-        let added = try object.allocateContext(ObjectAttributes(context: other))
-        #expect(!added.existed && Int(bitPattern: added.context) % 8 == 0)
-        #expect(throws: NTStatus.objectNameInvalid) { try object.allocateContext(ObjectAttributes()) }
-        #expect(throws: NTStatus.wdfParentAssignmentNotAllowed) {
-            try object.allocateContext(ObjectAttributes(parent: object, context: other))
+extension WdfSuites {
+    @Suite("Objects")
+    struct ObjectTests {
+        @Test func deleteOrderChildrenOldestFirstCleanupBeforeParent() throws {
+            let log = CallbackLog()
+            let root = try WdfObject.create(attributes: ObjectAttributes(cleanup: log.callback("root"), destroy: log.callback("root-destroy")))
+            let a = try WdfObject.create(attributes: ObjectAttributes(parent: root, cleanup: log.callback("a")))
+            _ = try WdfObject.create(attributes: ObjectAttributes(parent: a, cleanup: log.callback("a1")))
+            _ = try WdfObject.create(attributes: ObjectAttributes(parent: root, cleanup: log.callback("b"), destroy: log.callback("b-destroy")))
+            root.delete()
+            #expect(log.all == ["a1", "a", "b", "root", "b-destroy", "root-destroy"])
+            #expect(!root.isValid && !a.isValid)
         }
-        object.delete()
-    }
 
-    @Test func attributesValidationOrder() {
-        func raw(size: UInt32 = 56, execution: UInt32 = 1, scope: UInt32 = 1, override: Int = 0, context: RawContextType? = nil)
-            -> RawObjectAttributes
-        {
-            RawObjectAttributes(
-                size: size, expectedSize: 56, cleanup: nil, destroy: nil, executionLevel: execution,
-                synchronizationScope: scope, parent: nil, contextSizeOverride: override, context: context)
-        }
-        let goodType = RawContextType(sizeField: 40, expectedSizeField: 40, hasName: true, name: "T", contextSize: 16, key: 1)
-        let badSizeType = RawContextType(sizeField: 39, expectedSizeField: 40, hasName: true, name: "T", contextSize: 16, key: 1)
-        let unnamed = RawContextType(sizeField: 40, expectedSizeField: 40, hasName: false, name: "", contextSize: 16, key: 1)
-        #expect(throws: NTStatus.infoLengthMismatch) { try raw(size: 48, execution: 9).validated(forMemory: true) }
-        #expect(throws: NTStatus.infoLengthMismatch) { try raw(context: badSizeType).validated(forMemory: true) }
-        #expect(throws: NTStatus.wdfObjectAttributesInvalid) { try raw(context: unnamed).validated(forMemory: true) }
-        #expect(throws: NTStatus.wdfObjectAttributesInvalid) { try raw(override: 8, context: goodType).validated(forMemory: false) }
-        #expect(throws: NTStatus.wdfObjectAttributesInvalid) { try raw(override: 64).validated(forMemory: false) }
-        #expect(throws: NTStatus.wdfObjectAttributesInvalid) { try raw(execution: 7).validated(forMemory: false) }
-        #expect(throws: NTStatus.wdfObjectAttributesInvalid) { try raw(scope: 0).validated(forMemory: false) }
-        #expect(throws: NTStatus.wdfSynchronizationScopeInvalid) { try raw(execution: 2, scope: 2).validated(forMemory: true) }
-        #expect(throws: NTStatus.wdfExecutionLevelInvalid) { try raw(execution: 2, scope: 4).validated(forMemory: true) }
-        #expect(throws: Never.self) { try raw(execution: 2, scope: 2).validated(forMemory: false) }
-        #expect(throws: Never.self) { try raw(override: 32, context: goodType).validated(forMemory: true) }
-    }
-}
-
-@Suite("Default pool tag")
-struct DriverTagTests {
-    @Test("derived from the service name", arguments: [
-        ("WdfSampleDrv", "Samp"), ("MyDriver", "MyDr"), ("WDFab", "FxDr"), ("wdfXYZ", "XYZ"), ("Ab", "FxDr"),
-        ("Abc", "Abc"), ("wdf", "FxDr"),
-    ])
-    func derived(service: String, tag: String) {
-        #expect(DriverTag.tag(forServiceName: service) == PoolTag(tag))
-    }
-
-    @Test func threeCharactersLeaveTheFourthByteZero() {
-        #expect(DriverTag.tag(forServiceName: "WdfXyz").rawValue == 0x007A_7958)
-    }
-
-    @Test func registryPathGivesTheServiceName() {
-        #expect(DriverTag.serviceName(fromRegistryPath: "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\MyDriver") == "MyDriver")
-        #expect(DriverTag.serviceName(fromRegistryPath: "NoSlash") == "WDF")
-    }
-
-    @Test func driverPoolTagWinsUnlessOldDefault() {
-        #expect(DriverTag.resolve(configTag: PoolTag("Mine").rawValue, serviceName: "MyDriver") == PoolTag("Mine"))
-        #expect(DriverTag.resolve(configTag: PoolTag("Ddk ").rawValue, serviceName: "MyDriver") == PoolTag("MyDr"))
-        #expect(DriverTag.resolve(configTag: 0, serviceName: "MyDriver") == PoolTag("MyDr"))
-        #expect(DriverTag.resolve(configTag: nil, serviceName: "MyDriver") == PoolTag("MyDr"))
-    }
-}
-
-@Suite("Object bug checks")
-struct ObjectBugCheckTests {
-    @Test func garbageHandle() async {
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            WdfObject(rawValue: 0x1234_5670).delete()
-        }
-        expectStop(result, code: 0x10D, parameter1: 5)
-        #expect(StopLine(standardError: result?.standardErrorContent ?? [])?.parameters[1] == 0x1234_5670)
-    }
-
-    @Test func nullHandle() async {
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            WdfObject(rawValue: 0).reference()
-        }
-        expectStop(result, code: 0x10D, parameter1: 5)
-    }
-
-    @Test func staleHandle() async {
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            let object = try! WdfObject.create()
+        @Test func referencesKeepADeletedObjectUntilTheLastOne() throws {
+            let log = CallbackLog()
+            let object = try WdfObject.create(attributes: ObjectAttributes(cleanup: log.callback("cleanup"), destroy: log.callback("destroy")))
+            object.reference()
             object.delete()
-            _ = try! WdfObject.create()
-            object.delete()
-        }
-        expectStop(result, code: 0x10D, parameter1: 5)
-    }
-
-    @Test func wrongKind() async {
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            let object = try! WdfObject.create()
-            _ = WdfMemory(object).size
-        }
-        expectStop(result, code: 0x10D, parameter1: 5)
-    }
-
-    @Test func dereferencingAParentedObjectToZero() async {
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            let object = try! WdfObject.create()
+            #expect(log.all == ["cleanup"])
+            #expect(object.isValid)
+            object.delete()  // already torn down: nothing happens
             object.dereference()
+            #expect(log.all == ["cleanup", "destroy"])
+            #expect(!object.isValid)
         }
-        expectStop(result, code: 0x10D, parameter1: 7)
+
+        @Test func aChildOfADeletingParentIsRefused() throws {
+            let parent = try WdfObject.create()
+            let done = Mutex<NTStatus?>(nil)
+            _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent, cleanup: { _ in
+                do { _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent)) } catch { done.withLock { $0 = error as? NTStatus } }
+            }))
+            parent.delete()
+            #expect(done.withLock { $0 } == .deletePending)
+        }
+
+        @Test func aMillionDeepChainDeletes() throws {
+            let root = try WdfObject.create()
+            var parent = root
+            for _ in 0..<1_000_000 { parent = try WdfObject.create(attributes: ObjectAttributes(parent: parent)) }
+            root.delete()
+            #expect(!parent.isValid)
+        }
+
+        @Test func staleHandlesAreRecognizedAfterReuse() throws {
+            let first = try WdfObject.create()
+            first.delete()
+            let second = try WdfObject.create()  // likely the same slot, a newer generation
+            #expect(!first.isValid)
+            #expect(second.isValid)
+            second.delete()
+        }
+
+        @Test func contexts() throws {
+            let object = try WdfObject.create(attributes: ObjectAttributes(context: ContextType(Counter.self)))
+            #expect(object.withContext(Counter.self) { $0.value } == 0)
+            object.withContext(Counter.self) { $0.value = 42 }
+            #expect(object.withContext(Counter.self) { $0.value } == 42)
+            let memory = try #require(object.context(ContextType(Counter.self)))
+            #expect(WdfObject.owner(ofContext: memory) == object)
+            // Allocating the same type again returns the existing context.
+            let again = try object.allocateContext(ObjectAttributes(context: ContextType(Counter.self)))
+            #expect(again.existed && again.context == memory)
+            let other = ContextType(key: 0x1234, size: 3, name: "OTHER")
+            let added = try object.allocateContext(ObjectAttributes(context: other))
+            #expect(!added.existed && Int(bitPattern: added.context) % 8 == 0)
+            #expect(throws: NTStatus.objectNameInvalid) { try object.allocateContext(ObjectAttributes()) }
+            #expect(throws: NTStatus.wdfParentAssignmentNotAllowed) {
+                try object.allocateContext(ObjectAttributes(parent: object, context: other))
+            }
+            object.delete()
+        }
+
+        @Test func attributesValidationOrder() {
+            func raw(size: UInt32 = 56, execution: UInt32 = 1, scope: UInt32 = 1, override: Int = 0, context: RawContextType? = nil)
+                -> RawObjectAttributes
+            {
+                RawObjectAttributes(
+                    size: size, expectedSize: 56, cleanup: nil, destroy: nil, executionLevel: execution,
+                    synchronizationScope: scope, parent: nil, contextSizeOverride: override, context: context)
+            }
+            let goodType = RawContextType(sizeField: 40, expectedSizeField: 40, hasName: true, name: "T", contextSize: 16, key: 1)
+            let badSizeType = RawContextType(sizeField: 39, expectedSizeField: 40, hasName: true, name: "T", contextSize: 16, key: 1)
+            let unnamed = RawContextType(sizeField: 40, expectedSizeField: 40, hasName: false, name: "", contextSize: 16, key: 1)
+            #expect(throws: NTStatus.infoLengthMismatch) { try raw(size: 48, execution: 9).validated(forMemory: true) }
+            #expect(throws: NTStatus.infoLengthMismatch) { try raw(context: badSizeType).validated(forMemory: true) }
+            #expect(throws: NTStatus.wdfObjectAttributesInvalid) { try raw(context: unnamed).validated(forMemory: true) }
+            #expect(throws: NTStatus.wdfObjectAttributesInvalid) { try raw(override: 8, context: goodType).validated(forMemory: false) }
+            #expect(throws: NTStatus.wdfObjectAttributesInvalid) { try raw(override: 64).validated(forMemory: false) }
+            #expect(throws: NTStatus.wdfObjectAttributesInvalid) { try raw(execution: 7).validated(forMemory: false) }
+            #expect(throws: NTStatus.wdfObjectAttributesInvalid) { try raw(scope: 0).validated(forMemory: false) }
+            #expect(throws: NTStatus.wdfSynchronizationScopeInvalid) { try raw(execution: 2, scope: 2).validated(forMemory: true) }
+            #expect(throws: NTStatus.wdfExecutionLevelInvalid) { try raw(execution: 2, scope: 4).validated(forMemory: true) }
+            #expect(throws: Never.self) { try raw(execution: 2, scope: 2).validated(forMemory: false) }
+            #expect(throws: Never.self) { try raw(override: 32, context: goodType).validated(forMemory: true) }
+        }
+    }
+}
+
+extension WdfSuites {
+    @Suite("Default pool tag")
+    struct DriverTagTests {
+        @Test("derived from the service name", arguments: [
+            ("WdfSampleDrv", "Samp"), ("MyDriver", "MyDr"), ("WDFab", "FxDr"), ("wdfXYZ", "XYZ"), ("Ab", "FxDr"),
+            ("Abc", "Abc"), ("wdf", "FxDr"),
+        ])
+        func derived(service: String, tag: String) {
+            #expect(DriverTag.tag(forServiceName: service) == PoolTag(tag))
+        }
+
+        @Test func threeCharactersLeaveTheFourthByteZero() {
+            #expect(DriverTag.tag(forServiceName: "WdfXyz").rawValue == 0x007A_7958)
+        }
+
+        @Test func registryPathGivesTheServiceName() {
+            #expect(DriverTag.serviceName(fromRegistryPath: "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\MyDriver") == "MyDriver")
+            #expect(DriverTag.serviceName(fromRegistryPath: "NoSlash") == "WDF")
+        }
+
+        @Test func driverPoolTagWinsUnlessOldDefault() {
+            #expect(DriverTag.resolve(configTag: PoolTag("Mine").rawValue, serviceName: "MyDriver") == PoolTag("Mine"))
+            #expect(DriverTag.resolve(configTag: PoolTag("Ddk ").rawValue, serviceName: "MyDriver") == PoolTag("MyDr"))
+            #expect(DriverTag.resolve(configTag: 0, serviceName: "MyDriver") == PoolTag("MyDr"))
+            #expect(DriverTag.resolve(configTag: nil, serviceName: "MyDriver") == PoolTag("MyDr"))
+        }
+    }
+}
+
+extension WdfSuites {
+    @Suite("Object bug checks")
+    struct ObjectBugCheckTests {
+        @Test func garbageHandle() async {
+            let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                WdfObject(rawValue: 0x1234_5670).delete()
+            }
+            expectStop(result, code: 0x10D, parameter1: 5)
+            #expect(StopLine(standardError: result?.standardErrorContent ?? [])?.parameters[1] == 0x1234_5670)
+        }
+
+        @Test func nullHandle() async {
+            let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                WdfObject(rawValue: 0).reference()
+            }
+            expectStop(result, code: 0x10D, parameter1: 5)
+        }
+
+        @Test func staleHandle() async {
+            let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                let object = try! WdfObject.create()
+                object.delete()
+                _ = try! WdfObject.create()
+                object.delete()
+            }
+            expectStop(result, code: 0x10D, parameter1: 5)
+        }
+
+        @Test func wrongKind() async {
+            let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                let object = try! WdfObject.create()
+                _ = WdfMemory(object).size
+            }
+            expectStop(result, code: 0x10D, parameter1: 5)
+        }
+
+        @Test func dereferencingAParentedObjectToZero() async {
+            let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                let object = try! WdfObject.create()
+                object.dereference()
+            }
+            expectStop(result, code: 0x10D, parameter1: 7)
+        }
     }
 }

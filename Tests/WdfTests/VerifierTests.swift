@@ -1,0 +1,115 @@
+import Testing
+import NtKernel
+import Wdf
+
+/// Loads a driver through the host with the given service parameters and runs `body` in it.
+func withLoadedDriver(
+    _ service: String, parameters: [String: UInt32] = [:], config: WdfDriver.Config = WdfDriver.Config(),
+    _ body: (WdfDriver) throws -> Void
+) throws -> NTStatus {
+    for (name, value) in parameters { DriverHost.setServiceParameter(service: service, name: name, value: value) }
+    var created: WdfDriver?
+    let host = try DriverHost.load(serviceName: service) { host throws(NTStatus) in
+        created = try WdfDriver.create(registryPath: host.registryPath, host: host, config: config)
+    }
+    try body(created!)
+    return try DriverHost.unload(host)
+}
+
+extension WdfSuites {
+    @Suite("Verifier")
+    struct VerifierTests {
+        @Test func settingsAreReadFromTheServiceParameters() throws {
+            _ = try withLoadedDriver("VerifSettings", parameters: ["VerifierOn": 1, "VerifierAllocateFailCount": 3]) { driver in
+                #expect(driver.verifierSettings.verifierOn)
+                #expect(driver.verifierSettings.allocateFailCount == 3)
+                #expect(driver.poolTag == PoolTag("Veri"))
+                #expect(driver.serviceName == "VerifSettings")
+            }
+        }
+
+        @Test func allocateFailCountLetsTheFirstNSucceed() throws {
+            _ = try withLoadedDriver("VerifFail", parameters: ["VerifierAllocateFailCount": 2]) { _ in
+                let first = try WdfMemory.create(size: 8)
+                let second = try WdfMemory.create(size: 8)
+                #expect(throws: NTStatus.insufficientResources) { try WdfMemory.create(size: 8) }
+                first.delete()
+                second.delete()
+            }
+        }
+
+        @Test func irqlChecksReturnInvalidDeviceRequest() throws {
+            _ = try withLoadedDriver("VerifIrql", parameters: ["VerifierOn": 1]) { _ in
+                Irql.withRaised(to: .dispatch) {
+                    #expect(throws: NTStatus.invalidDeviceRequest) { try WdfMemory.create(poolType: .paged, size: 8) }
+                    #expect(throws: NTStatus.invalidDeviceRequest) { try WdfLookaside.create(bufferSize: 8, poolType: .paged) }
+                }
+                Irql.withRaised(to: .apc) {
+                    // The page allows APC_LEVEL for paged pool.
+                    let memory = try? WdfMemory.create(poolType: .paged, size: 8)
+                    #expect(memory != nil)
+                    memory?.delete()
+                }
+            }
+        }
+
+        @Test func leaksAreReportedAtUnload() throws {
+            var leaked: WdfMemory?
+            let before = VerifierLog.count
+            let status = try withLoadedDriver("VerifLeak", parameters: ["VerifierOn": 1]) { _ in
+                let memory = try WdfMemory.create(tag: "Leak", size: 40)
+                memory.object.reference()  // keeps it alive past the driver's teardown
+                leaked = memory
+            }
+            #expect(status == .moreEntries)
+            #expect(VerifierLog.count > before)
+            #expect(VerifierLog.recent.contains { $0.contains("leaked WDFMEMORY") && $0.contains("'Leak'") && $0.contains("40 bytes") })
+            #expect(leaked?.object.isValid == true)  // nothing is freed for it
+        }
+
+        @Test func cleanUnloadReturnsSuccess() throws {
+            let status = try withLoadedDriver("VerifClean", parameters: ["VerifierOn": 1]) { _ in
+                _ = try WdfMemory.create(size: 40)  // parented to the driver: deleted with it
+            }
+            #expect(status == .success)
+        }
+
+        @Test func releasingATagNeverTakenIsAMessage() throws {
+            _ = try withLoadedDriver("VerifTags", parameters: ["TrackHandles": 1]) { _ in
+                let object = try WdfObject.create()
+                let tag = UnsafeRawPointer(bitPattern: 0x1000)!
+                object.reference(tag: tag)
+                object.reference(tag: tag)
+                let before = VerifierLog.count
+                object.dereference(tag: UnsafeRawPointer(bitPattern: 0x2000)!)  // never taken: a message
+                #expect(VerifierLog.count == before + 1)
+                object.dereference(tag: tag)
+                #expect(VerifierLog.count == before + 1)
+                object.delete()
+            }
+        }
+
+        @Test func deletingADriverOrDeviceIsAMessage() throws {
+            let config = WdfDriver.Config(deviceAdd: { _, deviceInit throws(NTStatus) in _ = try WdfDevice.create(deviceInit) })
+            _ = try withLoadedDriver("VerifDev", config: config) { driver in
+                let device = try WdfDevice.add(to: driver)
+                let before = VerifierLog.count
+                device.object.delete()
+                driver.object.delete()
+                #expect(VerifierLog.count == before + 2)
+                #expect(device.object.isValid && driver.object.isValid)
+            }
+        }
+
+        @Test func unloadCallsEvtDriverUnloadAndDeletesEverything() throws {
+            let log = CallbackLog()
+            var memory: WdfMemory?
+            let config = WdfDriver.Config(unload: { _ in log.entries.withLock { $0.append("unload") } })
+            _ = try withLoadedDriver("VerifUnload", config: config) { _ in
+                memory = try WdfMemory.create(attributes: ObjectAttributes(cleanup: log.callback("memory")), size: 8)
+            }
+            #expect(log.all == ["unload", "memory"])
+            #expect(memory?.object.isValid == false)
+        }
+    }
+}
