@@ -118,7 +118,7 @@ public func WdfLookasideListCreate(
 public func WdfMemoryCreateFromLookaside(_ Lookaside: WDFLOOKASIDE?, _ Memory: UnsafeMutablePointer<WDFMEMORY?>?) -> NTSTATUS {
     let routine: StaticString = "WdfMemoryCreateFromLookaside"
     let list = handle(Lookaside)
-    _ = WdfLookaside(list).statistics  // the handle is checked before the out-pointer
+    LookasideObjects.validate(list, routine: routine)  // the handle is checked before the out-pointer
     let out = require(Memory, "Memory", routine)
     do {
         out.pointee = opaque(try LookasideObjects.createMemory(from: list, clearOutput: { out.pointee = nil }).object)

@@ -74,7 +74,7 @@ public struct WdfDriver: Hashable, Sendable {
     public var verifierSettings: VerifierSettings { state.settings }
 
     var state: DriverState {
-        ObjectExtras.of(ObjectTable.resolve(object, kinds: [.driver], routine: "WdfDriver"))!.driver!
+        ObjectExtras.of(ObjectTable.resolve(object, kinds: .driver, routine: "WdfDriver"))!.driver!
     }
 
     /// The current driver: the most recently created one still loaded (a default one is made

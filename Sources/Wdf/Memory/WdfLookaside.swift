@@ -55,7 +55,7 @@ public struct WdfLookaside: Hashable, Sendable {
 
     /// The executive list's counters.
     public var statistics: LookasideStatistics? {
-        let slot = ObjectTable.resolve(object, kinds: [.lookaside], routine: "WdfLookaside.statistics")
+        let slot = ObjectTable.resolve(object, kinds: .lookaside, routine: "WdfLookaside.statistics")
         return ObjectExtras.of(slot)?.lookaside?.list?.statistics
     }
 
@@ -115,10 +115,15 @@ public enum LookasideObjects {
         return nil
     }
 
+    /// Checks that `lookaside` is a live lookaside-list handle (bug check 0x10D/5 otherwise).
+    public static func validate(_ lookaside: WdfObject, routine: StaticString) {
+        _ = ObjectTable.resolve(lookaside, kinds: .lookaside, routine: routine)
+    }
+
     /// `WdfMemoryCreateFromLookaside` after the handle and out-pointer checks.
     public static func createMemory(from lookaside: WdfObject, clearOutput: () -> Void) throws(NTStatus) -> WdfMemory {
         let routine: StaticString = "WdfMemoryCreateFromLookaside"
-        let listSlot = ObjectTable.resolve(lookaside, kinds: [.lookaside], routine: routine)
+        let listSlot = ObjectTable.resolve(lookaside, kinds: .lookaside, routine: routine)
         guard listSlot.pointee.state.load(ordering: .acquiring) == SlotState.live,
             let state = ObjectExtras.of(listSlot)?.lookaside, let list = state.list
         else {

@@ -130,7 +130,7 @@ public enum MemoryObjects {
     /// `WdfMemoryAssignBuffer`: only preallocated memory (anything else is bug check 0x10D/5).
     public static func assign(_ memory: WdfObject, buffer: UnsafeMutableRawPointer, size: Int) throws(NTStatus) {
         let routine: StaticString = "WdfMemoryAssignBuffer"
-        let slot = ObjectTable.resolve(memory, kinds: [.memory], routine: routine)
+        let slot = ObjectTable.resolve(memory, kinds: .memory, routine: routine)
         guard slot.pointee.source == MemorySource.preallocated.rawValue else {
             BugCheck.raise(.wdfViolation, 0x5, memory.rawValue, 0, 0, "\(routine): \(memory) is not preallocated memory")
         }
@@ -141,7 +141,7 @@ public enum MemoryObjects {
 
     /// `WdfMemoryGetBuffer`.
     public static func buffer(of memory: WdfObject) -> (buffer: UnsafeMutableRawPointer, size: Int) {
-        let slot = ObjectTable.resolve(memory, kinds: [.memory], routine: "WdfMemoryGetBuffer")
+        let slot = ObjectTable.resolve(memory, kinds: .memory, routine: "WdfMemoryGetBuffer")
         return (slot.pointee.buffer!, slot.pointee.size)
     }
 
@@ -152,7 +152,7 @@ public enum MemoryObjects {
         throws(NTStatus)
     {
         let routine: StaticString = toCaller ? "WdfMemoryCopyToBuffer" : "WdfMemoryCopyFromBuffer"
-        let slot = ObjectTable.resolve(memory, kinds: [.memory], routine: routine)
+        let slot = ObjectTable.resolve(memory, kinds: .memory, routine: routine)
         guard count > 0 else { throw .invalidParameter }
         let size = slot.pointee.size
         guard !(offset != 0 && offset >= size), count <= size - offset else {

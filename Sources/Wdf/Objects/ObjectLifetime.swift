@@ -101,6 +101,13 @@ enum ObjectLifetime {
         }
     }
 
+    /// Whether `parent` has children now.
+    static func hasChildren(_ parent: UInt32) -> Bool {
+        try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) -> Bool in
+            ObjectTable.slot(parent).pointee.firstChild != 0
+        }
+    }
+
     // MARK: Delete
 
     /// `WdfObjectDelete`.
@@ -131,6 +138,13 @@ enum ObjectLifetime {
             expected = original
         }
         unlink(root)
+        if !hasChildren(root) {
+            // A leaf (the common case): no traversal, nothing allocated.
+            runCleanup(root)
+            rootSlot.pointee.state.store(SlotState.disposed, ordering: .releasing)
+            release(root, routine: "WdfObjectDelete")
+            return
+        }
         var stack: [UInt32] = [root]
         var order: [UInt32] = []
         while let top = stack.last {

@@ -96,20 +96,28 @@ enum ObjectTable {
     /// The slot of `handle`, of one of `kinds` if given; anything else is bug check
     /// `WDF_VIOLATION` (0x10D) with parameter 1 = 5 (`WDF_INVALID_HANDLE`), parameter 2 = the
     /// handle.
-    static func resolve(_ handle: WdfObject, kinds: [ObjectKind] = [], routine: StaticString)
+    @inline(__always)
+    static func resolve(_ handle: WdfObject, kinds: ObjectKinds = .any, routine: StaticString)
         -> UnsafeMutablePointer<ObjectSlot>
     {
-        guard let slot = lookup(handle) else {
-            BugCheck.raise(
-                .wdfViolation, 0x5, handle.rawValue, 0, 0, "\(routine): \(handle) is not a live framework object handle")
-        }
-        if !kinds.isEmpty, !kinds.contains(where: { $0.rawValue == slot.pointee.kind }) {
-            let actual = ObjectKind(rawValue: slot.pointee.kind).map { "\($0)" } ?? "?"
-            BugCheck.raise(
-                .wdfViolation, 0x5, handle.rawValue, UInt(slot.pointee.kind), 0,
-                "\(routine): \(handle) is a \(actual), not a \(kinds.map { "\($0)" }.joined(separator: " or "))")
-        }
+        guard let slot = lookup(handle) else { invalidHandle(handle, routine: routine) }
+        if !kinds.contains(kind: slot.pointee.kind) { wrongKind(handle, slot: slot, kinds: kinds, routine: routine) }
         return slot
+    }
+
+    @inline(never)
+    static func invalidHandle(_ handle: WdfObject, routine: StaticString) -> Never {
+        BugCheck.raise(.wdfViolation, 0x5, handle.rawValue, 0, 0, "\(routine): \(handle) is not a live framework object handle")
+    }
+
+    @inline(never)
+    static func wrongKind(_ handle: WdfObject, slot: UnsafeMutablePointer<ObjectSlot>, kinds: ObjectKinds, routine: StaticString)
+        -> Never
+    {
+        let actual = ObjectKind(rawValue: slot.pointee.kind).map { "\($0)" } ?? "?"
+        BugCheck.raise(
+            .wdfViolation, 0x5, handle.rawValue, UInt(slot.pointee.kind), 0,
+            "\(routine): \(handle) is a \(actual), not a \(kinds.names)")
     }
 
     static func index(of slot: UnsafeMutablePointer<ObjectSlot>, handle: WdfObject) -> UInt32 { handle.index! }

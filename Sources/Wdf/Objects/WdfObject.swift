@@ -21,6 +21,25 @@ public enum ObjectKind: UInt8, Sendable, CustomStringConvertible {
     }
 }
 
+/// A set of object kinds, for handle checks that accept more than one.
+public struct ObjectKinds: OptionSet, Sendable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public init(_ kind: ObjectKind) { rawValue = 1 << kind.rawValue }
+
+    public static let any = ObjectKinds([])
+    public static let memory = ObjectKinds(.memory)
+    public static let lookaside = ObjectKinds(.lookaside)
+    public static let driver = ObjectKinds(.driver)
+
+    func contains(kind: UInt8) -> Bool { isEmpty || rawValue & (1 << kind) != 0 }
+
+    var names: String {
+        [ObjectKind.generic, .driver, .device, .request, .memory, .lookaside].filter { contains(kind: $0.rawValue) }
+            .map { "\($0)" }.joined(separator: " or ")
+    }
+}
+
 /// A handle to a framework object: an opaque value that encodes a slot and the slot's
 /// generation, so a handle to a deleted object (even one whose slot was reused) is recognized
 /// without reading freed memory. Corresponds to the C type `WDFOBJECT`.
