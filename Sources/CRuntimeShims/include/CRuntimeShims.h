@@ -10,4 +10,14 @@ extern _Thread_local void *nt_thread_context_storage __attribute__((tls_model("i
 static inline void *nt_thread_context_get(void) { return nt_thread_context_storage; }
 static inline void nt_thread_context_set(void *context) { nt_thread_context_storage = context; }
 
+
+/* ThreadSanitizer annotations. Synchronization.Mutex is built without instrumentation, so
+ * ThreadSanitizer cannot see the order it imposes; KernelLock tells it with these. The symbols
+ * exist only when the ThreadSanitizer runtime is linked (weak: NULL otherwise). */
+void __tsan_acquire(void *address) __attribute__((weak));
+void __tsan_release(void *address) __attribute__((weak));
+
+static inline void nt_tsan_acquire(void *address) { if (__tsan_acquire) __tsan_acquire(address); }
+static inline void nt_tsan_release(void *address) { if (__tsan_release) __tsan_release(address); }
+
 #endif

@@ -13,8 +13,8 @@ public final class LoadedDriver: @unchecked Sendable {
     /// DRIVER_OBJECT here).
     public let frontDoorToken: UnsafeMutableRawPointer?
 
-    private let unloadRoutines = Mutex<[@Sendable () -> Void]>([])
-    private let teardownRoutines = Mutex<[@Sendable () -> Int]>([])
+    private let unloadRoutines = KernelLock<[@Sendable () -> Void]>([])
+    private let teardownRoutines = KernelLock<[@Sendable () -> Int]>([])
 
     init(serviceName: String, parameters: [String: UInt32], token: UnsafeMutableRawPointer?) {
         self.serviceName = serviceName
@@ -61,7 +61,7 @@ public enum DriverHost {
         var loaded: [LoadedDriver] = []
     }
 
-    private static let state = Mutex(State())
+    private static let state = KernelLock(State())
 
     /// Sets a DWORD under the service's `Parameters\Wdf` key (VerifierOn,
     /// VerifierAllocateFailCount, DbgBreakOnError, TrackHandles, ...). A driver reads them when it

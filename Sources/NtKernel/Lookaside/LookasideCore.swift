@@ -62,7 +62,7 @@ struct LookasideCore: ~Copyable {
     let magazines: UnsafeMutablePointer<Atomic<UInt>>
 
     // Written when entries move between threads.
-    let depot: Mutex<DepotStack>
+    let depot: KernelLock<DepotStack>
     let depotCount = Atomic<Int>(0)
     /// Counters of threads without a magazine slot and of magazines given back.
     let shared = LookasideCounters()
@@ -91,7 +91,7 @@ struct LookasideCore: ~Copyable {
         self.irqlLimit = poolType.irqlLimit
         self.allocator = allocator
         self.name = name
-        depot = Mutex(DepotStack(entries: .allocate(capacity: maximumDepth)))
+        depot = KernelLock(DepotStack(entries: .allocate(capacity: maximumDepth)))
         magazines = .allocate(capacity: ThreadRegistry.slotCount)
         for slot in 0..<ThreadRegistry.slotCount { (magazines + slot).initialize(to: Atomic(0)) }
     }

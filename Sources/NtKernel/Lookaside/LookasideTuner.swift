@@ -20,7 +20,7 @@ public final class LookasideTuner: Sendable {
         var threadStarted = false
     }
 
-    private let state = Mutex(State())
+    private let state = KernelLock(State())
     private let isManual: Bool
 
     private init(manual: Bool) { isManual = manual }

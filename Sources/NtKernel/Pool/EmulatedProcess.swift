@@ -100,7 +100,7 @@ enum ProcessTable {
     }()
 
     private struct Names { var byName: [String: UInt16] = [:]; var names: [String?] = [nil] }
-    private static let names = Mutex(Names())
+    private static let names = KernelLock(Names())
 
     static func index(for name: String, pagedLimit: Int, nonPagedLimit: Int) throws(NTStatus) -> UInt16 {
         let found: UInt16? = names.withLock { names in

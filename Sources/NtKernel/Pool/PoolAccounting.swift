@@ -121,7 +121,7 @@ public struct PoolTagUsage: Hashable, Sendable {
 enum PoolAccounting {
     struct Totals { var allocations: UInt64 = 0; var frees: UInt64 = 0; var bytes: Int64 = 0 }
     /// Counters of threads that have exited, by registry index.
-    private static let retired = Mutex([Int: Totals]())
+    private static let retired = KernelLock([Int: Totals]())
 
     @inline(__always)
     static func recordAllocation(_ context: UnsafeMutablePointer<ThreadContext>, tag: UInt32, paged: Bool, bytes: Int) {

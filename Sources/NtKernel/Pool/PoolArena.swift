@@ -74,7 +74,7 @@ enum PoolArena {
     }
 
     private struct Spans: @unchecked Sendable { var state = SpanState() }
-    private static let spans = Mutex(Spans())
+    private static let spans = KernelLock(Spans())
 
     /// The page-map entry of the page that holds `address`, or nil when `address` is outside the
     /// pool.

@@ -20,7 +20,7 @@ struct PoolDepot: ~Copyable {
         }
     }
 
-    let stack = Mutex(Stack())
+    let stack = KernelLock(Stack())
 
     /// Moves `count` blocks from `source` into the depot.
     func put(_ source: UnsafeMutablePointer<UnsafeMutableRawPointer>, count: Int) {

@@ -61,7 +61,7 @@ enum ThreadRegistry {
 
     /// Guards thread attach and detach. Lock order: this lock, then a lookaside list's depot
     /// lock, then a pool size class's depot lock.
-    static let state = Mutex(State())
+    static let state = KernelLock(State())
 
     private static let exitKey: pthread_key_t = {
         var key = pthread_key_t()

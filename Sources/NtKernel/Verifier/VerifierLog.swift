@@ -7,7 +7,7 @@ import Synchronization
 /// bounded in-memory log that tests and wdfmon can read. Execution continues.
 public enum VerifierLog {
     private static let logger = Logger(label: "wdf.verifier")
-    private static let state = Mutex(State())
+    private static let state = KernelLock(State())
     private static let capacity = 1024
 
     private struct State {

@@ -48,7 +48,7 @@ final class DriverState: @unchecked Sendable {
         var creator: String
     }
 
-    let tracked = Mutex<[UInt32: Tracked]>([:])
+    let tracked = KernelLock<[UInt32: Tracked]>([:])
 
     init(
         serviceName: String, tag: PoolTag, settings: VerifierSettings, host: LoadedDriver?,

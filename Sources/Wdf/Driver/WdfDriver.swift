@@ -99,7 +99,7 @@ enum DriverRegistry {
         var fallback: UInt32 = 0
     }
 
-    private static let state = Mutex(State())
+    private static let state = KernelLock(State())
 
     static func add(_ index: UInt32) { state.withLock { $0.drivers.append(index) } }
     static func remove(_ index: UInt32) { state.withLock { $0.drivers.removeAll { $0 == index } } }

@@ -18,7 +18,7 @@ final class ObjectExtras: @unchecked Sendable {
         var tagCounts: [UInt: Int] = [:]
     }
 
-    let state = Mutex(State())
+    let state = KernelLock(State())
     /// Set for driver objects.
     var driver: DriverState?
     /// Set for lookaside-list objects.

@@ -27,14 +27,14 @@ enum ObjectTable {
         var next: UInt32 = 1
     }
 
-    private static let freeList = Mutex(FreeList())
+    private static let freeList = KernelLock(FreeList())
 
     /// Stripe locks for child lists: a parent's list is guarded by `stripes[parent % count]`.
     static let stripeCount = 64
-    private struct Stripes: @unchecked Sendable { let locks: UnsafeMutablePointer<Mutex<Void>> }
+    private struct Stripes: @unchecked Sendable { let locks: UnsafeMutablePointer<KernelLock<Void>> }
     private static let stripes: Stripes = {
-        let locks = UnsafeMutablePointer<Mutex<Void>>.allocate(capacity: stripeCount)
-        for index in 0..<stripeCount { (locks + index).initialize(to: Mutex(())) }
+        let locks = UnsafeMutablePointer<KernelLock<Void>>.allocate(capacity: stripeCount)
+        for index in 0..<stripeCount { (locks + index).initialize(to: KernelLock(())) }
         return Stripes(locks: locks)
     }()
 
@@ -79,6 +79,32 @@ enum ObjectTable {
         slot.pointee.generation.store(generation, ordering: .releasing)
         slot.pointee.state.store(SlotState.free, ordering: .releasing)
         freeList.withLock { $0.free.append(index) }
+    }
+
+    /// How many slots are in use, per kind raw value (index = `ObjectKind.rawValue`): every slot
+    /// whose state is live, disposing or disposed (deleted but still referenced) counts; free
+    /// slots do not. Backs `ObjectStatistics.liveCounts()`.
+    ///
+    /// Scans the slots below the high-water mark (`next`) with the free-list lock held, so it
+    /// costs O(most slots ever in use at once) and briefly holds up object creation and
+    /// destruction on other threads. Holding the lock is what makes reading `kind` (a plain
+    /// field) safe: a slot's kind is written only after `allocateSlot` has taken it under this
+    /// lock, before its state is published as live with a releasing store, and a freed slot is
+    /// marked free before it returns to the list. So under the lock a slot reads either as free
+    /// (skipped) or in a state whose acquiring load orders the kind written for it.
+    static func countSlotsInUse() -> [Int] {
+        freeList.withLock { list -> [Int] in
+            var counts = [Int](repeating: 0, count: Int(UInt8.max) + 1)
+            var index: UInt32 = 1
+            while index < list.next {
+                let slot = slot(index)
+                if slot.pointee.state.load(ordering: .acquiring) != SlotState.free {
+                    counts[Int(slot.pointee.kind)] += 1
+                }
+                index += 1
+            }
+            return counts
+        }
     }
 
     /// The slot of a live (or deleted but still referenced) object, or nil.

@@ -1,12 +1,12 @@
-public import Synchronization
-import NtKernel
+import Synchronization
+public import NtKernel
 import Dispatch
 
 /// The framework verifier: messages, pool tracking, and the leak report at unload (SPEC §6).
 public enum Verifier {
     /// Called for each verifier message of a driver with `DbgBreakOnError` (the host's
     /// debugger hook). By default the message is only logged.
-    public static let breakHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
+    public static let breakHandler = KernelLock<(@Sendable (String) -> Void)?>(nil)
 
     /// Reports a verifier message for the driver in slot `driver` and continues.
     static func message(driver: UInt32, _ text: String) {

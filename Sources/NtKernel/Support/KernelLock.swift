@@ -1,0 +1,33 @@
+internal import CRuntimeShims
+import Synchronization
+
+/// A `Mutex` whose ordering ThreadSanitizer can see.
+///
+/// `Synchronization.Mutex` is prebuilt without sanitizer instrumentation, so a
+/// `swift test --sanitize=thread` run reports every access it guards as a race. This wrapper
+/// adds acquire/release annotations inside the critical section (a not-taken branch when the
+/// sanitizer runtime is absent). Use it wherever the runtime would use `Mutex`.
+public struct KernelLock<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
+    private let mutex: Mutex<Value>
+    /// A private address that names this lock to ThreadSanitizer.
+    private let token: UnsafeMutableRawPointer
+
+    public init(_ initialValue: consuming sending Value) {
+        mutex = Mutex(initialValue)
+        token = .allocate(byteCount: 1, alignment: 1)
+    }
+
+    deinit { token.deallocate() }
+
+    /// Runs `body` with the value, holding the lock.
+    public borrowing func withLock<Result: ~Copyable, Failure: Error>(
+        _ body: (inout sending Value) throws(Failure) -> sending Result
+    ) throws(Failure) -> sending Result {
+        let token = token
+        return try mutex.withLock { (value: inout sending Value) throws(Failure) -> sending Result in
+            nt_tsan_acquire(token)
+            defer { nt_tsan_release(token) }
+            return try body(&value)
+        }
+    }
+}
