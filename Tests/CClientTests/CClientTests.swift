@@ -10,7 +10,7 @@ struct CClientTests {
         var output: String
     }
 
-    static func run(_ name: String) throws -> Run {
+    static func run(_ name: String, arguments: [String] = []) throws -> Run {
         let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         var candidates = [folder.appendingPathComponent(name)]
         // On Linux the test runner may live inside a bundle folder one level deeper.
@@ -20,6 +20,7 @@ struct CClientTests {
         }
         let process = Process()
         process.executableURL = executable
+        process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
@@ -63,5 +64,23 @@ extension CClientTests {
         ] {
             #expect(run.output.contains("check \(check): ok"))
         }
+    }
+}
+
+extension CClientTests {
+    @Test("framework bug checks from C", arguments: [
+        ("null-out", 4 as UInt64), ("garbage-handle", 5), ("stale-handle", 5), ("wrong-type", 5), ("bad-parent", 5),
+    ])
+    func frameworkBugChecks(mode: String, parameter1: UInt64) throws {
+        let run = try Self.run("c-wdf-client", arguments: [mode])
+        #expect(run.status != 0)
+        #expect(!run.output.contains("no bug check"))
+        let stop = run.output.split(separator: "\n").first { $0.hasPrefix("*** STOP: 0x0000010D (") }
+        #expect(stop != nil, "\(run.output)")
+        if let stop {
+            let p1 = stop.dropFirst("*** STOP: 0x0000010D (0x".count).prefix(16)
+            #expect(UInt64(p1, radix: 16) == parameter1)
+        }
+        #expect(run.output.contains("WDF_VIOLATION"))
     }
 }

@@ -247,7 +247,7 @@ struct LookasideTests {
         let tag = PoolTag("LPrC")
         do {
             let list = try LookasideList(entrySize: 128, tag: tag, depth: 512, tuner: .manual())
-            let channel = Mutex<[UInt]>([])
+            let channel = KernelLock<[UInt]>([])
             let total = 100_000
             let done = Atomic<Int>(0)
             let consumer = Thread {
@@ -348,7 +348,7 @@ struct LookasideStorageTests {
     }
 
     @Test func mirrorReceivesCountersAtInitializationAndFlush() throws {
-        let seen = Mutex<[LookasideStatistics]>([])
+        let seen = KernelLock<[LookasideStatistics]>([])
         let storage = UnsafeMutableRawPointer.allocate(byteCount: 96, alignment: 16)
         defer { storage.deallocate() }
         let handle = try LookasideHandle.initialize(

@@ -63,7 +63,7 @@ extension WdfSuites {
 
         @Test func parentBeingDeletedRefusesNewMemory() throws {
             let parent = try WdfObject.create()
-            let seen = Mutex<NTStatus?>(nil)
+            let seen = KernelLock<NTStatus?>(nil)
             _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent, cleanup: { _ in
                 do { _ = try WdfMemory.create(attributes: ObjectAttributes(parent: parent), tag: "MDel", size: 8) } catch {
                     seen.withLock { $0 = error as? NTStatus }
@@ -126,6 +126,24 @@ extension WdfSuites {
             again.withUnsafeMutableBytes { bytes in #expect(bytes.allSatisfy { $0 == 0 }) }
             again.delete()
             list.delete()
+        }
+
+        @Test func pagedListsKeepTheirMemoryOnTheSameDevice() throws {
+            let config = WdfDriver.Config(deviceAdd: { _, deviceInit throws(NTStatus) in _ = try WdfDevice.create(deviceInit) })
+            _ = try withLoadedDriver("DeviceRule", config: config) { driver in
+                let first = try WdfDevice.add(to: driver)
+                let second = try WdfDevice.add(to: driver)
+                let onFirst = ObjectAttributes(parent: first.object)
+                let onSecond = ObjectAttributes(parent: second.object)
+                #expect(throws: NTStatus.invalidParameter) {
+                    try WdfLookaside.create(attributes: onFirst, bufferSize: 16, poolType: .paged, memoryAttributes: onSecond)
+                }
+                // Non-paged lists, or the same device, are fine.
+                let same = try WdfLookaside.create(attributes: onFirst, bufferSize: 16, poolType: .paged, memoryAttributes: onFirst)
+                let nonPaged = try WdfLookaside.create(attributes: onFirst, bufferSize: 16, poolType: .nonPaged, memoryAttributes: onSecond)
+                same.delete()
+                nonPaged.delete()
+            }
         }
 
         @Test func sizeRules() {

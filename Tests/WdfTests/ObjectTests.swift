@@ -6,7 +6,7 @@ import Wdf
 
 /// Records the order callbacks run in.
 final class CallbackLog: Sendable {
-    let entries = Mutex<[String]>([])
+    let entries = KernelLock<[String]>([])
     func callback(_ name: String) -> ObjectCallback { { [self] _ in entries.withLock { $0.append(name) } } }
     var all: [String] { entries.withLock { $0 } }
 }
@@ -42,7 +42,7 @@ extension WdfSuites {
 
         @Test func aChildOfADeletingParentIsRefused() throws {
             let parent = try WdfObject.create()
-            let done = Mutex<NTStatus?>(nil)
+            let done = KernelLock<NTStatus?>(nil)
             _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent, cleanup: { _ in
                 do { _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent)) } catch { done.withLock { $0 = error as? NTStatus } }
             }))

@@ -17,25 +17,15 @@ struct ThreadAccounting: ~Copyable {
     /// Chunk addresses (0: not made yet). Kept as integers: ThreadSanitizer builds reject atomic
     /// optional pointers in this toolchain.
     let chunks: UnsafeMutablePointer<Atomic<UInt>>
-    /// A one-entry cache of the last tag key looked up (owner thread only).
-    var lastKey: UInt64 = 0
-    var lastIndex: Int = 0
 
     init() {
         chunks = .allocate(capacity: Self.chunkCount)
         for index in 0..<Self.chunkCount { (chunks + index).initialize(to: Atomic(0)) }
     }
 
+    /// The counters of registry row `index` (non-mutating: other threads read this structure).
     @inline(__always)
-    mutating func counters(forKey key: UInt64) -> UnsafeMutablePointer<TagCounters> {
-        let index: Int
-        if key == lastKey {
-            index = lastIndex
-        } else {
-            index = TagRegistry.index(forKey: key)
-            lastKey = key
-            lastIndex = index
-        }
+    func counters(at index: Int) -> UnsafeMutablePointer<TagCounters> {
         let chunk = chunk(index / Self.chunkSize) ?? newChunk(index / Self.chunkSize)
         return chunk + index % Self.chunkSize
     }
@@ -123,20 +113,34 @@ enum PoolAccounting {
     /// Counters of threads that have exited, by registry index.
     private static let retired = KernelLock([Int: Totals]())
 
+    /// This thread's counters for (tag, paged), through a one-entry cache of the last key.
     @inline(__always)
-    static func recordAllocation(_ context: UnsafeMutablePointer<ThreadContext>, tag: UInt32, paged: Bool, bytes: Int) {
+    static func counters(_ context: UnsafeMutablePointer<ThreadContext>, tag: UInt32, paged: Bool)
+        -> UnsafeMutablePointer<TagCounters>
+    {
+        let key = TagRegistry.key(tag: tag, paged: paged)
+        let index: Int
+        if context.pointee.lastTagKey == key {
+            index = context.pointee.lastTagIndex
+        } else {
+            index = TagRegistry.index(forKey: key)
+            context.pointee.lastTagKey = key
+            context.pointee.lastTagIndex = index
+        }
         // Read the pointer first: a chained access through the non-copyable context miscompiles
         // under ThreadSanitizer (Swift 6.3.1).
         let accounting = context.pointee.accounting
-        accounting.pointee.counters(forKey: TagRegistry.key(tag: tag, paged: paged))
-            .record(allocations: 1, frees: 0, bytes: Int64(bytes))
+        return accounting.pointee.counters(at: index)
+    }
+
+    @inline(__always)
+    static func recordAllocation(_ context: UnsafeMutablePointer<ThreadContext>, tag: UInt32, paged: Bool, bytes: Int) {
+        counters(context, tag: tag, paged: paged).record(allocations: 1, frees: 0, bytes: Int64(bytes))
     }
 
     @inline(__always)
     static func recordFree(_ context: UnsafeMutablePointer<ThreadContext>, tag: UInt32, paged: Bool, bytes: Int) {
-        let accounting = context.pointee.accounting
-        accounting.pointee.counters(forKey: TagRegistry.key(tag: tag, paged: paged))
-            .record(allocations: 0, frees: 1, bytes: -Int64(bytes))
+        counters(context, tag: tag, paged: paged).record(allocations: 0, frees: 1, bytes: -Int64(bytes))
     }
 
     /// Adds one thread's counters to `totals`, by registry index.

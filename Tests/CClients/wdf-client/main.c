@@ -113,7 +113,33 @@ static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registr
     return status;
 }
 
-int main(void) {
+/* Bug-check modes: each ends the process with a stop line the Swift test checks. */
+static int RunBugCheckMode(const char *mode) {
+    WDFMEMORY memory;
+    if (strcmp(mode, "null-out") == 0) {
+        (void)WdfMemoryCreate(WDF_NO_OBJECT_ATTRIBUTES, NonPagedPool, 0, 16, NULL, NULL);
+    } else if (strcmp(mode, "garbage-handle") == 0) {
+        WdfObjectDelete((WDFOBJECT)(uintptr_t)0xDEADBEE0);
+    } else if (strcmp(mode, "stale-handle") == 0) {
+        (void)WdfMemoryCreate(WDF_NO_OBJECT_ATTRIBUTES, NonPagedPool, 0, 16, &memory, NULL);
+        WdfObjectDelete(memory);
+        (void)WdfMemoryGetBuffer(memory, NULL);
+    } else if (strcmp(mode, "wrong-type") == 0) {
+        WDFOBJECT object;
+        (void)WdfObjectCreate(WDF_NO_OBJECT_ATTRIBUTES, &object);
+        (void)WdfMemoryCreateFromLookaside((WDFLOOKASIDE)object, &memory);
+    } else if (strcmp(mode, "bad-parent") == 0) {
+        WDF_OBJECT_ATTRIBUTES attributes;
+        WDF_OBJECT_ATTRIBUTES_INIT(&attributes);
+        attributes.ParentObject = (WDFOBJECT)(uintptr_t)0x5744000000001230;
+        (void)WdfMemoryCreate(&attributes, NonPagedPool, 0, 0, &memory, NULL);
+    }
+    printf("no bug check\n");
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc > 1) return RunBugCheckMode(argv[1]);
     PDRIVER_OBJECT driverObject;
     NTSTATUS status = WdfHostLoadDriver("WdfSampleDrv", DriverEntry, &driverObject);
     check("load", status == STATUS_SUCCESS);
