@@ -15,6 +15,7 @@ let package = Package(
         // The Swift front door.
         .library(name: "NtKernel", targets: ["NtKernel"]),
         .library(name: "Wdf", targets: ["Wdf"]),
+        .library(name: "FltMgr", targets: ["FltMgr"]),
         .executable(name: "wdfmon", targets: ["wdfmon"]),
     ],
     dependencies: [
@@ -35,14 +36,16 @@ let package = Package(
         // KMDF object model: handles, attributes, contexts, lifetime; driver, device, request,
         // memory and lookaside-list objects; the framework verifier.
         .target(name: "Wdf", dependencies: ["NtKernel"], swiftSettings: strict),
+        // Filter Manager: filters, ECP lookaside lists, extra create parameters, ECP lists.
+        .target(name: "FltMgr", dependencies: ["NtKernel"], swiftSettings: strict),
         // C exports (`@c @implementation`): convert arguments, call the Swift layer, convert results.
-        .target(name: "Wdf01000", dependencies: ["NtKernel", "Wdf", "CWdf"], swiftSettings: strict),
+        .target(name: "Wdf01000", dependencies: ["NtKernel", "Wdf", "FltMgr", "CWdf"], swiftSettings: strict),
         // The sample driver that wdfmon loads, written in C against the public headers.
         .target(name: "SampleDriver", dependencies: ["CWdf"], path: "Sources/SampleDriver"),
         .executableTarget(
             name: "wdfmon",
             dependencies: [
-                "NtKernel", "Wdf01000", "SampleDriver",
+                "NtKernel", "Wdf", "Wdf01000", "SampleDriver",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict
@@ -55,6 +58,7 @@ let package = Package(
             cSettings: [.unsafeFlags(["-Wno-multichar"])]),
         .testTarget(name: "NtKernelTests", dependencies: ["NtKernel"], swiftSettings: strict),
         .testTarget(name: "WdfTests", dependencies: ["Wdf", "NtKernel"], swiftSettings: strict),
+        .testTarget(name: "FltMgrTests", dependencies: ["FltMgr", "NtKernel"], swiftSettings: strict),
         .testTarget(
             name: "CClientTests",
             dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader", "c-wdf-client"],

@@ -1,12 +1,21 @@
 /*
- * SampleDriver.c - a sample driver that exercises the executive pool and lookaside lists.
+ * SampleDriver.c - a sample KMDF driver that exercises the executive pool, executive lookaside
+ * lists and the framework's memory objects.
  *
- * DriverEntry initializes three lookaside lists in the driver's global context, one of each
- * structure type; the unload routine deletes them. SampleDriverRunWorker plays the driver's
- * request traffic: it allocates and frees entries from the lists and pool blocks under several
- * tags, and now and then runs a burst of non-paged work at DISPATCH_LEVEL, as a DPC would.
+ * DriverEntry initializes three executive lookaside lists in the driver's globals, one of each
+ * structure type, and creates the framework driver object (WdfDriverCreate) with a driver context
+ * that holds its framework handles. EvtDriverDeviceAdd, called when PnP (here: the host's
+ * WdfHostAddDevice) reports the device, creates the device object and two lookaside-list objects
+ * parented to it: 512-byte command blocks and 4 KB bounce buffers. EvtDriverUnload deletes the
+ * executive lists; the framework then deletes the driver object, the device, and the lists.
+ *
+ * SampleDriverRunWorker plays the driver's traffic: it allocates and frees entries from the
+ * executive lists and pool blocks under several tags, and starts and completes framework
+ * requests, each with a command block and a data buffer as memory objects. Now and then it runs
+ * a burst of non-paged work at DISPATCH_LEVEL, as a DPC would.
  */
 #include <wdm.h>
+#include <wdf.h>
 #include <wdfhost.h>
 
 #include "SampleDriver.h"
@@ -19,6 +28,7 @@
 #define SAMPLE_TAG(a, b, c, d) \
     ((ULONG)(UCHAR)(a) | ((ULONG)(UCHAR)(b) << 8) | ((ULONG)(UCHAR)(c) << 16) | ((ULONG)(UCHAR)(d) << 24))
 
+/* Executive pool and lookaside lists. */
 #define SAMPLE_TAG_REQUEST SAMPLE_TAG('S', 'm', 'R', 'q') /* request contexts (LOOKASIDE_LIST_EX) */
 #define SAMPLE_TAG_IO SAMPLE_TAG('S', 'm', 'I', 'o')      /* I/O descriptors (NPAGED_LOOKASIDE_LIST) */
 #define SAMPLE_TAG_CONFIG SAMPLE_TAG('S', 'm', 'C', 'f')  /* configuration records (PAGED_LOOKASIDE_LIST) */
@@ -26,83 +36,242 @@
 #define SAMPLE_TAG_PAGED SAMPLE_TAG('S', 'm', 'P', 'g')   /* paged work areas */
 #define SAMPLE_TAG_STRING SAMPLE_TAG('S', 'm', 'S', 't')  /* small strings, non-paged */
 
+/* Framework objects. */
+#define SAMPLE_TAG_DRIVER SAMPLE_TAG('S', 'm', 'D', 'r')  /* DriverPoolTag: the framework's allocations for the
+                                                             driver, such as object contexts */
+#define SAMPLE_TAG_COMMAND SAMPLE_TAG('S', 'm', 'W', 'b') /* command blocks (WDFLOOKASIDE, 512 bytes) */
+#define SAMPLE_TAG_BOUNCE SAMPLE_TAG('S', 'm', 'L', 'b')  /* bounce buffers (WDFLOOKASIDE, 4096 bytes) */
+#define SAMPLE_TAG_TRANSFER SAMPLE_TAG('S', 'm', 'W', 'd') /* transfer buffers over 4 KB (WdfMemoryCreate) */
+
 #define SAMPLE_REQUEST_SIZE 256
 #define SAMPLE_IO_SIZE 128
 #define SAMPLE_CONFIG_SIZE 512
 
-/* Most entries and blocks one worker holds at a time. */
+/* Buffer sizes of the lookaside-list objects. */
+#define SAMPLE_COMMAND_SIZE 512
+#define SAMPLE_BOUNCE_SIZE PAGE_SIZE
+
+/* Most entries, blocks and requests one worker holds at a time. */
 #define SAMPLE_WORKING_SET 64
 
 /* Non-paged operations in one burst at DISPATCH_LEVEL. */
 #define SAMPLE_DPC_BURST 4
 
-/* Bytes of each new entry or block the worker writes, as a driver filling in a header would. */
+/* Bytes of each new entry or buffer the worker writes, as a driver filling in a header would. */
 #define SAMPLE_TOUCH_BYTES 64
 
-/* The driver's global context: its lookaside lists. */
-typedef struct _SAMPLE_DRIVER_CONTEXT {
+/* The driver's globals: its executive lookaside lists (which need storage of their own) and its
+   framework driver object. Written at load and unload, read by the workers in between. */
+typedef struct _SAMPLE_GLOBALS {
     LOOKASIDE_LIST_EX RequestList;
     NPAGED_LOOKASIDE_LIST IoList;
     PAGED_LOOKASIDE_LIST ConfigList;
+    WDFDRIVER Driver;
     BOOLEAN Loaded;
-} SAMPLE_DRIVER_CONTEXT;
+} SAMPLE_GLOBALS;
 
-static SAMPLE_DRIVER_CONTEXT SampleContext;
+static SAMPLE_GLOBALS SampleGlobals;
 
-/* What a worker holds: where each entry or block came from decides how it is freed. */
+/*
+ * The driver object's context: the framework handles the driver keeps. The device and its
+ * lookaside-list objects are set by EvtDriverDeviceAdd (this driver handles one device).
+ */
+typedef struct _SAMPLE_DRIVER_CONTEXT {
+    WDFDEVICE Device;
+    WDFLOOKASIDE CommandLookaside; /* SAMPLE_COMMAND_SIZE, non-paged, SAMPLE_TAG_COMMAND */
+    WDFLOOKASIDE BounceLookaside;  /* SAMPLE_BOUNCE_SIZE, non-paged, SAMPLE_TAG_BOUNCE */
+} SAMPLE_DRIVER_CONTEXT, *PSAMPLE_DRIVER_CONTEXT;
+
+WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(SAMPLE_DRIVER_CONTEXT, SampleGetDriverContext)
+
+/*
+ * What the driver keeps with a request in flight (the request object's context). On real
+ * hardware the command block would be handed to the device and the transfer buffer would be
+ * where the device reads or writes the data.
+ */
+typedef struct _SAMPLE_REQUEST_CONTEXT {
+    ULONG Sequence;
+    /* From CommandLookaside. Its parent is the device (the list's memory attributes), so it does
+       not go with the request: the request's cleanup callback deletes it. */
+    WDFMEMORY Command;
+    /* The data buffer: from BounceLookaside (parent: the device; deleted by the cleanup
+       callback, or at completion) when the transfer fits in a page, otherwise from
+       WdfMemoryCreate with the request as its parent (deleted with the request, or at
+       completion). NULL once deleted. */
+    WDFMEMORY Transfer;
+    BOOLEAN TransferFromLookaside;
+} SAMPLE_REQUEST_CONTEXT, *PSAMPLE_REQUEST_CONTEXT;
+
+WDF_DECLARE_CONTEXT_TYPE_WITH_NAME(SAMPLE_REQUEST_CONTEXT, SampleGetRequestContext)
+
+/* The command block's layout, the start of each SAMPLE_COMMAND_SIZE buffer. */
+typedef struct _SAMPLE_COMMAND {
+    ULONG Sequence;
+    ULONG Opcode;
+    ULONG64 TransferLength;
+} SAMPLE_COMMAND;
+
+C_ASSERT(sizeof(SAMPLE_COMMAND) <= SAMPLE_COMMAND_SIZE);
+
+/* What a worker holds: where each item came from decides how it is freed. */
 typedef enum _SAMPLE_ITEM_KIND {
-    SampleRequest, /* RequestList */
-    SampleIo,      /* IoList */
-    SampleConfig,  /* ConfigList (paged) */
-    SampleBuffer,  /* ExAllocatePoolWithTag, NonPagedPoolNx, SAMPLE_TAG_BUFFER */
-    SamplePaged,   /* ExAllocatePool2, POOL_FLAG_PAGED, SAMPLE_TAG_PAGED */
-    SampleString,  /* ExAllocatePool2, POOL_FLAG_NON_PAGED, SAMPLE_TAG_STRING */
+    SampleRequest,     /* RequestList */
+    SampleIo,          /* IoList */
+    SampleConfig,      /* ConfigList (paged) */
+    SampleBuffer,      /* ExAllocatePoolWithTag, NonPagedPoolNx, SAMPLE_TAG_BUFFER */
+    SamplePaged,       /* ExAllocatePool2, POOL_FLAG_PAGED, SAMPLE_TAG_PAGED */
+    SampleString,      /* ExAllocatePool2, POOL_FLAG_NON_PAGED, SAMPLE_TAG_STRING */
+    SampleWdfRequest,  /* a WDFREQUEST in flight with its memory objects (all non-paged) */
     SampleKindCount
 } SAMPLE_ITEM_KIND;
 
 typedef struct _SAMPLE_ITEM {
-    PVOID Address;
     SAMPLE_ITEM_KIND Kind;
+    PVOID Address;      /* every kind but SampleWdfRequest */
+    WDFREQUEST Request; /* SampleWdfRequest */
 } SAMPLE_ITEM;
 
 /* One worker's state: its random sequence, what it holds, and how much it allocated. */
 typedef struct _SAMPLE_WORKER {
     ULONG Random;
     ULONG Count;
+    ULONG Sequence;
     ULONG64 Allocations;
+    /* The driver's framework handles; Device is NULL when no device has been added. */
+    PSAMPLE_DRIVER_CONTEXT Framework;
+    /* Where completed reads are copied to: the caller's buffer, as far as this sample goes. */
+    UCHAR CallerBuffer[SAMPLE_TOUCH_BYTES];
     SAMPLE_ITEM Items[SAMPLE_WORKING_SET];
 } SAMPLE_WORKER;
 
-static DRIVER_UNLOAD SampleDriverUnload;
+static EVT_WDF_DRIVER_DEVICE_ADD SampleEvtDeviceAdd;
+static EVT_WDF_DRIVER_UNLOAD SampleEvtDriverUnload;
+static EVT_WDF_OBJECT_CONTEXT_CLEANUP SampleEvtRequestCleanup;
+
+static VOID SampleDeleteExecutiveLists(VOID)
+{
+    ExDeleteLookasideListEx(&SampleGlobals.RequestList);
+    ExDeleteNPagedLookasideList(&SampleGlobals.IoList);
+    ExDeletePagedLookasideList(&SampleGlobals.ConfigList);
+}
 
 NTSTATUS SampleDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
+    WDF_DRIVER_CONFIG config;
+    WDF_OBJECT_ATTRIBUTES attributes;
+    WDFDRIVER driver;
     NTSTATUS status;
 
-    UNREFERENCED_PARAMETER(RegistryPath);
-
-    status = ExInitializeLookasideListEx(&SampleContext.RequestList, NULL, NULL, NonPagedPoolNx, 0,
+    status = ExInitializeLookasideListEx(&SampleGlobals.RequestList, NULL, NULL, NonPagedPoolNx, 0,
                                          SAMPLE_REQUEST_SIZE, SAMPLE_TAG_REQUEST, 0);
     if (!NT_SUCCESS(status)) {
         return status;
     }
-    ExInitializeNPagedLookasideList(&SampleContext.IoList, NULL, NULL, POOL_NX_ALLOCATION, SAMPLE_IO_SIZE,
+    ExInitializeNPagedLookasideList(&SampleGlobals.IoList, NULL, NULL, POOL_NX_ALLOCATION, SAMPLE_IO_SIZE,
                                     SAMPLE_TAG_IO, 0);
-    ExInitializePagedLookasideList(&SampleContext.ConfigList, NULL, NULL, 0, SAMPLE_CONFIG_SIZE,
+    ExInitializePagedLookasideList(&SampleGlobals.ConfigList, NULL, NULL, 0, SAMPLE_CONFIG_SIZE,
                                    SAMPLE_TAG_CONFIG, 0);
-    SampleContext.Loaded = TRUE;
-    DriverObject->DriverUnload = SampleDriverUnload;
+
+    /*
+     * The framework driver object, created last: if it fails, only the executive lists have to
+     * be undone here; once it exists, the framework calls EvtDriverUnload at unload (a KMDF
+     * driver leaves DriverObject->DriverUnload to the framework).
+     */
+    WDF_DRIVER_CONFIG_INIT(&config, SampleEvtDeviceAdd);
+    config.EvtDriverUnload = SampleEvtDriverUnload;
+    config.DriverPoolTag = SAMPLE_TAG_DRIVER;
+    WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&attributes, SAMPLE_DRIVER_CONTEXT);
+    status = WdfDriverCreate(DriverObject, RegistryPath, &attributes, &config, &driver);
+    if (!NT_SUCCESS(status)) {
+        SampleDeleteExecutiveLists();
+        return status;
+    }
+    SampleGlobals.Driver = driver;
+    SampleGlobals.Loaded = TRUE;
     return STATUS_SUCCESS;
 }
 
-static VOID SampleDriverUnload(PDRIVER_OBJECT DriverObject)
+/*
+ * PnP found the device: create the device object and, as its children, the lookaside-list
+ * objects its requests take buffers from. The memory objects taken from the lists are parented
+ * to the device too (the lists' memory attributes), so nothing the device uses outlives it.
+ * On failure the framework deletes the device, and with it whatever was created here.
+ */
+static NTSTATUS SampleEvtDeviceAdd(WDFDRIVER Driver, PWDFDEVICE_INIT DeviceInit)
 {
-    UNREFERENCED_PARAMETER(DriverObject);
+    PSAMPLE_DRIVER_CONTEXT context = SampleGetDriverContext(Driver);
+    WDF_OBJECT_ATTRIBUTES listAttributes;
+    WDF_OBJECT_ATTRIBUTES memoryAttributes;
+    WDFDEVICE device;
+    WDFLOOKASIDE commandLookaside;
+    WDFLOOKASIDE bounceLookaside;
+    NTSTATUS status;
 
-    SampleContext.Loaded = FALSE;
-    ExDeleteLookasideListEx(&SampleContext.RequestList);
-    ExDeleteNPagedLookasideList(&SampleContext.IoList);
-    ExDeletePagedLookasideList(&SampleContext.ConfigList);
+    PAGED_CODE();
+
+    status = WdfDeviceCreate(&DeviceInit, WDF_NO_OBJECT_ATTRIBUTES, &device);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+
+    WDF_OBJECT_ATTRIBUTES_INIT(&listAttributes);
+    listAttributes.ParentObject = device;
+    WDF_OBJECT_ATTRIBUTES_INIT(&memoryAttributes);
+    memoryAttributes.ParentObject = device;
+
+    status = WdfLookasideListCreate(&listAttributes, SAMPLE_COMMAND_SIZE, NonPagedPoolNx, &memoryAttributes,
+                                    SAMPLE_TAG_COMMAND, &commandLookaside);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    status = WdfLookasideListCreate(&listAttributes, SAMPLE_BOUNCE_SIZE, NonPagedPoolNx, &memoryAttributes,
+                                    SAMPLE_TAG_BOUNCE, &bounceLookaside);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+
+    context->Device = device;
+    context->CommandLookaside = commandLookaside;
+    context->BounceLookaside = bounceLookaside;
+    return STATUS_SUCCESS;
+}
+
+/*
+ * The driver is unloading: every worker has returned. Delete the executive lists; the framework
+ * deletes the driver object after this returns, and with it the device, the lookaside-list
+ * objects and the contexts.
+ */
+static VOID SampleEvtDriverUnload(WDFDRIVER Driver)
+{
+    PSAMPLE_DRIVER_CONTEXT context = SampleGetDriverContext(Driver);
+
+    PAGED_CODE();
+
+    SampleGlobals.Loaded = FALSE;
+    SampleGlobals.Driver = NULL;
+    context->Device = NULL;
+    context->CommandLookaside = NULL;
+    context->BounceLookaside = NULL;
+    SampleDeleteExecutiveLists();
+}
+
+/*
+ * A request is being deleted; its children (a transfer buffer from WdfMemoryCreate) have already
+ * been deleted with it. Give the memory objects from the lookaside lists, whose parent is the
+ * device, back to their lists.
+ */
+static VOID SampleEvtRequestCleanup(WDFOBJECT Request)
+{
+    PSAMPLE_REQUEST_CONTEXT context = SampleGetRequestContext(Request);
+
+    if (context->TransferFromLookaside && context->Transfer != NULL) {
+        WdfObjectDelete(context->Transfer);
+    }
+    context->Transfer = NULL;
+    if (context->Command != NULL) {
+        WdfObjectDelete(context->Command);
+        context->Command = NULL;
+    }
 }
 
 /* xorshift32: the worker's random numbers. The state is never zero. */
@@ -134,24 +303,139 @@ static SIZE_T SampleBufferSize(SAMPLE_WORKER *Worker)
     return base + SampleRandom(Worker) % (base + 1);
 }
 
-/* Allocates one item of Kind; NULL when the pool or list has nothing to give. */
-static PVOID SampleAllocate(SAMPLE_WORKER *Worker, SAMPLE_ITEM_KIND Kind, SIZE_T *Touch)
+/* A transfer length: 256..8192 bytes, four in five of them at most a page. */
+static SIZE_T SampleTransferLength(SAMPLE_WORKER *Worker)
+{
+    ULONG base = 512U << SampleRandomBetween(Worker, 0, 4);
+    return base / 2 + SampleRandom(Worker) % (base / 2 + 1);
+}
+
+/*
+ * Starts a request, as a dispatch routine would for a read: a request object (a child of the
+ * device) with a command block and a data buffer, both filled in for the device. Returns NULL,
+ * with nothing left behind, when the framework has nothing to give.
+ */
+static WDFREQUEST SampleStartRequest(SAMPLE_WORKER *Worker)
+{
+    PSAMPLE_DRIVER_CONTEXT framework = Worker->Framework;
+    WDF_OBJECT_ATTRIBUTES attributes;
+    WDFREQUEST request;
+    PSAMPLE_REQUEST_CONTEXT context;
+    SAMPLE_COMMAND command;
+    SIZE_T length = SampleTransferLength(Worker);
+    SIZE_T bufferSize;
+    PVOID buffer;
+    NTSTATUS status;
+
+    if (framework->Device == NULL) {
+        return NULL;
+    }
+
+    /* The request, with its context (zero-filled) and the cleanup callback that returns its
+       lookaside buffers. Deleting the device would delete it too. */
+    WDF_OBJECT_ATTRIBUTES_INIT_CONTEXT_TYPE(&attributes, SAMPLE_REQUEST_CONTEXT);
+    attributes.ParentObject = framework->Device;
+    attributes.EvtCleanupCallback = SampleEvtRequestCleanup;
+    status = WdfRequestCreate(&attributes, WDF_NO_HANDLE, &request);
+    if (!NT_SUCCESS(status)) {
+        return NULL;
+    }
+    Worker->Allocations++;
+    context = SampleGetRequestContext(request);
+    context->Sequence = ++Worker->Sequence;
+
+    /* The command block: a fixed-size buffer, so it comes from a lookaside list. */
+    status = WdfMemoryCreateFromLookaside(framework->CommandLookaside, &context->Command);
+    if (!NT_SUCCESS(status)) {
+        WdfObjectDelete(request);
+        return NULL;
+    }
+    Worker->Allocations++;
+
+    /* The data buffer: a bounce buffer from the list when the transfer fits in a page, else a
+       buffer of its own that goes away with the request. */
+    if (length <= SAMPLE_BOUNCE_SIZE) {
+        status = WdfMemoryCreateFromLookaside(framework->BounceLookaside, &context->Transfer);
+        context->TransferFromLookaside = NT_SUCCESS(status);
+    } else {
+        WDF_OBJECT_ATTRIBUTES_INIT(&attributes);
+        attributes.ParentObject = request;
+        status = WdfMemoryCreate(&attributes, NonPagedPoolNx, SAMPLE_TAG_TRANSFER, length, &context->Transfer, NULL);
+    }
+    if (!NT_SUCCESS(status)) {
+        context->Transfer = NULL;
+        WdfObjectDelete(request); /* the cleanup callback returns the command block */
+        return NULL;
+    }
+    Worker->Allocations++;
+
+    /* Fill in the command block, and the start of the buffer (a header the device expects). */
+    buffer = WdfMemoryGetBuffer(context->Transfer, &bufferSize);
+    RtlFillMemory(buffer, bufferSize < SAMPLE_TOUCH_BYTES ? bufferSize : SAMPLE_TOUCH_BYTES,
+                  (UCHAR)context->Sequence);
+    RtlZeroMemory(&command, sizeof(command));
+    command.Sequence = context->Sequence;
+    command.Opcode = 1; /* read */
+    command.TransferLength = length;
+    status = WdfMemoryCopyFromBuffer(context->Command, 0, &command, sizeof(command));
+    if (!NT_SUCCESS(status)) {
+        WdfObjectDelete(request);
+        return NULL;
+    }
+    return request;
+}
+
+/*
+ * Completes a request, as the completion path of a read would: reads the command block back,
+ * copies the data to the caller, and deletes the request. Half the time the data buffer is
+ * released first, on its own (WdfObjectDelete); otherwise it goes with the request (a child of
+ * the request) or in its cleanup callback (a bounce buffer, whose parent is the device).
+ */
+static VOID SampleCompleteRequest(SAMPLE_WORKER *Worker, WDFREQUEST Request)
+{
+    PSAMPLE_REQUEST_CONTEXT context = SampleGetRequestContext(Request);
+    SAMPLE_COMMAND command;
+    SIZE_T count;
+
+    if (NT_SUCCESS(WdfMemoryCopyToBuffer(context->Command, 0, &command, sizeof(command)))) {
+        count = command.TransferLength < sizeof(Worker->CallerBuffer) ? (SIZE_T)command.TransferLength
+                                                                      : sizeof(Worker->CallerBuffer);
+        if (count > 0) {
+            (VOID) WdfMemoryCopyToBuffer(context->Transfer, 0, Worker->CallerBuffer, count);
+        }
+    }
+    if (SampleRandom(Worker) % 2 == 0) {
+        WdfObjectDelete(context->Transfer);
+        context->Transfer = NULL;
+    }
+    WdfObjectDelete(Request);
+}
+
+/* Allocates one item of Kind into *Item; FALSE when the pool, list or framework has nothing to give. */
+static BOOLEAN SampleAllocate(SAMPLE_WORKER *Worker, SAMPLE_ITEM_KIND Kind, SAMPLE_ITEM *Item)
 {
     SIZE_T size;
     PVOID address;
 
+    Item->Kind = Kind;
+    Item->Address = NULL;
+    Item->Request = NULL;
+
     switch (Kind) {
+    case SampleWdfRequest:
+        Item->Request = SampleStartRequest(Worker);
+        return Item->Request != NULL;
     case SampleRequest:
         size = SAMPLE_REQUEST_SIZE;
-        address = ExAllocateFromLookasideListEx(&SampleContext.RequestList);
+        address = ExAllocateFromLookasideListEx(&SampleGlobals.RequestList);
         break;
     case SampleIo:
         size = SAMPLE_IO_SIZE;
-        address = ExAllocateFromNPagedLookasideList(&SampleContext.IoList);
+        address = ExAllocateFromNPagedLookasideList(&SampleGlobals.IoList);
         break;
     case SampleConfig:
         size = SAMPLE_CONFIG_SIZE;
-        address = ExAllocateFromPagedLookasideList(&SampleContext.ConfigList);
+        address = ExAllocateFromPagedLookasideList(&SampleGlobals.ConfigList);
         break;
     case SampleBuffer:
         size = SampleBufferSize(Worker);
@@ -166,22 +450,30 @@ static PVOID SampleAllocate(SAMPLE_WORKER *Worker, SAMPLE_ITEM_KIND Kind, SIZE_T
         address = ExAllocatePool2(POOL_FLAG_NON_PAGED | POOL_FLAG_UNINITIALIZED, size, SAMPLE_TAG_STRING);
         break;
     }
-    *Touch = size < SAMPLE_TOUCH_BYTES ? size : SAMPLE_TOUCH_BYTES;
-    return address;
+    if (address == NULL) {
+        return FALSE;
+    }
+    RtlFillMemory(address, size < SAMPLE_TOUCH_BYTES ? size : SAMPLE_TOUCH_BYTES, (UCHAR)Kind);
+    Item->Address = address;
+    Worker->Allocations++;
+    return TRUE;
 }
 
 /* Frees an item the way its kind was allocated. */
-static VOID SampleFree(const SAMPLE_ITEM *Item)
+static VOID SampleFree(SAMPLE_WORKER *Worker, const SAMPLE_ITEM *Item)
 {
     switch (Item->Kind) {
+    case SampleWdfRequest:
+        SampleCompleteRequest(Worker, Item->Request);
+        break;
     case SampleRequest:
-        ExFreeToLookasideListEx(&SampleContext.RequestList, Item->Address);
+        ExFreeToLookasideListEx(&SampleGlobals.RequestList, Item->Address);
         break;
     case SampleIo:
-        ExFreeToNPagedLookasideList(&SampleContext.IoList, Item->Address);
+        ExFreeToNPagedLookasideList(&SampleGlobals.IoList, Item->Address);
         break;
     case SampleConfig:
-        ExFreeToPagedLookasideList(&SampleContext.ConfigList, Item->Address);
+        ExFreeToPagedLookasideList(&SampleGlobals.ConfigList, Item->Address);
         break;
     case SampleBuffer:
         ExFreePoolWithTag(Item->Address, SAMPLE_TAG_BUFFER);
@@ -197,24 +489,21 @@ static VOID SampleFree(const SAMPLE_ITEM *Item)
 
 /*
  * One step: allocate a new item (more likely the fewer are held) or free a random one. At
- * DISPATCH_LEVEL only non-paged kinds are allocated or freed.
+ * DISPATCH_LEVEL only non-paged kinds are allocated or freed (requests included: their objects
+ * and buffers are all non-paged).
  */
 static VOID SampleStep(SAMPLE_WORKER *Worker, BOOLEAN AtDispatch)
 {
-    static const SAMPLE_ITEM_KIND NonPagedKinds[] = { SampleRequest, SampleIo, SampleBuffer, SampleString };
+    static const SAMPLE_ITEM_KIND NonPagedKinds[] = {
+        SampleRequest, SampleIo, SampleBuffer, SampleString, SampleWdfRequest
+    };
 
     if (SampleRandom(Worker) % SAMPLE_WORKING_SET >= Worker->Count) {
         SAMPLE_ITEM_KIND kind = AtDispatch
             ? NonPagedKinds[SampleRandom(Worker) % RTL_NUMBER_OF(NonPagedKinds)]
             : (SAMPLE_ITEM_KIND)(SampleRandom(Worker) % SampleKindCount);
-        SIZE_T touch;
-        PVOID address = SampleAllocate(Worker, kind, &touch);
-        if (address != NULL) {
-            RtlFillMemory(address, touch, (UCHAR)kind);
-            Worker->Items[Worker->Count].Address = address;
-            Worker->Items[Worker->Count].Kind = kind;
+        if (SampleAllocate(Worker, kind, &Worker->Items[Worker->Count])) {
             Worker->Count++;
-            Worker->Allocations++;
         }
         return;
     }
@@ -226,7 +515,7 @@ static VOID SampleStep(SAMPLE_WORKER *Worker, BOOLEAN AtDispatch)
         if (AtDispatch && SampleKindIsPaged(Worker->Items[index].Kind)) {
             continue;
         }
-        SampleFree(&Worker->Items[index]);
+        SampleFree(Worker, &Worker->Items[index]);
         Worker->Count--;
         Worker->Items[index] = Worker->Items[Worker->Count];
         return;
@@ -239,12 +528,12 @@ ULONG64 SampleDriverRunWorker(ULONG Seed, volatile const int *Stop)
 
     PAGED_CODE();
 
+    RtlZeroMemory(&worker, sizeof(worker));
     worker.Random = Seed * 2654435761U + 0x9E3779B9U;
     if (worker.Random == 0) {
         worker.Random = 0x9E3779B9U;
     }
-    worker.Count = 0;
-    worker.Allocations = 0;
+    worker.Framework = SampleGetDriverContext(SampleGlobals.Driver);
 
     while (*Stop == 0) {
         if (SampleRandom(&worker) % 8 == 0) {
@@ -260,36 +549,64 @@ ULONG64 SampleDriverRunWorker(ULONG Seed, volatile const int *Stop)
         }
     }
 
+    /* Stopping: complete every request in flight and free everything else. */
     while (worker.Count > 0) {
         worker.Count--;
-        SampleFree(&worker.Items[worker.Count]);
+        SampleFree(&worker, &worker.Items[worker.Count]);
     }
     return worker.Allocations;
 }
 
-/* Describes a lookaside structure (of any of the three types) from its L member. */
-#define SAMPLE_DESCRIBE_LOOKASIDE(Info, ListName, Lookaside)                \
-    do {                                                                    \
-        (Info)->Name = (ListName);                                          \
-        (Info)->List = &(Lookaside);                                        \
-        (Info)->Tag = (Lookaside).L.Tag;                                    \
-        (Info)->Size = (Lookaside).L.Size;                                  \
-        (Info)->Paged = (BOOLEAN)(((Lookaside).L.Type & PagedPool) != 0);   \
+/* Describes an executive lookaside structure (of any of the three types) from its L member. */
+#define SAMPLE_DESCRIBE_LOOKASIDE(Info, ListName, ListStructure)                \
+    do {                                                                        \
+        (Info)->Name = (ListName);                                              \
+        (Info)->List = &(ListStructure);                                        \
+        (Info)->Lookaside = NULL;                                               \
+        (Info)->Tag = (ListStructure).L.Tag;                                    \
+        (Info)->Size = (ListStructure).L.Size;                                  \
+        (Info)->Paged = (BOOLEAN)(((ListStructure).L.Type & PagedPool) != 0);   \
     } while (0)
+
+/* Describes a lookaside-list object with the parameters EvtDriverDeviceAdd gave it. */
+static VOID SampleDescribeLookasideObject(PSAMPLE_LOOKASIDE_INFO Info, const char *Name, WDFLOOKASIDE Lookaside,
+                                          ULONG Tag, ULONG Size)
+{
+    Info->Name = Name;
+    Info->List = NULL;
+    Info->Lookaside = Lookaside;
+    Info->Tag = Tag;
+    Info->Size = Size;
+    Info->Paged = FALSE;
+}
 
 ULONG SampleDriverQueryLookasideLists(PSAMPLE_LOOKASIDE_INFO Info, ULONG Capacity)
 {
-    if (!SampleContext.Loaded) {
+    PSAMPLE_DRIVER_CONTEXT framework;
+
+    if (!SampleGlobals.Loaded) {
         return 0;
     }
     if (Capacity > 0) {
-        SAMPLE_DESCRIBE_LOOKASIDE(&Info[0], "Requests (LOOKASIDE_LIST_EX)", SampleContext.RequestList);
+        SAMPLE_DESCRIBE_LOOKASIDE(&Info[0], "Requests (LOOKASIDE_LIST_EX)", SampleGlobals.RequestList);
     }
     if (Capacity > 1) {
-        SAMPLE_DESCRIBE_LOOKASIDE(&Info[1], "I/O (NPAGED_LOOKASIDE_LIST)", SampleContext.IoList);
+        SAMPLE_DESCRIBE_LOOKASIDE(&Info[1], "I/O (NPAGED_LOOKASIDE_LIST)", SampleGlobals.IoList);
     }
     if (Capacity > 2) {
-        SAMPLE_DESCRIBE_LOOKASIDE(&Info[2], "Config (PAGED_LOOKASIDE_LIST)", SampleContext.ConfigList);
+        SAMPLE_DESCRIBE_LOOKASIDE(&Info[2], "Config (PAGED_LOOKASIDE_LIST)", SampleGlobals.ConfigList);
+    }
+    framework = SampleGetDriverContext(SampleGlobals.Driver);
+    if (framework->Device == NULL) {
+        return 3;
+    }
+    if (Capacity > 3) {
+        SampleDescribeLookasideObject(&Info[3], "Commands (WDFLOOKASIDE)", framework->CommandLookaside,
+                                      SAMPLE_TAG_COMMAND, SAMPLE_COMMAND_SIZE);
+    }
+    if (Capacity > 4) {
+        SampleDescribeLookasideObject(&Info[4], "Bounce (WDFLOOKASIDE)", framework->BounceLookaside,
+                                      SAMPLE_TAG_BOUNCE, SAMPLE_BOUNCE_SIZE);
     }
     return SAMPLE_DRIVER_LOOKASIDE_LIST_COUNT;
 }

@@ -1,5 +1,7 @@
-// The poolmon-style view: pool usage per tag and kind, then the driver's lookaside lists.
+// The poolmon-style view: pool usage per tag and kind, framework objects per type, then the
+// driver's lookaside lists.
 import NtKernel
+import Wdf
 
 /// How the pool rows are ordered: by tag name (ascending), or by allocations, bytes in use or
 /// outstanding blocks (descending; ties by tag).
@@ -45,11 +47,28 @@ struct PoolMonRow {
     }
 }
 
-/// A rendered screen: a title line, the pool table and the lookaside table.
+/// One column of the objects table: how many framework objects of each type existed at one
+/// moment (`ObjectStatistics.liveCounts()`), e.g. "Live", or "Stopped" and "Unloaded".
+struct ObjectCountColumn {
+    var title: String
+    var counts: [ObjectKind: Int]
+
+    /// The counts now, under `title`.
+    static func now(_ title: String) -> ObjectCountColumn {
+        ObjectCountColumn(title: title, counts: ObjectStatistics.liveCounts())
+    }
+}
+
+/// A rendered screen: a title line, the pool table, the objects table and the lookaside table.
 struct PoolMonTable {
     var title: String
     var rows: [PoolMonRow]
+    /// The objects table's columns (no table when empty).
+    var objectColumns: [ObjectCountColumn]
     var lookasideLists: [LookasideListSnapshot]
+
+    /// The rows of the objects table, in this order.
+    static let objectKinds: [ObjectKind] = [.driver, .device, .request, .memory, .lookaside, .generic]
 
     /// The screen as text, pool rows in `order`; ends with a newline.
     func render(sortedBy order: PoolMonSort) -> String {
@@ -60,6 +79,14 @@ struct PoolMonTable {
                 row.tag.name, row.isPaged ? "Paged" : "Nonp", "\(row.allocations)", "\(row.frees)",
                 "\(row.difference)", "\(row.bytes)", "\(row.bytesPerAllocation)",
             ]))
+        }
+        if !objectColumns.isEmpty {
+            let columns = Columns([("Object type", 12, .left)] + objectColumns.map { ($0.title, 9, .right) })
+            lines.append("")
+            lines.append(columns.header)
+            for kind in Self.objectKinds {
+                lines.append(columns.line(["\(kind)"] + objectColumns.map { "\($0.counts[kind] ?? 0)" }))
+            }
         }
         if !lookasideLists.isEmpty {
             lines.append("")

@@ -1,6 +1,7 @@
 // wdfmon: loads the sample driver, runs its workload, and watches the pool like poolmon.
 import ArgumentParser
 import NtKernel
+import Wdf
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -14,11 +15,15 @@ struct WdfMon: ParsableCommand {
         commandName: "wdfmon",
         abstract: "Runs the sample driver's workload and shows pool usage per tag, poolmon-style.",
         discussion: """
-            Loads the sample driver through the host, runs its worker on several threads and, once a \
-            second, shows pool usage per tag and kind (read through Pool.tagUsage()) and the counters \
-            of the driver's lookaside lists. On a terminal the view is redrawn in place; otherwise \
-            only the final view is printed. At the end the workers stop, the driver is unloaded, and \
-            the final view shows what is left.
+            Loads the sample KMDF driver through the host and adds its device, runs its worker on \
+            several threads and, once a second, shows pool usage per tag and kind (read through \
+            Pool.tagUsage()), the number of framework objects of each type (read through \
+            ObjectStatistics.liveCounts()) and the counters of the driver's lookaside lists \
+            (executive lists and lookaside-list objects). On a terminal the view is redrawn in place; \
+            otherwise only the final view is printed. At the end the workers stop, the driver is \
+            unloaded, and the final view shows what is left: the pool and the objects after the \
+            unload (objects also as they were when the workers stopped), the lookaside lists as \
+            they were just before it.
             """)
 
     @Option(help: "How long the workload runs, in seconds.")
@@ -55,13 +60,16 @@ struct WdfMon: ParsableCommand {
             if refresh == end { break }
             let title = "wdfmon  \(Workload.serviceName)  \(threads) \(threadsNoun)  "
                 + "\((clock.now - start).secondsText) of \(Duration.seconds(seconds).secondsText) s  sort: \(sort)"
-            view.showLive(screen(title: title, lookasideLists: workload.lookasideLists()))
+            view.showLive(
+                screen(title: title, objectColumns: [.now("Live")], lookasideLists: workload.lookasideLists()))
         }
 
         let elapsed = clock.now - start
         let allocations = workload.stopWorkers()
-        // The workers have stopped: the counters are final. The lists go away with the driver.
+        // The workers have stopped: the counters are final. The lists go away with the driver;
+        // of the framework objects, only the driver's own (driver, device, lists) should be left.
         let lookasideLists = workload.lookasideLists()
+        let stoppedObjects = ObjectCountColumn.now("Stopped")
         let status = try workload.unload()
         if status != .success {
             writeAll("wdfmon: unloading reported \(status)\n", to: STDERR_FILENO)
@@ -69,16 +77,21 @@ struct WdfMon: ParsableCommand {
 
         let title = "wdfmon  \(Workload.serviceName)  unloaded  sort: \(sort)"
         view.showFinal(
-            screen(title: title, lookasideLists: lookasideLists),
+            screen(title: title, objectColumns: [stoppedObjects, .now("Unloaded")], lookasideLists: lookasideLists),
             trailer: "\nwdfmon: \(allocations) allocations in \(elapsed.secondsText) s across \(threads) \(threadsNoun)\n")
     }
 
     private var threadsNoun: String { threads == 1 ? "thread" : "threads" }
 
-    /// The view now: pool usage read through `Pool.tagUsage()`, and the given lookaside lists.
-    private func screen(title: String, lookasideLists: [LookasideListSnapshot]) -> String {
-        PoolMonTable(title: title, rows: PoolMonRow.rows(from: Pool.tagUsage()), lookasideLists: lookasideLists)
-            .render(sortedBy: sort)
+    /// The view now: pool usage read through `Pool.tagUsage()`, then the given object counts and
+    /// lookaside lists.
+    private func screen(title: String, objectColumns: [ObjectCountColumn], lookasideLists: [LookasideListSnapshot])
+        -> String
+    {
+        PoolMonTable(
+            title: title, rows: PoolMonRow.rows(from: Pool.tagUsage()), objectColumns: objectColumns,
+            lookasideLists: lookasideLists
+        ).render(sortedBy: sort)
     }
 }
 

@@ -1,8 +1,9 @@
 // The workload wdfmon watches: the sample driver, loaded through the host as a C program would
-// load it, and the threads that run its worker.
+// load it (load, then add its device), and the threads that run its worker.
 import CWdf
 import NtKernel
 import SampleDriver
+import Wdf
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +15,8 @@ import Musl
 enum WorkloadError: Error, CustomStringConvertible {
     /// `WdfHostLoadDriver` (that is, the driver's DriverEntry) failed.
     case loadFailed(NTStatus)
+    /// `WdfHostAddDevice` (that is, the driver's EvtDriverDeviceAdd) failed.
+    case addDeviceFailed(NTStatus)
     /// `WdfHostUnloadDriver` failed.
     case unloadFailed(NTStatus)
     /// `pthread_create` failed with this error number.
@@ -22,14 +25,15 @@ enum WorkloadError: Error, CustomStringConvertible {
     var description: String {
         switch self {
         case .loadFailed(let status): "loading the sample driver failed: \(status)"
+        case .addDeviceFailed(let status): "adding the sample driver's device failed: \(status)"
         case .unloadFailed(let status): "unloading the sample driver failed: \(status)"
         case .threadCreationFailed(let error): "could not start a worker thread: \(String(cString: strerror(error)))"
         }
     }
 }
 
-/// One of the sample driver's lookaside lists: what the driver says about it
-/// (`SampleDriverQueryLookasideLists`) and its counters now.
+/// One of the sample driver's lookaside lists (an executive list or a lookaside-list object):
+/// what the driver says about it (`SampleDriverQueryLookasideLists`) and its counters now.
 struct LookasideListSnapshot {
     var name: String
     var tag: PoolTag
@@ -37,22 +41,33 @@ struct LookasideListSnapshot {
     var isPaged: Bool
     var statistics: LookasideStatistics
 
-    /// Reads the counters through the runtime's handle on the C structure: they are current
-    /// (and exact once the workers are quiet), whereas the structure's own counter fields are
-    /// refreshed only by the lists' depth-tuning scans, every 3 seconds.
-    init(_ info: SAMPLE_LOOKASIDE_INFO) {
+    /// Reads the counters of an executive list through the runtime's handle on the C structure:
+    /// they are current (and exact once the workers are quiet), whereas the structure's own
+    /// counter fields are refreshed only by the lists' depth-tuning scans, every 3 seconds. A
+    /// lookaside-list object's counters are those of the executive list behind it, read through
+    /// `WdfLookaside.statistics`. Nil when the info names neither (or a list with no counters).
+    init?(_ info: SAMPLE_LOOKASIDE_INFO) {
+        if let list = info.List {
+            statistics = LookasideHandle(resolving: list, routine: "wdfmon").statistics
+        } else if let lookaside = info.Lookaside,
+            let statistics = WdfLookaside(WdfObject(rawValue: UInt(bitPattern: Int(bitPattern: lookaside)))).statistics
+        {
+            self.statistics = statistics
+        } else {
+            return nil
+        }
         name = info.Name.map { String(cString: $0) } ?? "?"
         tag = PoolTag(rawValue: info.Tag)
         entrySize = Int(info.Size)
         isPaged = info.Paged != 0
-        statistics = LookasideHandle(resolving: info.List, routine: "wdfmon").statistics
     }
 }
 
-/// The sample driver, loaded with `WdfHostLoadDriver`, and its worker threads.
+/// The sample driver, loaded with `WdfHostLoadDriver` and given its device with
+/// `WdfHostAddDevice`, and its worker threads.
 ///
-/// Used from the main thread only: load, ``startWorkers(count:)``, read while the workers run,
-/// ``stopWorkers()``, ``unload()``.
+/// Used from the main thread only: load and add the device, ``startWorkers(count:)``, read while
+/// the workers run, ``stopWorkers()``, ``unload()``.
 ///
 /// The worker threads outlive their work: after `SampleDriverRunWorker` returns, each waits
 /// until the driver is unloaded before it exits. A thread that exits while its lookaside caches
@@ -69,11 +84,19 @@ final class Workload {
     /// Workers whose `SampleDriverRunWorker` has returned and been counted.
     private var finishedWorkers = 0
 
-    /// Loads the sample driver (its DriverEntry runs on the calling thread).
+    /// Loads the sample driver and adds its device, as PnP would once the device is found (its
+    /// DriverEntry, then its EvtDriverDeviceAdd, run on the calling thread). When adding the
+    /// device fails, the driver is unloaded before the error is thrown.
     init() throws(WorkloadError) {
         var object: PDRIVER_OBJECT? = nil
         let status = NTStatus(rawValue: WdfHostLoadDriver(Self.serviceName, SampleDriverEntry, &object))
         guard status.isSuccess, let object else { throw .loadFailed(status) }
+        var device: WDFDEVICE? = nil
+        let addStatus = NTStatus(rawValue: WdfHostAddDevice(object, &device))
+        guard addStatus.isSuccess else {
+            _ = WdfHostUnloadDriver(object)
+            throw .addDeviceFailed(addStatus)
+        }
         driverObject = object
     }
 
@@ -112,11 +135,12 @@ final class Workload {
         let capacity = Int(SAMPLE_DRIVER_LOOKASIDE_LIST_COUNT)
         var infos = [SAMPLE_LOOKASIDE_INFO](repeating: SAMPLE_LOOKASIDE_INFO(), count: capacity)
         let count = SampleDriverQueryLookasideLists(&infos, ULONG(capacity))
-        return infos.prefix(min(Int(count), capacity)).map(LookasideListSnapshot.init)
+        return infos.prefix(min(Int(count), capacity)).compactMap(LookasideListSnapshot.init)
     }
 
-    /// Unloads the driver (its unload routine deletes its lookaside lists), then lets the worker
-    /// threads exit and joins them. Call it once, after ``stopWorkers()``.
+    /// Unloads the driver (its EvtDriverUnload deletes its executive lookaside lists; the
+    /// framework then deletes its driver object, device and lookaside-list objects), then lets the
+    /// worker threads exit and joins them. Call it once, after ``stopWorkers()``.
     ///
     /// - Returns: the host's status: `.success`, or `.moreEntries` when leaks were reported.
     func unload() throws(WorkloadError) -> NTStatus {

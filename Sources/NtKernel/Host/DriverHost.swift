@@ -42,6 +42,12 @@ public final class LoadedDriver: @unchecked Sendable {
             return routines
         }
         for routine in routines { routine() }
+        return runTeardownRoutines()
+    }
+
+    /// Runs only the teardown routines; returns the number of leaks reported.
+    func runTeardownRoutines() -> Int {
+        unloadRoutines.withLock { $0.removeAll() }
         let teardowns = teardownRoutines.withLock { routines in
             defer { routines.removeAll() }
             return routines
@@ -92,7 +98,9 @@ public enum DriverHost {
         do {
             try entry(driver)
         } catch {
-            _ = driver.runUnloadRoutines()
+            // A failed DriverEntry gets no unload callbacks; the framework only tears down
+            // what it made.
+            _ = driver.runTeardownRoutines()
             state.withLock { $0.loaded.removeAll { $0 === driver } }
             throw error
         }

@@ -81,6 +81,11 @@ public struct LookasideHandle: @unchecked Sendable {
 
     public func flush() { core.flush() }
 
+    /// The size of the list's entries.
+    public var entrySize: Int { core.pointee.entrySize }
+    public var poolType: PoolType { core.pointee.poolType }
+    public var tag: PoolTag { core.pointee.tag }
+
     public var statistics: LookasideStatistics { core.statistics() }
 
     /// Deletes the list and clears `storage`, so later calls on it bug check.

@@ -105,6 +105,23 @@ public enum Pool {
         PoolAllocator.info(UnsafeMutableRawPointer(mutating: block))
     }
 
+    /// Whether `address` starts a live pool block, a freed one (whose memory the pool still
+    /// owns), or is no pool block at all. Reads only pool-owned memory.
+    public static func blockStatus(_ address: UnsafeRawPointer) -> PoolBlockStatus {
+        switch PoolAllocator.locate(UnsafeMutableRawPointer(mutating: address)) {
+        case .small(let header, _):
+            switch header.pointee.state {
+            case BlockState.allocated: return .allocated
+            case BlockState.free: return .free
+            default: return .notABlock
+            }
+        case .large(let entry):
+            return entry.pointee.state == BlockState.allocated ? .allocated : .free
+        case .invalid:
+            return .notABlock
+        }
+    }
+
     /// Allocates a block, lends it to `body` as a raw buffer, and frees it afterwards.
     public static func withAllocation<Result, Failure: Error>(
         _ type: PoolType, byteCount: Int, tag: PoolTag,
@@ -129,6 +146,13 @@ public enum Pool {
     public static func usage(of tag: PoolTag) -> PoolTagUsage? {
         tagUsage().first { $0.tag == tag.unprotected }
     }
+}
+
+/// What `Pool.blockStatus` finds at an address.
+public enum PoolBlockStatus: Sendable {
+    case allocated
+    case free
+    case notABlock
 }
 
 extension Irql {

@@ -1,0 +1,88 @@
+public import NtKernel
+
+/// Caller storage (an `NPAGED_LOOKASIDE_LIST` or `PAGED_LOOKASIDE_LIST`) holding an ECP
+/// lookaside list: what the C routines pass as `PVOID Lookaside`.
+public struct EcpLookasideStorage: @unchecked Sendable {
+    public let storage: UnsafeMutableRawPointer
+    public init(_ storage: UnsafeMutableRawPointer) { self.storage = storage }
+
+    /// Bytes the storage must have (the size of `NPAGED_LOOKASIDE_LIST`).
+    public static let byteCount = 128
+
+    /// Initializes an ECP lookaside list whose entries hold `size` bytes of context plus the
+    /// header, non-paged with `nonPaged` (callable up to DISPATCH_LEVEL) else paged (up to
+    /// APC_LEVEL). Corresponds to `FltInitExtraCreateParameterLookasideList`.
+    public static func initialize(
+        _ storage: UnsafeMutableRawPointer, filter: Filter, nonPaged: Bool, size: Int, tag: PoolTag,
+        mirror: (@Sendable (LookasideStatistics) -> Void)? = nil
+    ) -> EcpLookasideStorage {
+        let routine: StaticString = "FltInitExtraCreateParameterLookasideList"
+        requireIrql(nonPaged: nonPaged, routine: routine)
+        _ = FilterTable.resolve(filter, routine: routine)
+        _ = LookasideHandle.initializeLegacy(
+            in: storage, entrySize: size + ExtraCreateParameters.headerSize, poolType: nonPaged ? .nonPagedNx : .paged,
+            tag: tag, allocator: nil, mirror: mirror, routine: routine)
+        return EcpLookasideStorage(storage)
+    }
+
+    /// Deletes the list. ECPs still outstanding from it are not freed: they are reported as
+    /// leaks. Corresponds to `FltDeleteExtraCreateParameterLookasideList`.
+    /// - Returns: the number of ECPs reported as leaked.
+    @discardableResult
+    public func delete(filter: Filter, nonPaged: Bool) -> Int {
+        let routine: StaticString = "FltDeleteExtraCreateParameterLookasideList"
+        Self.requireIrql(nonPaged: nonPaged, routine: routine)
+        _ = FilterTable.resolve(filter, routine: routine)
+        let list = LookasideHandle(resolving: storage, routine: routine)
+        let statistics = list.statistics
+        let outstanding = Int(statistics.totalAllocates) - Int(statistics.totalFrees)
+        if outstanding > 0 {
+            VerifierLog.report(
+                "\(routine): \(outstanding) extra create parameter(s) from the list at \(storage) (tag '\(list.tag)') were never freed (leaked)")
+        }
+        list.delete(clearing: storage)
+        return max(0, outstanding)
+    }
+
+    static func requireIrql(nonPaged: Bool, routine: StaticString) {
+        let limit: Irql = nonPaged ? .dispatch : .apc
+        let irql = Irql.current
+        if irql > limit { BugCheck.irqlTooHigh("\(routine)", limit: limit, current: irql) }
+    }
+}
+
+/// An ECP lookaside list owned by Swift code: storage and list together, deleted with the object.
+public final class EcpLookasideList: @unchecked Sendable {
+    public let filter: Filter
+    public let nonPaged: Bool
+    let storage: EcpLookasideStorage
+
+    /// Corresponds to `FltInitExtraCreateParameterLookasideList`.
+    public init(filter: Filter, contextSize: Int, tag: PoolTag, nonPaged: Bool = true) {
+        self.filter = filter
+        self.nonPaged = nonPaged
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: EcpLookasideStorage.byteCount, alignment: 64)
+        storage = EcpLookasideStorage.initialize(memory, filter: filter, nonPaged: nonPaged, size: contextSize, tag: tag)
+    }
+
+    deinit {
+        storage.delete(filter: filter, nonPaged: nonPaged)
+        storage.storage.deallocate()
+    }
+
+    /// An ECP of `type` with `size` bytes of context (from the list when it fits). Corresponds
+    /// to `FltAllocateExtraCreateParameterFromLookasideList`.
+    public func allocate(
+        _ type: EcpType, size: Int, flags: EcpAllocationFlags = [], cleanup: EcpCleanup = .none
+    ) throws(NTStatus) -> UnsafeMutableRawPointer {
+        guard let size32 = UInt32(exactly: size) else { throw .integerOverflow }
+        return try ExtraCreateParameters.allocate(
+            filter: filter, type: type, size: size32, flags: flags, cleanup: cleanup, from: storage)
+    }
+
+    /// Corresponds to `FltFreeExtraCreateParameter`.
+    public func free(_ context: UnsafeMutableRawPointer) { ExtraCreateParameters.free(filter: filter, context) }
+
+    /// The list's counters.
+    public var statistics: LookasideStatistics { LookasideHandle(resolving: storage.storage, routine: "statistics").statistics }
+}

@@ -1,0 +1,248 @@
+import Synchronization
+public import NtKernel
+
+/// What runs when an ECP is freed: nothing, a Swift closure, or a C routine
+/// `VOID Cleanup(PVOID EcpContext, LPCGUID EcpType)`.
+public enum EcpCleanup: Sendable {
+    case none
+    case callback(@Sendable (_ context: UnsafeMutableRawPointer, _ type: EcpType) -> Void)
+    /// The address of a C cleanup routine.
+    case cRoutine(address: UInt)
+}
+
+/// `FSRTL_ALLOCATE_ECP_FLAGS`.
+public struct EcpAllocationFlags: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// `FSRTL_ALLOCATE_ECP_FLAG_CHARGE_QUOTA`.
+    public static let chargeQuota = EcpAllocationFlags(rawValue: 0x1)
+    /// `FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL`.
+    public static let nonPagedPool = EcpAllocationFlags(rawValue: 0x2)
+}
+
+/// The hidden header in front of every ECP context (80 bytes, so the context stays 16-byte
+/// aligned): type, cleanup, flags, size, source lookaside, owning filter, list links.
+struct EcpHeader {
+    var magic: UInt32
+    var flags: UInt32
+    var size: UInt32
+    var reserved: UInt32
+    var type: EcpType
+    /// A C cleanup routine's address, or 0.
+    var cRoutine: UInt
+    /// A retained box holding a Swift cleanup closure, or nil.
+    var swiftCleanup: UnsafeMutableRawPointer?
+    /// The caller storage of the ECP lookaside list the memory came from, or 0 (pool).
+    var lookaside: UInt
+    var filter: UInt
+    /// The next ECP's context in the list that holds this one, or 0.
+    var next: UInt
+    /// The list that holds this ECP, or 0.
+    var list: UInt
+
+    static let size = 80
+    static let liveMagic: UInt32 = 0x4563_7041  // "ApcE"
+    static let freedMagic: UInt32 = 0x4563_7046  // "FpcE"
+
+    static let acknowledged: UInt32 = 0x1
+    static let fromUserMode: UInt32 = 0x2
+
+    static func of(_ context: UnsafeMutableRawPointer) -> UnsafeMutablePointer<EcpHeader> {
+        (context - size).assumingMemoryBound(to: EcpHeader.self)
+    }
+}
+
+final class CleanupBox: @unchecked Sendable {
+    let body: @Sendable (UnsafeMutableRawPointer, EcpType) -> Void
+    init(_ body: @escaping @Sendable (UnsafeMutableRawPointer, EcpType) -> Void) { self.body = body }
+}
+
+/// Checks an ECP pointer without reading memory the pool does not own:
+/// `DRIVER_VERIFIER_DETECTED_VIOLATION` with p1 0xE0 (not an ECP), 0xE1 (already freed),
+/// 0xE2 (freed while still in a list).
+enum EcpCheck {
+    static let notAnEcp: UInt = 0xE0
+    static let alreadyFreed: UInt = 0xE1
+    static let stillInList: UInt = 0xE2
+
+    static func header(_ context: UnsafeMutableRawPointer?, routine: StaticString) -> UnsafeMutablePointer<EcpHeader> {
+        guard let context else { fail(notAnEcp, nil, "\(routine): the ECP context is NULL") }
+        let block = context - EcpHeader.size
+        switch Pool.blockStatus(block) {
+        case .allocated:
+            let header = EcpHeader.of(context)
+            switch header.pointee.magic {
+            case EcpHeader.liveMagic: return header
+            case EcpHeader.freedMagic: fail(alreadyFreed, context, "\(routine): the ECP at \(context) was already freed")
+            default: fail(notAnEcp, context, "\(routine): \(context) is not an extra create parameter")
+            }
+        case .free:
+            fail(alreadyFreed, context, "\(routine): the ECP at \(context) was already freed")
+        case .notABlock:
+            fail(notAnEcp, context, "\(routine): \(context) is not an extra create parameter")
+        }
+    }
+
+    static func fail(_ reason: UInt, _ context: UnsafeMutableRawPointer?, _ explanation: String) -> Never {
+        BugCheck.raise(.driverVerifierDetectedViolation, reason, UInt(bitPattern: context), 0, 0, explanation)
+    }
+
+    /// ECP routines run at IRQL <= APC_LEVEL.
+    static func requireApc(_ routine: StaticString) {
+        let irql = Irql.current
+        if irql > .apc { BugCheck.irqlTooHigh("\(routine)", limit: .apc, current: irql) }
+    }
+}
+
+/// Allocating, freeing and acknowledging ECPs (SPEC §9). Contexts are not zeroed.
+public enum ExtraCreateParameters {
+    /// Bytes of header in front of every context.
+    public static let headerSize = EcpHeader.size
+
+    /// Takes an ECP from an ECP lookaside list when `size` fits its entries (the quota flag is
+    /// ignored), else from pool with the list's tag, the pool type from `flags` and the quota
+    /// flag honoured. Corresponds to `FltAllocateExtraCreateParameterFromLookasideList`.
+    /// - Throws: `.integerOverflow` for sizes near 4 GiB, `.insufficientResources`.
+    public static func allocate(
+        filter: Filter, type: EcpType, size: UInt32, flags: EcpAllocationFlags, cleanup: EcpCleanup,
+        from lookaside: EcpLookasideStorage
+    ) throws(NTStatus) -> UnsafeMutableRawPointer {
+        let routine: StaticString = "FltAllocateExtraCreateParameterFromLookasideList"
+        EcpCheck.requireApc(routine)
+        let filterSlot = FilterTable.resolve(filter, routine: routine)
+        let list = LookasideHandle(resolving: lookaside.storage, routine: routine)
+        guard UInt64(size) + UInt64(EcpHeader.size) <= UInt64(UInt32.max) else { throw .integerOverflow }
+        let block: UnsafeMutableRawPointer
+        var source: UInt = 0
+        if Int(size) + EcpHeader.size <= list.entrySize {
+            guard let entry = list.allocate(routine: routine) else { throw .insufficientResources }
+            block = entry
+            source = UInt(bitPattern: lookaside.storage)
+        } else {
+            block = try poolBlock(size: size, flags: flags, tag: list.tag)
+        }
+        return finish(block, filter: filter, slot: filterSlot, type: type, size: size, cleanup: cleanup, lookaside: source)
+    }
+
+    /// Allocates an ECP from pool: non-paged (NX) with `.nonPagedPool`, else paged; quota with
+    /// `.chargeQuota`. Corresponds to `FltAllocateExtraCreateParameter`.
+    public static func allocate(
+        filter: Filter, type: EcpType, size: UInt32, flags: EcpAllocationFlags, cleanup: EcpCleanup, tag: PoolTag
+    ) throws(NTStatus) -> UnsafeMutableRawPointer {
+        let routine: StaticString = "FltAllocateExtraCreateParameter"
+        EcpCheck.requireApc(routine)
+        let filterSlot = FilterTable.resolve(filter, routine: routine)
+        guard UInt64(size) + UInt64(EcpHeader.size) <= UInt64(UInt32.max) else { throw .integerOverflow }
+        let block = try poolBlock(size: size, flags: flags, tag: tag)
+        return finish(block, filter: filter, slot: filterSlot, type: type, size: size, cleanup: cleanup, lookaside: 0)
+    }
+
+    static func poolBlock(size: UInt32, flags: EcpAllocationFlags, tag: PoolTag) throws(NTStatus) -> UnsafeMutableRawPointer {
+        let type: PoolType = flags.contains(.nonPagedPool) ? .nonPagedNx : .paged
+        let bytes = Int(size) + EcpHeader.size
+        do {
+            if flags.contains(.chargeQuota) {
+                return try Pool.allocateWithQuota(type.union(.quotaFailInsteadOfRaise), byteCount: bytes, tag: tag)
+            }
+            return try Pool.allocate(type, byteCount: bytes, tag: tag)
+        } catch {
+            throw .insufficientResources
+        }
+    }
+
+    static func finish(
+        _ block: UnsafeMutableRawPointer, filter: Filter, slot: UnsafeMutablePointer<FilterTable.Slot>, type: EcpType,
+        size: UInt32, cleanup: EcpCleanup, lookaside: UInt
+    ) -> UnsafeMutableRawPointer {
+        var cRoutine: UInt = 0
+        var box: UnsafeMutableRawPointer? = nil
+        switch cleanup {
+        case .none: break
+        case .cRoutine(let address): cRoutine = address
+        case .callback(let body): box = Unmanaged.passRetained(CleanupBox(body)).toOpaque()
+        }
+        block.assumingMemoryBound(to: EcpHeader.self).pointee = EcpHeader(
+            magic: EcpHeader.liveMagic, flags: 0, size: size, reserved: 0, type: type, cRoutine: cRoutine,
+            swiftCleanup: box, lookaside: lookaside, filter: filter.rawValue, next: 0, list: 0)
+        slot.pointee.outstanding.add(1, ordering: .relaxed)
+        return block + EcpHeader.size
+    }
+
+    /// Runs the cleanup callback once with the context and its type, then returns the memory to
+    /// its lookaside list or the pool. An ECP still in a list must be removed first (bug check).
+    /// Corresponds to `FltFreeExtraCreateParameter`.
+    public static func free(filter: Filter, _ context: UnsafeMutableRawPointer) {
+        let routine: StaticString = "FltFreeExtraCreateParameter"
+        EcpCheck.requireApc(routine)
+        _ = FilterTable.resolve(filter, routine: routine)
+        let header = EcpCheck.header(context, routine: routine)
+        if header.pointee.list != 0 {
+            EcpCheck.fail(EcpCheck.stillInList, context, "\(routine): the ECP at \(context) is still in an ECP list")
+        }
+        release(header, context: context)
+    }
+
+    /// Cleanup, then back to the lookaside list or pool (also used when a list is freed).
+    static func release(_ header: UnsafeMutablePointer<EcpHeader>, context: UnsafeMutableRawPointer) {
+        var type = header.pointee.type
+        header.pointee.magic = EcpHeader.freedMagic
+        if header.pointee.cRoutine != 0 {
+            typealias CCleanup = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?) -> Void
+            let routine = unsafeBitCast(header.pointee.cRoutine, to: CCleanup.self)
+            withUnsafePointer(to: &type) { routine(context, UnsafeRawPointer($0)) }
+        } else if let box = header.pointee.swiftCleanup {
+            header.pointee.swiftCleanup = nil
+            Unmanaged<CleanupBox>.fromOpaque(box).takeRetainedValue().body(context, type)
+        }
+        if let slot = FilterTable.lookup(Filter(rawValue: header.pointee.filter)) {
+            slot.pointee.outstanding.subtract(1, ordering: .relaxed)
+        }
+        let block = UnsafeMutableRawPointer(header)
+        if let storage = UnsafeMutableRawPointer(bitPattern: header.pointee.lookaside) {
+            LookasideHandle.free(block, to: storage, routine: "FltFreeExtraCreateParameter")
+        } else {
+            Pool.free(block)
+        }
+    }
+
+    /// The size the ECP was allocated with.
+    public static func size(of context: UnsafeMutableRawPointer) -> Int {
+        Int(EcpCheck.header(context, routine: "EcpSize").pointee.size)
+    }
+
+    /// The ECP's type.
+    public static func type(of context: UnsafeMutableRawPointer) -> EcpType {
+        EcpCheck.header(context, routine: "EcpType").pointee.type
+    }
+
+    /// Corresponds to `FltAcknowledgeEcp`.
+    public static func acknowledge(filter: Filter, _ context: UnsafeMutableRawPointer) {
+        let header = check(filter, context, "FltAcknowledgeEcp")
+        header.pointee.flags |= EcpHeader.acknowledged
+    }
+
+    /// Corresponds to `FltIsEcpAcknowledged`.
+    public static func isAcknowledged(filter: Filter, _ context: UnsafeMutableRawPointer) -> Bool {
+        check(filter, context, "FltIsEcpAcknowledged").pointee.flags & EcpHeader.acknowledged != 0
+    }
+
+    /// Clears the acknowledgment so the ECP can be sent again. Corresponds to
+    /// `FltPrepareToReuseEcp`.
+    public static func prepareToReuse(filter: Filter, _ context: UnsafeMutableRawPointer) {
+        let header = check(filter, context, "FltPrepareToReuseEcp")
+        header.pointee.flags &= ~EcpHeader.acknowledged
+    }
+
+    /// Always false here: every ECP is made in kernel mode. Corresponds to `FltIsEcpFromUserMode`.
+    public static func isFromUserMode(filter: Filter, _ context: UnsafeMutableRawPointer) -> Bool {
+        check(filter, context, "FltIsEcpFromUserMode").pointee.flags & EcpHeader.fromUserMode != 0
+    }
+
+    static func check(_ filter: Filter, _ context: UnsafeMutableRawPointer?, _ routine: StaticString)
+        -> UnsafeMutablePointer<EcpHeader>
+    {
+        EcpCheck.requireApc(routine)
+        _ = FilterTable.resolve(filter, routine: routine)
+        return EcpCheck.header(context, routine: routine)
+    }
+}
