@@ -4,12 +4,14 @@
 #  1. every public header alone, then all of them together, compiles warning-free as C11
 #     (clang and gcc, -Wall -Wextra -Werror -pedantic) and as C++17 (clang++ and g++);
 #  2. layout.c: static assertions on type sizes, structure offsets and constant values;
-#  3. usage.c: driver-style code written as the WDK reference pages show it;
+#  3. usage.c: driver-style code written as the WDK reference pages show it; fltusage.c: the same
+#     for a minifilter (FLT_REGISTRATION, ECP lookaside lists, every ECP routine);
 #  4. CWdf.c compiles with the same flags;
 #  5. link_main.c + link_other.c + CWdf.c link and run (DEFINE_GUID/INITGUID, DbgPrint, one
 #     type-information object per context type across translation units);
 #  6. handle types: any specific handle converts to WDFOBJECT without a cast, but a WDFMEMORY
-#     where a WDFDEVICE is expected is diagnosed (an error with -Werror, checked both ways);
+#     where a WDFDEVICE is expected is diagnosed (an error with -Werror, checked both ways); so is
+#     a PECP_LIST where a PFLT_FILTER is expected;
 #  7. when swiftc is available: the headers import into Swift as a clang module and the status
 #     constants keep their NTSTATUS type and values.
 #
@@ -71,6 +73,7 @@ for cc in $CCS; do
     done
     run "$cc C11 layout.c" $cc $CFLAGS -I"$INC" -fsyntax-only "$HERE/layout.c"
     run "$cc C11 usage.c" $cc $CFLAGS -Wno-multichar -I"$INC" -fsyntax-only "$HERE/usage.c"
+    run "$cc C11 fltusage.c" $cc $CFLAGS -Wno-multichar -I"$INC" -fsyntax-only "$HERE/fltusage.c"
     run "$cc C11 CWdf.c" $cc $CFLAGS -I"$INC" -c -o "$WORK/CWdf.o" "$CWDF_C"
     run "$cc C11 link + run" sh -c '
         "$1" $2 -I"$3" -o "$4/link_c" "$5/link_main.c" "$5/link_other.c" "$6" &&
@@ -85,6 +88,7 @@ for cxx in $CXXS; do
     done
     run "$cxx C++17 layout.c" $cxx -x c++ $CXXFLAGS -I"$INC" -fsyntax-only "$HERE/layout.c"
     run "$cxx C++17 usage.c" $cxx -x c++ $CXXFLAGS -Wno-multichar -I"$INC" -fsyntax-only "$HERE/usage.c"
+    run "$cxx C++17 fltusage.c" $cxx -x c++ $CXXFLAGS -Wno-multichar -I"$INC" -fsyntax-only "$HERE/fltusage.c"
     run "$cxx C++17 link + run" sh -c '
         "$1" -x c $2 -I"$3" -c -o "$4/CWdf_cxx.o" "$6" &&
         "$1" -x c++ $7 -I"$3" -o "$4/link_cxx" "$5/link_main.c" "$5/link_other.c" -x none "$4/CWdf_cxx.o" &&
@@ -135,14 +139,45 @@ NTSTATUS HandlesBad(WDFMEMORY memory)
     return WdfMemoryCreateFromLookaside(memory, &result);
 }
 C
+cat >"$WORK/handles_ok_flt.c" <<'C'
+#include <fltkernel.h>
+void UseFilter(PFLT_FILTER Filter);
+void HandlesOk(PFLT_FILTER filter, PECP_LIST list, NPAGED_LOOKASIDE_LIST *lookaside)
+{
+    PVOID any = list;
+    UseFilter(filter);
+    FltInitExtraCreateParameterLookasideList(filter, lookaside, FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL, 32, 0);
+    FltFreeExtraCreateParameterList(filter, list);
+    (void)any;
+}
+C
+cat >"$WORK/handles_bad_flt_argument.c" <<'C'
+#include <fltkernel.h>
+void HandlesBad(PECP_LIST list)
+{
+    FltUnregisterFilter(list);
+}
+C
+cat >"$WORK/handles_bad_flt_assignment.c" <<'C'
+#include <fltkernel.h>
+PFLT_FILTER HandlesBad(PECP_LIST list)
+{
+    PFLT_FILTER filter = list;
+    return filter;
+}
+C
 expect_rejected() {
     # expect_rejected COMPILER LANGUAGE-FLAGS... FILE
     f=$(eval echo "\${$#}")
+    case "$f" in
+        *_flt_*) pattern="_ECP_LIST" ;;
+        *) pattern="WDFMEMORY__" ;;
+    esac
     if "$@" >"$WORK/rejected.txt" 2>&1; then
         echo "compiled, but mixing handle types must be diagnosed: $f"
         return 1
     fi
-    if ! grep -q "WDFMEMORY__" "$WORK/rejected.txt"; then
+    if ! grep -q "$pattern" "$WORK/rejected.txt"; then
         echo "failed for another reason than the handle types:"
         cat "$WORK/rejected.txt"
         return 1
@@ -150,12 +185,14 @@ expect_rejected() {
 }
 for cc in $CCS; do
     run "$cc C11 handle conversions to WDFOBJECT" $cc $CFLAGS -I"$INC" -fsyntax-only "$WORK/handles_ok.c"
+    run "$cc C11 filter handles" $cc $CFLAGS -I"$INC" -fsyntax-only "$WORK/handles_ok_flt.c"
     for f in "$WORK"/handles_bad_*.c; do
         run "$cc C11 rejects $(basename "$f")" expect_rejected $cc $CFLAGS -I"$INC" -fsyntax-only "$f"
     done
 done
 for cxx in $CXXS; do
     run "$cxx C++17 handle conversions to WDFOBJECT" $cxx -x c++ $CXXFLAGS -I"$INC" -fsyntax-only "$WORK/handles_ok.c"
+    run "$cxx C++17 filter handles" $cxx -x c++ $CXXFLAGS -I"$INC" -fsyntax-only "$WORK/handles_ok_flt.c"
     for f in "$WORK"/handles_bad_*.c; do
         run "$cxx C++17 rejects $(basename "$f")" expect_rejected $cxx -x c++ $CXXFLAGS -I"$INC" -fsyntax-only "$f"
     done
@@ -243,6 +280,48 @@ let opaque: OpaquePointer? = WDFMEMORY(bitPattern: 0x1000)
 let asObject: WDFOBJECT? = opaque.map { UnsafeMutableRawPointer($0) }
 _ = (parent, context, typeInfo, memoryCreate, lookasideCreate, fromLookaside, getBuffer, delete, reference, worker)
 _ = (driverCreate, deviceCreate, requestCreate, addDevice, asObject, WdfGetDriver, WdfObjectContextGetObject)
+
+// Filter Manager: PFLT_FILTER and PECP_LIST are OpaquePointer, LPCGUID UnsafePointer<GUID>, the
+// callbacks @convention(c) function types; FLT_REGISTRATION keeps its layout (112 bytes).
+precondition(MemoryLayout<FLT_REGISTRATION>.size == 112)
+precondition(MemoryLayout<FLT_REGISTRATION>.offset(of: \.FilterUnloadCallback) == 24)
+precondition(MemoryLayout<FLT_REGISTRATION>.offset(of: \.SectionNotificationCallback) == 104)
+precondition(FLT_REGISTRATION_VERSION == 0x0203 && FLTFL_FILTER_UNLOAD_MANDATORY == 1)
+precondition(FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL == 2 && FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL == 2)
+precondition(FLT_FSTYPE_NTFS.rawValue == 2)
+var registration = FLT_REGISTRATION()
+registration.Size = USHORT(MemoryLayout<FLT_REGISTRATION>.size)
+registration.Version = USHORT(FLT_REGISTRATION_VERSION)
+let filterUnload: PFLT_FILTER_UNLOAD_CALLBACK = { (_: FLT_FILTER_UNLOAD_FLAGS) in STATUS_SUCCESS }
+registration.FilterUnloadCallback = filterUnload
+let contextRegistration: OpaquePointer? = registration.ContextRegistration
+let operationRegistration: OpaquePointer? = registration.OperationRegistration
+let instanceSetup: PFLT_INSTANCE_SETUP_CALLBACK = { (_: PCFLT_RELATED_OBJECTS?, _: FLT_INSTANCE_SETUP_FLAGS, _: ULONG, _: FLT_FILESYSTEM_TYPE) in STATUS_SUCCESS }
+registration.InstanceSetupCallback = instanceSetup
+let ecpCleanup: PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK = { (_: PVOID?, _: LPCGUID?) in }
+let asFilter: PFLT_FILTER? = OpaquePointer(bitPattern: 0x2000)
+let asList: PECP_LIST? = OpaquePointer(bitPattern: 0x3000)
+let registerFilter: (PDRIVER_OBJECT?, UnsafePointer<FLT_REGISTRATION>?, UnsafeMutablePointer<PFLT_FILTER?>?) -> NTSTATUS = FltRegisterFilter
+let startFiltering: (PFLT_FILTER?) -> NTSTATUS = FltStartFiltering
+let unregisterFilter: (PFLT_FILTER?) -> Void = FltUnregisterFilter
+let initEcpLookaside: (PFLT_FILTER?, PVOID?, FSRTL_ECP_LOOKASIDE_FLAGS, SIZE_T, ULONG) -> Void = FltInitExtraCreateParameterLookasideList
+let deleteEcpLookaside: (PFLT_FILTER?, PVOID?, FSRTL_ECP_LOOKASIDE_FLAGS) -> Void = FltDeleteExtraCreateParameterLookasideList
+let allocateFromLookaside: (PFLT_FILTER?, UnsafePointer<GUID>?, ULONG, FSRTL_ALLOCATE_ECP_FLAGS, PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?, PVOID?, UnsafeMutablePointer<PVOID?>?) -> NTSTATUS = FltAllocateExtraCreateParameterFromLookasideList
+let allocateEcp: (PFLT_FILTER?, LPCGUID?, ULONG, FSRTL_ALLOCATE_ECP_FLAGS, PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?, ULONG, UnsafeMutablePointer<PVOID?>?) -> NTSTATUS = FltAllocateExtraCreateParameter
+let freeEcp: (PFLT_FILTER?, PVOID?) -> Void = FltFreeExtraCreateParameter
+let allocateList: (PFLT_FILTER?, FSRTL_ALLOCATE_ECPLIST_FLAGS, UnsafeMutablePointer<PECP_LIST?>?) -> NTSTATUS = FltAllocateExtraCreateParameterList
+let freeList: (PFLT_FILTER?, PECP_LIST?) -> Void = FltFreeExtraCreateParameterList
+let insertEcp: (PFLT_FILTER?, PECP_LIST?, PVOID?) -> NTSTATUS = FltInsertExtraCreateParameter
+let findEcp: (PFLT_FILTER?, PECP_LIST?, LPCGUID?, UnsafeMutablePointer<PVOID?>?, UnsafeMutablePointer<ULONG>?) -> NTSTATUS = FltFindExtraCreateParameter
+let removeEcp: (PFLT_FILTER?, PECP_LIST?, LPCGUID?, UnsafeMutablePointer<PVOID?>?, UnsafeMutablePointer<ULONG>?) -> NTSTATUS = FltRemoveExtraCreateParameter
+let nextEcp: (PFLT_FILTER?, PECP_LIST?, PVOID?, UnsafeMutablePointer<GUID>?, UnsafeMutablePointer<PVOID?>?, UnsafeMutablePointer<ULONG>?) -> NTSTATUS = FltGetNextExtraCreateParameter
+let acknowledge: (PFLT_FILTER?, PVOID?) -> Void = FltAcknowledgeEcp
+let isAcknowledged: (PFLT_FILTER?, PVOID?) -> BOOLEAN = FltIsEcpAcknowledged
+let prepareToReuse: (PFLT_FILTER?, PVOID?) -> Void = FltPrepareToReuseEcp
+let fromUserMode: (PFLT_FILTER?, PVOID?) -> BOOLEAN = FltIsEcpFromUserMode
+_ = (contextRegistration, operationRegistration, ecpCleanup, asFilter, asList, registerFilter, startFiltering, unregisterFilter)
+_ = (initEcpLookaside, deleteEcpLookaside, allocateFromLookaside, allocateEcp, freeEcp, allocateList, freeList)
+_ = (insertEcp, findEcp, removeEcp, nextEcp, acknowledge, isAcknowledged, prepareToReuse, fromUserMode)
 SWIFT
     run "swiftc import CWdf" swiftc -typecheck -I "$WORK/swift" "$WORK/swift/check.swift"
 else
