@@ -53,6 +53,7 @@ let package = Package(
         // C client programs run by CClientTests (built by `swift test`, linked to the exports).
         .executableTarget(name: "c-pool-client", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/pool-client"),
         .executableTarget(name: "c-pooltag-reader", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/pooltag-reader"),
+        .executableTarget(name: "c-minifilter-client", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/minifilter-client"),
         .executableTarget(
             name: "c-wdf-client", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/wdf-client",
             cSettings: [.unsafeFlags(["-Wno-multichar"])]),
@@ -61,7 +62,7 @@ let package = Package(
         .testTarget(name: "FltMgrTests", dependencies: ["FltMgr", "NtKernel"], swiftSettings: strict),
         .testTarget(
             name: "CClientTests",
-            dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader", "c-wdf-client"],
+            dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader", "c-wdf-client", "c-minifilter-client"],
             swiftSettings: strict
         ),
     ]

@@ -9,6 +9,11 @@ struct SendablePointer<Pointee>: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<Pointee>
 }
 
+/// Writes the public counters into a legacy list's structure in caller storage.
+func lookasideMirror(_ storage: UnsafeMutableRawPointer) -> @Sendable (LookasideStatistics) -> Void {
+    mirror(into: storage.assumingMemoryBound(to: GENERAL_LOOKASIDE_POOL.self))
+}
+
 /// Writes the public counters into the caller's structure.
 private func mirror(into list: UnsafeMutablePointer<GENERAL_LOOKASIDE_POOL>) -> @Sendable (LookasideStatistics) -> Void {
     let target = SendablePointer(pointer: list)

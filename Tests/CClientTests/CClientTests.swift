@@ -90,3 +90,16 @@ extension CClientTests {
         #expect(run.output.contains("WDF_VIOLATION"))
     }
 }
+
+extension CClientTests {
+    @Test func minifilterGoesThroughTheWholeEcpLifeCycle() throws {
+        let run = try Self.run("c-minifilter-client")
+        let failed = run.output.split(separator: "\n").filter { $0.hasPrefix("check ") && !$0.hasSuffix(": ok") }
+        #expect(failed.isEmpty, "\(failed)")
+        #expect(run.status == 0, "\(run.output)")
+        for check in ["allocate from the lookaside list", "too big: from pool", "iterate in insertion order",
+                      "freeing the list frees its ECPs", "unload calls the filter's unload callback"] {
+            #expect(run.output.contains("check \(check): ok"))
+        }
+    }
+}

@@ -287,7 +287,11 @@ precondition(MemoryLayout<FLT_REGISTRATION>.size == 112)
 precondition(MemoryLayout<FLT_REGISTRATION>.offset(of: \.FilterUnloadCallback) == 24)
 precondition(MemoryLayout<FLT_REGISTRATION>.offset(of: \.SectionNotificationCallback) == 104)
 precondition(FLT_REGISTRATION_VERSION == 0x0203 && FLTFL_FILTER_UNLOAD_MANDATORY == 1)
-precondition(FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL == 2 && FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL == 2)
+let ecpFlags: FSRTL_ALLOCATE_ECP_FLAGS = FSRTL_ALLOCATE_ECP_FLAG_CHARGE_QUOTA | FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL
+let lookasideFlags: FSRTL_ECP_LOOKASIDE_FLAGS = FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL
+let listFlags: FSRTL_ALLOCATE_ECPLIST_FLAGS = FSRTL_ALLOCATE_ECPLIST_FLAG_CHARGE_QUOTA
+let registrationFlags: FLT_REGISTRATION_FLAGS = FLTFL_REGISTRATION_SUPPORT_NPFS_MSFS | FLTFL_REGISTRATION_SUPPORT_DAX_VOLUME
+precondition(ecpFlags == 3 && lookasideFlags == 2 && listFlags == 1 && registrationFlags == 6)
 precondition(FLT_FSTYPE_NTFS.rawValue == 2)
 var registration = FLT_REGISTRATION()
 registration.Size = USHORT(MemoryLayout<FLT_REGISTRATION>.size)

@@ -14,7 +14,8 @@
  * registration passes NULL for ContextRegistration and OperationRegistration.
  *
  * Only routines that the library implements are declared; everything else is a type, a constant
- * or a macro. Layouts are those of the 64-bit WDK.
+ * or a macro. Layouts are those of the 64-bit WDK. Flag constants carry a U suffix so that Swift
+ * sees them with the type of their ULONG flag typedefs (C code is not affected).
  */
 #ifndef _FLTKERNEL_H_
 #define _FLTKERNEL_H_
@@ -103,7 +104,7 @@ typedef struct _FLT_OPERATION_REGISTRATION FLT_OPERATION_REGISTRATION;
 
 /* Flags passed to the unload callback. */
 typedef ULONG FLT_FILTER_UNLOAD_FLAGS;
-#define FLTFL_FILTER_UNLOAD_MANDATORY 0x00000001
+#define FLTFL_FILTER_UNLOAD_MANDATORY 0x00000001U
 
 /*
  * Called before the filter is unloaded (here: by WdfHostUnloadDriver). A success status lets
@@ -190,9 +191,9 @@ typedef NTSTATUS (FLTAPI *PFLT_SECTION_CONFLICT_NOTIFICATION_CALLBACK)(
 #define FLT_REGISTRATION_VERSION FLT_REGISTRATION_VERSION_0203
 
 typedef ULONG FLT_REGISTRATION_FLAGS;
-#define FLTFL_REGISTRATION_DO_NOT_SUPPORT_SERVICE_STOP 0x00000001
-#define FLTFL_REGISTRATION_SUPPORT_NPFS_MSFS 0x00000002
-#define FLTFL_REGISTRATION_SUPPORT_DAX_VOLUME 0x00000004
+#define FLTFL_REGISTRATION_DO_NOT_SUPPORT_SERVICE_STOP 0x00000001U
+#define FLTFL_REGISTRATION_SUPPORT_NPFS_MSFS 0x00000002U
+#define FLTFL_REGISTRATION_SUPPORT_DAX_VOLUME 0x00000004U
 
 /*
  * What a filter registers (112 bytes). Usually a positional initializer:
@@ -256,16 +257,16 @@ typedef struct _ECP_LIST ECP_LIST, *PECP_LIST;
 
 /* FltAllocateExtraCreateParameter(FromLookasideList) flags. */
 typedef ULONG FSRTL_ALLOCATE_ECP_FLAGS;
-#define FSRTL_ALLOCATE_ECP_FLAG_CHARGE_QUOTA 0x00000001
-#define FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL 0x00000002
+#define FSRTL_ALLOCATE_ECP_FLAG_CHARGE_QUOTA 0x00000001U
+#define FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL 0x00000002U
 
 /* FltInit/DeleteExtraCreateParameterLookasideList flags. */
 typedef ULONG FSRTL_ECP_LOOKASIDE_FLAGS;
-#define FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL 0x00000002
+#define FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL 0x00000002U
 
 /* FltAllocateExtraCreateParameterList flags. */
 typedef ULONG FSRTL_ALLOCATE_ECPLIST_FLAGS;
-#define FSRTL_ALLOCATE_ECPLIST_FLAG_CHARGE_QUOTA 0x00000001
+#define FSRTL_ALLOCATE_ECPLIST_FLAG_CHARGE_QUOTA 0x00000001U
 
 /* Called exactly once when an ECP is freed, with its context and a pointer to its type. */
 typedef _IRQL_requires_max_(APC_LEVEL) _IRQL_requires_same_

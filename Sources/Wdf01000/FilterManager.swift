@@ -1,0 +1,214 @@
+// C exports: Filter Manager filters and extra create parameters (SPEC §9).
+public import CWdf
+import NtKernel
+import FltMgr
+
+func filter(_ handle: PFLT_FILTER?) -> Filter { Filter(rawValue: UInt(bitPattern: UnsafeMutableRawPointer(handle))) }
+func ecpType(_ guid: UnsafePointer<GUID>?, _ routine: StaticString) -> EcpType {
+    EcpType(UnsafeRawPointer(require(guid, "EcpType", routine)))
+}
+func cleanup(_ routine: PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?) -> EcpCleanup {
+    routine.map { .cRoutine(address: UInt(bitPattern: unsafeBitCast($0, to: UnsafeRawPointer.self))) } ?? .none
+}
+func ecpList(_ list: PECP_LIST?, _ filterHandle: PFLT_FILTER?) -> EcpList? {
+    UnsafeMutableRawPointer(list).map { EcpList(address: $0, filter: filter(filterHandle)) }
+}
+
+@c @implementation
+public func FltRegisterFilter(
+    _ Driver: PDRIVER_OBJECT?, _ Registration: UnsafePointer<FLT_REGISTRATION>?, _ RetFilter: UnsafeMutablePointer<PFLT_FILTER?>?
+) -> NTSTATUS {
+    let routine: StaticString = "FltRegisterFilter"
+    let driverObject = require(Driver, "Driver", routine)
+    let registration = require(Registration, "Registration", routine).pointee
+    let out = require(RetFilter, "RetFilter", routine)
+    out.pointee = nil
+    guard registration.Size == USHORT(MemoryLayout<FLT_REGISTRATION>.size),
+        (0x0200...0x0203).contains(Int(registration.Version))
+    else { return STATUS_INVALID_PARAMETER }
+    let host = DriverHost.driver(withToken: UnsafeMutableRawPointer(driverObject))
+    let unload = registration.FilterUnloadCallback.map { callback in
+        let box = SendableCallback(function: callback)
+        return { @Sendable (mandatory: Bool) -> NTStatus in NTStatus(rawValue: box.function(mandatory ? 1 : 0)) }
+    }
+    do {
+        let registered = try Filter.register(driver: host, unload: unload)
+        out.pointee = OpaquePointer(bitPattern: registered.rawValue)
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func FltStartFiltering(_ Filter: PFLT_FILTER?) -> NTSTATUS {
+    do { try filter(Filter).startFiltering() } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func FltUnregisterFilter(_ Filter: PFLT_FILTER?) { filter(Filter).unregister() }
+
+@c @implementation
+public func FltInitExtraCreateParameterLookasideList(
+    _ Filter: PFLT_FILTER?, _ Lookaside: PVOID?, _ Flags: FSRTL_ECP_LOOKASIDE_FLAGS, _ Size: SIZE_T, _ Tag: ULONG
+) {
+    let routine: StaticString = "FltInitExtraCreateParameterLookasideList"
+    _ = EcpLookasideStorage.initialize(
+        require(Lookaside, "Lookaside", routine), filter: filter(Filter),
+        nonPaged: Flags & UInt32(FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL) != 0, size: Int(clamping: Size),
+        tag: PoolTag(rawValue: Tag), mirror: lookasideMirror(Lookaside!))
+}
+
+@c @implementation
+public func FltDeleteExtraCreateParameterLookasideList(_ Filter: PFLT_FILTER?, _ Lookaside: PVOID?, _ Flags: FSRTL_ECP_LOOKASIDE_FLAGS) {
+    let storage = require(Lookaside, "Lookaside", "FltDeleteExtraCreateParameterLookasideList")
+    EcpLookasideStorage(storage).delete(
+        filter: filter(Filter), nonPaged: Flags & UInt32(FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL) != 0)
+}
+
+@c @implementation
+public func FltAllocateExtraCreateParameterFromLookasideList(
+    _ Filter: PFLT_FILTER?, _ EcpType: UnsafePointer<GUID>?, _ SizeOfContext: ULONG, _ Flags: FSRTL_ALLOCATE_ECP_FLAGS,
+    _ CleanupCallback: PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?, _ LookasideList: PVOID?,
+    _ EcpContext: UnsafeMutablePointer<PVOID?>?
+) -> NTSTATUS {
+    let routine: StaticString = "FltAllocateExtraCreateParameterFromLookasideList"
+    let out = require(EcpContext, "EcpContext", routine)
+    out.pointee = nil
+    do {
+        out.pointee = try ExtraCreateParameters.allocate(
+            filter: filter(Filter), type: ecpType(EcpType, routine), size: SizeOfContext,
+            flags: EcpAllocationFlags(rawValue: Flags), cleanup: cleanup(CleanupCallback),
+            from: EcpLookasideStorage(require(LookasideList, "LookasideList", routine)))
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func FltAllocateExtraCreateParameter(
+    _ Filter: PFLT_FILTER?, _ EcpType: UnsafePointer<GUID>?, _ SizeOfContext: ULONG, _ Flags: FSRTL_ALLOCATE_ECP_FLAGS,
+    _ CleanupCallback: PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?, _ PoolTag: ULONG,
+    _ EcpContext: UnsafeMutablePointer<PVOID?>?
+) -> NTSTATUS {
+    let routine: StaticString = "FltAllocateExtraCreateParameter"
+    let out = require(EcpContext, "EcpContext", routine)
+    out.pointee = nil
+    do {
+        out.pointee = try ExtraCreateParameters.allocate(
+            filter: filter(Filter), type: ecpType(EcpType, routine), size: SizeOfContext,
+            flags: EcpAllocationFlags(rawValue: Flags), cleanup: cleanup(CleanupCallback), tag: NtKernel.PoolTag(rawValue: PoolTag))
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func FltFreeExtraCreateParameter(_ Filter: PFLT_FILTER?, _ EcpContext: PVOID?) {
+    guard let EcpContext else {
+        BugCheck.raise(.driverVerifierDetectedViolation, 0xE0, 0, 0, 0, "FltFreeExtraCreateParameter: the ECP context is NULL")
+    }
+    ExtraCreateParameters.free(filter: filter(Filter), EcpContext)
+}
+
+@c @implementation
+public func FltAllocateExtraCreateParameterList(
+    _ Filter: PFLT_FILTER?, _ Flags: FSRTL_ALLOCATE_ECPLIST_FLAGS, _ EcpList: UnsafeMutablePointer<PECP_LIST?>?
+) -> NTSTATUS {
+    let out = require(EcpList, "EcpList", "FltAllocateExtraCreateParameterList")
+    out.pointee = nil
+    do {
+        let list = try FltMgr.EcpList.allocate(
+            filter: filter(Filter), chargeQuota: Flags & UInt32(FSRTL_ALLOCATE_ECPLIST_FLAG_CHARGE_QUOTA) != 0)
+        out.pointee = OpaquePointer(list.address)
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func FltFreeExtraCreateParameterList(_ Filter: PFLT_FILTER?, _ EcpList: PECP_LIST?) {
+    requireList(EcpList, Filter, "FltFreeExtraCreateParameterList").free()
+}
+
+private func requireList(_ list: PECP_LIST?, _ filterHandle: PFLT_FILTER?, _ routine: StaticString) -> EcpList {
+    guard let list = ecpList(list, filterHandle) else {
+        BugCheck.raise(.driverVerifierDetectedViolation, 0xE3, 0, 0, 0, "\(routine): the ECP list is NULL")
+    }
+    return list
+}
+
+@c @implementation
+public func FltInsertExtraCreateParameter(_ Filter: PFLT_FILTER?, _ EcpList: PECP_LIST?, _ EcpContext: PVOID?) -> NTSTATUS {
+    guard let list = ecpList(EcpList, Filter) else { return STATUS_INVALID_PARAMETER }
+    do {
+        try list.insert(require(EcpContext, "EcpContext", "FltInsertExtraCreateParameter"))
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func FltFindExtraCreateParameter(
+    _ Filter: PFLT_FILTER?, _ EcpList: PECP_LIST?, _ EcpType: UnsafePointer<GUID>?, _ EcpContext: UnsafeMutablePointer<PVOID?>?,
+    _ EcpContextSize: UnsafeMutablePointer<ULONG>?
+) -> NTSTATUS {
+    EcpContext?.pointee = nil
+    EcpContextSize?.pointee = 0
+    guard let list = ecpList(EcpList, Filter) else { return STATUS_INVALID_PARAMETER }
+    do {
+        let found = try list.find(ecpType(EcpType, "FltFindExtraCreateParameter"))
+        EcpContext?.pointee = found.context
+        EcpContextSize?.pointee = ULONG(found.size)
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func FltRemoveExtraCreateParameter(
+    _ Filter: PFLT_FILTER?, _ EcpList: PECP_LIST?, _ EcpType: UnsafePointer<GUID>?, _ EcpContext: UnsafeMutablePointer<PVOID?>?,
+    _ EcpContextSize: UnsafeMutablePointer<ULONG>?
+) -> NTSTATUS {
+    EcpContext?.pointee = nil
+    EcpContextSize?.pointee = 0
+    guard let list = ecpList(EcpList, Filter) else { return STATUS_INVALID_PARAMETER }
+    do {
+        let removed = try list.remove(ecpType(EcpType, "FltRemoveExtraCreateParameter"))
+        EcpContext?.pointee = removed.context
+        EcpContextSize?.pointee = ULONG(removed.size)
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func FltGetNextExtraCreateParameter(
+    _ Filter: PFLT_FILTER?, _ EcpList: PECP_LIST?, _ CurrentEcpContext: PVOID?, _ NextEcpType: UnsafeMutablePointer<GUID>?,
+    _ NextEcpContext: UnsafeMutablePointer<PVOID?>?, _ NextEcpContextSize: UnsafeMutablePointer<ULONG>?
+) -> NTSTATUS {
+    NextEcpContext?.pointee = nil
+    NextEcpContextSize?.pointee = 0
+    if let NextEcpType { UnsafeMutableRawPointer(NextEcpType).initializeMemory(as: UInt8.self, repeating: 0, count: 16) }
+    guard let list = ecpList(EcpList, Filter) else { return STATUS_INVALID_PARAMETER }
+    do {
+        let next = try list.next(after: CurrentEcpContext)
+        if let NextEcpType { UnsafeMutableRawPointer(NextEcpType).storeBytes(of: next.type, as: FltMgr.EcpType.self) }
+        NextEcpContext?.pointee = next.context
+        NextEcpContextSize?.pointee = ULONG(next.size)
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func FltAcknowledgeEcp(_ Filter: PFLT_FILTER?, _ EcpContext: PVOID?) {
+    ExtraCreateParameters.acknowledge(filter: filter(Filter), require(EcpContext, "EcpContext", "FltAcknowledgeEcp"))
+}
+
+@c @implementation
+public func FltIsEcpAcknowledged(_ Filter: PFLT_FILTER?, _ EcpContext: PVOID?) -> BOOLEAN {
+    ExtraCreateParameters.isAcknowledged(filter: filter(Filter), require(EcpContext, "EcpContext", "FltIsEcpAcknowledged")) ? 1 : 0
+}
+
+@c @implementation
+public func FltPrepareToReuseEcp(_ Filter: PFLT_FILTER?, _ EcpContext: PVOID?) {
+    ExtraCreateParameters.prepareToReuse(filter: filter(Filter), require(EcpContext, "EcpContext", "FltPrepareToReuseEcp"))
+}
+
+@c @implementation
+public func FltIsEcpFromUserMode(_ Filter: PFLT_FILTER?, _ EcpContext: PVOID?) -> BOOLEAN {
+    ExtraCreateParameters.isFromUserMode(filter: filter(Filter), require(EcpContext, "EcpContext", "FltIsEcpFromUserMode")) ? 1 : 0
+}
