@@ -17,6 +17,7 @@
 #include <wdm.h>
 #include <wdf.h>
 #include <wdfhost.h>
+#include <fltkernel.h>
 
 #include "SampleDriver.h"
 
@@ -42,6 +43,24 @@
 #define SAMPLE_TAG_COMMAND SAMPLE_TAG('S', 'm', 'W', 'b') /* command blocks (WDFLOOKASIDE, 512 bytes) */
 #define SAMPLE_TAG_BOUNCE SAMPLE_TAG('S', 'm', 'L', 'b')  /* bounce buffers (WDFLOOKASIDE, 4096 bytes) */
 #define SAMPLE_TAG_TRANSFER SAMPLE_TAG('S', 'm', 'W', 'd') /* transfer buffers over 4 KB (WdfMemoryCreate) */
+#define SAMPLE_TAG_ECP SAMPLE_TAG('S', 'm', 'E', 'c')      /* extra create parameters (ECP lookaside list) */
+
+/*
+ * The minifilter part: before sending a create down, the filter attaches an extra create
+ * parameter saying who opens the file; the filter (or file system) below finds it,
+ * acknowledges it, and reads it. Most ECPs fit the filter's ECP lookaside list; a few carry a
+ * long path and come from pool.
+ */
+typedef struct _SAMPLE_OPEN_ECP {
+    ULONG ProcessId;
+    ULONG Flags;
+    WCHAR ShortName[24];
+} SAMPLE_OPEN_ECP, *PSAMPLE_OPEN_ECP;
+
+/* {5AE1C9D4-7F0B-4C8A-9E21-3B6D0F4A8C11} */
+static const GUID SAMPLE_ECP_OPEN = {0x5ae1c9d4, 0x7f0b, 0x4c8a, {0x9e, 0x21, 0x3b, 0x6d, 0x0f, 0x4a, 0x8c, 0x11}};
+/* {C3A0E7F2-1B44-4D1E-8A5C-77E2B9D0F6A3} */
+static const GUID SAMPLE_ECP_LONG_PATH = {0xc3a0e7f2, 0x1b44, 0x4d1e, {0x8a, 0x5c, 0x77, 0xe2, 0xb9, 0xd0, 0xf6, 0xa3}};
 
 #define SAMPLE_REQUEST_SIZE 256
 #define SAMPLE_IO_SIZE 128
@@ -68,6 +87,8 @@ typedef struct _SAMPLE_GLOBALS {
     PAGED_LOOKASIDE_LIST ConfigList;
     WDFDRIVER Driver;
     BOOLEAN Loaded;
+    PFLT_FILTER Filter;
+    NPAGED_LOOKASIDE_LIST EcpList;
 } SAMPLE_GLOBALS;
 
 static SAMPLE_GLOBALS SampleGlobals;
@@ -155,6 +176,71 @@ static VOID SampleDeleteExecutiveLists(VOID)
     ExDeletePagedLookasideList(&SampleGlobals.ConfigList);
 }
 
+static NTSTATUS SampleFilterUnload(FLT_FILTER_UNLOAD_FLAGS Flags)
+{
+    UNREFERENCED_PARAMETER(Flags);
+    FltUnregisterFilter(SampleGlobals.Filter);
+    return STATUS_SUCCESS;
+}
+
+static const FLT_REGISTRATION SampleFilterRegistration = {
+    sizeof(FLT_REGISTRATION), FLT_REGISTRATION_VERSION, 0, NULL, NULL, SampleFilterUnload,
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+
+static VOID SampleEcpCleanup(PVOID EcpContext, LPCGUID EcpType)
+{
+    /* A real filter would release what the context references; nothing here. */
+    UNREFERENCED_PARAMETER(EcpContext);
+    UNREFERENCED_PARAMETER(EcpType);
+}
+
+/*
+ * One create that carries ECPs: the sender allocates an ECP list and its ECPs and inserts them;
+ * the receiver finds its ECP, acknowledges it and walks the list; then the list is freed with
+ * its ECPs (each cleanup runs once). At PASSIVE_LEVEL, as creates are.
+ */
+static VOID SampleSendCreateWithEcps(ULONG Random)
+{
+    PECP_LIST ecpList;
+    PSAMPLE_OPEN_ECP open;
+    PVOID longPath = NULL;
+    ULONG size;
+
+    if (!NT_SUCCESS(FltAllocateExtraCreateParameterList(SampleGlobals.Filter, 0, &ecpList))) {
+        return;
+    }
+    if (NT_SUCCESS(FltAllocateExtraCreateParameterFromLookasideList(
+            SampleGlobals.Filter, &SAMPLE_ECP_OPEN, sizeof(SAMPLE_OPEN_ECP), 0, SampleEcpCleanup,
+            &SampleGlobals.EcpList, (PVOID *)&open))) {
+        open->ProcessId = Random;
+        open->Flags = 0;
+        if (!NT_SUCCESS(FltInsertExtraCreateParameter(SampleGlobals.Filter, ecpList, open))) {
+            FltFreeExtraCreateParameter(SampleGlobals.Filter, open);
+        }
+    }
+    if (Random % 8 == 0 &&
+        NT_SUCCESS(FltAllocateExtraCreateParameterFromLookasideList(
+            SampleGlobals.Filter, &SAMPLE_ECP_LONG_PATH, 1024 + Random % 2048, FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL,
+            SampleEcpCleanup, &SampleGlobals.EcpList, &longPath))) {
+        RtlZeroMemory(longPath, 64);
+        if (!NT_SUCCESS(FltInsertExtraCreateParameter(SampleGlobals.Filter, ecpList, longPath))) {
+            FltFreeExtraCreateParameter(SampleGlobals.Filter, longPath);
+        }
+    }
+
+    /* The receiving side. */
+    PVOID found;
+    if (NT_SUCCESS(FltFindExtraCreateParameter(SampleGlobals.Filter, ecpList, &SAMPLE_ECP_OPEN, &found, &size)) &&
+        !FltIsEcpAcknowledged(SampleGlobals.Filter, found)) {
+        FltAcknowledgeEcp(SampleGlobals.Filter, found);
+    }
+    PVOID current = NULL;
+    GUID type;
+    while (NT_SUCCESS(FltGetNextExtraCreateParameter(SampleGlobals.Filter, ecpList, current, &type, &current, &size))) {
+    }
+    FltFreeExtraCreateParameterList(SampleGlobals.Filter, ecpList);
+}
+
 NTSTATUS SampleDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 {
     WDF_DRIVER_CONFIG config;
@@ -187,6 +273,20 @@ NTSTATUS SampleDriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registry
         return status;
     }
     SampleGlobals.Driver = driver;
+
+    /* The minifilter, registered after the framework driver so that at unload EvtDriverUnload
+       (which deletes the ECP lookaside list) runs before the filter's unload callback. */
+    status = FltRegisterFilter(DriverObject, &SampleFilterRegistration, &SampleGlobals.Filter);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    FltInitExtraCreateParameterLookasideList(SampleGlobals.Filter, &SampleGlobals.EcpList,
+                                             FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL, sizeof(SAMPLE_OPEN_ECP),
+                                             SAMPLE_TAG_ECP);
+    status = FltStartFiltering(SampleGlobals.Filter);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
     SampleGlobals.Loaded = TRUE;
     return STATUS_SUCCESS;
 }
@@ -253,6 +353,8 @@ static VOID SampleEvtDriverUnload(WDFDRIVER Driver)
     context->CommandLookaside = NULL;
     context->BounceLookaside = NULL;
     SampleDeleteExecutiveLists();
+    FltDeleteExtraCreateParameterLookasideList(SampleGlobals.Filter, &SampleGlobals.EcpList,
+                                               FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL);
 }
 
 /*
@@ -497,6 +599,12 @@ static VOID SampleStep(SAMPLE_WORKER *Worker, BOOLEAN AtDispatch)
     static const SAMPLE_ITEM_KIND NonPagedKinds[] = {
         SampleRequest, SampleIo, SampleBuffer, SampleString, SampleWdfRequest
     };
+
+    if (!AtDispatch && SampleRandom(Worker) % 8 == 0) {
+        SampleSendCreateWithEcps(SampleRandom(Worker));
+        Worker->Allocations++;
+        return;
+    }
 
     if (SampleRandom(Worker) % SAMPLE_WORKING_SET >= Worker->Count) {
         SAMPLE_ITEM_KIND kind = AtDispatch
