@@ -177,8 +177,13 @@ enum PoolAccounting {
 
     /// Every tag with any activity, sorted by tag value.
     static func snapshot() -> [PoolTagUsage] {
-        var totals = retired.withLock { $0 }
-        ThreadRegistry.forEachThread { accumulate($0.pointee.accounting, into: &totals) }
+        // The retired totals are read inside the registry lock: a thread that exits retires its
+        // counters under that lock, so it is counted exactly once, live or retired.
+        var totals: [Int: Totals] = [:]
+        ThreadRegistry.whileLocked { threads in
+            totals = retired.withLock { $0 }
+            for thread in threads { accumulate(thread.pointee.accounting, into: &totals) }
+        }
         var byTag: [UInt32: PoolTagUsage] = [:]
         for (index, total) in totals {
             let key = TagRegistry.key(at: index)

@@ -109,10 +109,9 @@ enum ThreadRegistry {
         context.deallocate()
     }
 
-    /// Calls `body` with every live thread's context while no thread can attach or exit.
-    static func forEachThread(_ body: (UnsafeMutablePointer<ThreadContext>) -> Void) {
-        state.withLock { state in
-            for thread in state.threads { body(thread.pointer) }
-        }
+    /// Calls `body` with every live thread's context, holding the registry lock (no thread can
+    /// attach, exit or retire its counters meanwhile).
+    static func whileLocked(_ body: ([UnsafeMutablePointer<ThreadContext>]) -> Void) {
+        state.withLock { state in body(state.threads.map(\.pointer)) }
     }
 }
