@@ -1,5 +1,5 @@
 internal import CRuntimeShims
-import Synchronization
+public import Synchronization
 
 /// A `Mutex` whose ordering ThreadSanitizer can see.
 ///
@@ -8,9 +8,9 @@ import Synchronization
 /// adds acquire/release annotations inside the critical section (a not-taken branch when the
 /// sanitizer runtime is absent). Use it wherever the runtime would use `Mutex`.
 public struct KernelLock<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
-    private let mutex: Mutex<Value>
+    @usableFromInline let mutex: Mutex<Value>
     /// A private address that names this lock to ThreadSanitizer.
-    private let token: UnsafeMutableRawPointer
+    @usableFromInline let token: UnsafeMutableRawPointer
 
     public init(_ initialValue: consuming sending Value) {
         mutex = Mutex(initialValue)
@@ -19,15 +19,25 @@ public struct KernelLock<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
 
     deinit { token.deallocate() }
 
-    /// Runs `body` with the value, holding the lock.
+    /// Runs `body` with the value, holding the lock. Inlinable, so each use is specialized for
+    /// its value type (an unspecialized generic call costs a metadata lookup per lock).
+    @inlinable
     public borrowing func withLock<Result: ~Copyable, Failure: Error>(
         _ body: (inout sending Value) throws(Failure) -> sending Result
     ) throws(Failure) -> sending Result {
         let token = token
         return try mutex.withLock { (value: inout sending Value) throws(Failure) -> sending Result in
-            nt_tsan_acquire(token)
-            defer { nt_tsan_release(token) }
+            kernelLockAcquired(token)
+            defer { kernelLockReleasing(token) }
             return try body(&value)
         }
     }
 }
+
+/// Tells ThreadSanitizer (when present) that the lock named by `token` was taken.
+@usableFromInline
+func kernelLockAcquired(_ token: UnsafeMutableRawPointer) { nt_tsan_acquire(token) }
+
+/// Tells ThreadSanitizer (when present) that the lock named by `token` is about to be released.
+@usableFromInline
+func kernelLockReleasing(_ token: UnsafeMutableRawPointer) { nt_tsan_release(token) }
