@@ -21,7 +21,7 @@ struct CClientTests {
         // Output goes to a file, not a pipe: a pipe's end of file depends on every process that
         // inherited it, and concurrent exit tests spawn processes too.
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString).out")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: output) }
         let handle = try FileHandle(forWritingTo: output)
         let process = Process()

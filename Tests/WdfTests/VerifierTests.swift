@@ -63,7 +63,8 @@ extension WdfSuites {
             }
             #expect(status == .moreEntries)
             #expect(VerifierLog.count > before)
-            #expect(VerifierLog.recent.contains { $0.contains("leaked WDFMEMORY") && $0.contains("'Leak'") && $0.contains("40 bytes") })
+            #expect(VerifierLog.recent.contains { $0.contains("leaked WDFMEMORY") && $0.contains("'Leak'") && $0.contains("40 bytes")
+                    && $0.contains("WdfMemoryCreate called from") })
             #expect(leaked?.object.isValid == true)  // nothing is freed for it
         }
 

@@ -20,4 +20,10 @@ void __tsan_release(void *address) __attribute__((weak));
 static inline void nt_tsan_acquire(void *address) { if (__tsan_acquire) __tsan_acquire(address); }
 static inline void nt_tsan_release(void *address) { if (__tsan_release) __tsan_release(address); }
 
+/* Describes the code that called into the runtime: the first stack frame that is not the runtime
+ * itself (Swift symbols of NtKernel/Wdf/FltMgr, these helpers, or a symbol starting with
+ * `routine`), as "symbol+0xoffset (module)", or "module+0xoffset" when the frame has no dynamic
+ * symbol (in a statically linked executable that can also be a frame of the runtime itself). Returns the length written. */
+int nt_describe_caller(const char *routine, char *buffer, int capacity);
+
 #endif

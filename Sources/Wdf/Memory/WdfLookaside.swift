@@ -13,9 +13,12 @@ final class LookasideObjectState: @unchecked Sendable {
     let memoryOwner: (parent: UInt32, driver: UInt32)
     /// Buffers under a page from non-paged pool are zeroed on every allocation.
     let zeroes: Bool
+    /// The driver whose pool tracking records this list's memory objects (nil: tracking off).
+    let tracking: DriverState?
 
     init(list: LookasideList, bufferSize: Int, poolType: PoolType, tag: PoolTag, memoryAttributes: ObjectAttributes,
-         memoryOwner: (parent: UInt32, driver: UInt32)) {
+         memoryOwner: (parent: UInt32, driver: UInt32), tracking: DriverState?) {
+        self.tracking = tracking
         self.list = list
         self.bufferSize = bufferSize
         self.poolType = poolType
@@ -96,10 +99,11 @@ public enum LookasideObjects {
         let extras = ObjectExtras(creator: routine)
         extras.lookaside = LookasideObjectState(
             list: list, bufferSize: bufferSize, poolType: poolType, tag: poolTag, memoryAttributes: memoryAttributes,
-            memoryOwner: memoryOwner)
+            memoryOwner: memoryOwner, tracking: driver?.settings.tracksPool == true ? driver : nil)
         let handle = try ObjectCreation.create(
             kind: .lookaside, attributes: listAttributes, owner: owner,
             flags: poolType.isPaged ? ObjectFlags.passiveOnly : 0, extras: extras, routine: routine)
+        if let driver { Verifier.track(handle.index!, driver: driver, kind: .lookaside, tag: poolTag, size: bufferSize, creator: routine) }
         return WdfLookaside(handle)
     }
 
@@ -145,6 +149,9 @@ public enum LookasideObjects {
                 slot.pointee.size = state.bufferSize
                 slot.pointee.source = MemorySource.lookaside.rawValue
                 slot.pointee.lookaside = listIndex
+            }
+            if let tracking = state.tracking {
+                Verifier.track(handle.index!, driver: tracking, kind: .memory, tag: state.tag, size: state.bufferSize, creator: routine)
             }
             return WdfMemory(handle)
         } catch {
