@@ -57,9 +57,11 @@ let package = Package(
         .executableTarget(
             name: "c-wdf-client", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/wdf-client",
             cSettings: [.unsafeFlags(["-Wno-multichar"])]),
-        .testTarget(name: "NtKernelTests", dependencies: ["NtKernel"], swiftSettings: strict),
-        .testTarget(name: "WdfTests", dependencies: ["Wdf", "NtKernel"], swiftSettings: strict),
-        .testTarget(name: "FltMgrTests", dependencies: ["FltMgr", "NtKernel"], swiftSettings: strict),
+        // Helpers the test targets share (reading a bug check's stop line).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "NtKernelTests", dependencies: ["NtKernel", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "WdfTests", dependencies: ["Wdf", "NtKernel", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "FltMgrTests", dependencies: ["FltMgr", "NtKernel", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CClientTests",
             dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader", "c-wdf-client", "c-minifilter-client"],

@@ -143,20 +143,31 @@ public func FltInsertExtraCreateParameter(_ Filter: PFLT_FILTER?, _ EcpList: PEC
     return STATUS_SUCCESS
 }
 
+/// Find and remove share their shape: outputs cleared first, then the lookup by type.
+private func lookUp(
+    _ filterHandle: PFLT_FILTER?, _ list: PECP_LIST?, _ type: UnsafePointer<GUID>?, _ context: UnsafeMutablePointer<PVOID?>?,
+    _ size: UnsafeMutablePointer<ULONG>?, _ routine: StaticString,
+    _ operation: (EcpList, FltMgr.EcpType) throws(NTStatus) -> (context: UnsafeMutableRawPointer, size: Int)
+) -> NTSTATUS {
+    context?.pointee = nil
+    size?.pointee = 0
+    guard let list = ecpList(list, filterHandle) else { return STATUS_INVALID_PARAMETER }
+    do {
+        let found = try operation(list, ecpType(type, routine))
+        context?.pointee = found.context
+        size?.pointee = ULONG(found.size)
+    } catch { return error.rawValue }
+    return STATUS_SUCCESS
+}
+
 @c @implementation
 public func FltFindExtraCreateParameter(
     _ Filter: PFLT_FILTER?, _ EcpList: PECP_LIST?, _ EcpType: UnsafePointer<GUID>?, _ EcpContext: UnsafeMutablePointer<PVOID?>?,
     _ EcpContextSize: UnsafeMutablePointer<ULONG>?
 ) -> NTSTATUS {
-    EcpContext?.pointee = nil
-    EcpContextSize?.pointee = 0
-    guard let list = ecpList(EcpList, Filter) else { return STATUS_INVALID_PARAMETER }
-    do {
-        let found = try list.find(ecpType(EcpType, "FltFindExtraCreateParameter"))
-        EcpContext?.pointee = found.context
-        EcpContextSize?.pointee = ULONG(found.size)
-    } catch { return error.rawValue }
-    return STATUS_SUCCESS
+    lookUp(Filter, EcpList, EcpType, EcpContext, EcpContextSize, "FltFindExtraCreateParameter") { list, type throws(NTStatus) in
+        try list.find(type)
+    }
 }
 
 @c @implementation
@@ -164,15 +175,9 @@ public func FltRemoveExtraCreateParameter(
     _ Filter: PFLT_FILTER?, _ EcpList: PECP_LIST?, _ EcpType: UnsafePointer<GUID>?, _ EcpContext: UnsafeMutablePointer<PVOID?>?,
     _ EcpContextSize: UnsafeMutablePointer<ULONG>?
 ) -> NTSTATUS {
-    EcpContext?.pointee = nil
-    EcpContextSize?.pointee = 0
-    guard let list = ecpList(EcpList, Filter) else { return STATUS_INVALID_PARAMETER }
-    do {
-        let removed = try list.remove(ecpType(EcpType, "FltRemoveExtraCreateParameter"))
-        EcpContext?.pointee = removed.context
-        EcpContextSize?.pointee = ULONG(removed.size)
-    } catch { return error.rawValue }
-    return STATUS_SUCCESS
+    lookUp(Filter, EcpList, EcpType, EcpContext, EcpContextSize, "FltRemoveExtraCreateParameter") { list, type throws(NTStatus) in
+        try list.remove(type)
+    }
 }
 
 @c @implementation

@@ -1,11 +1,11 @@
-import Testing
+public import Testing
 
 /// The stop line of a bug check, parsed from a process's standard error.
-struct StopLine: Equatable {
-    var code: UInt32
-    var parameters: [UInt64]
+public struct StopLine: Equatable {
+    public var code: UInt32
+    public var parameters: [UInt64]
 
-    init?(standardError: [UInt8]) {
+    public init?(standardError: [UInt8]) {
         let text = String(decoding: standardError, as: UTF8.self)
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("*** STOP: 0x") }) else { return nil }
         // *** STOP: 0x000000C2 (0x0000000000000007,0x...,0x...,0x...)
@@ -23,7 +23,7 @@ struct StopLine: Equatable {
 }
 
 /// Checks that an exit test ended in a bug check with `code` and parameter 1 `parameter1`.
-func expectStop(
+public func expectStop(
     _ result: ExitTest.Result?, code: UInt32, parameter1: UInt64, sourceLocation: SourceLocation = #_sourceLocation
 ) {
     guard let result else {
@@ -41,6 +41,6 @@ func expectStop(
 }
 
 /// The whole stop text (stop line, name, explanation).
-func stopText(_ result: ExitTest.Result?) -> String {
+public func stopText(_ result: ExitTest.Result?) -> String {
     String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
 }
