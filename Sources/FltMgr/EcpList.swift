@@ -199,3 +199,17 @@ public struct EcpList: Sequence, Hashable, @unchecked Sendable {
 
     public func makeIterator() -> Iterator { Iterator(list: self, current: nil) }
 }
+
+extension EcpList {
+    /// The first ECP of `type`, typed as `Context` (nil when there is none, or when the ECP is
+    /// smaller than `Context`).
+    public func find<Context: BitwiseCopyable>(_ type: EcpType, as context: Context.Type) -> UnsafeMutablePointer<Context>? {
+        guard let found = try? find(type), found.size >= MemoryLayout<Context>.size else { return nil }
+        return found.context.assumingMemoryBound(to: Context.self)
+    }
+
+    /// Inserts a typed ECP (see `insert(_:)`).
+    public func insert<Context>(_ context: UnsafeMutablePointer<Context>) throws(NTStatus) {
+        try insert(UnsafeMutableRawPointer(context))
+    }
+}

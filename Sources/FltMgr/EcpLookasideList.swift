@@ -86,3 +86,14 @@ public final class EcpLookasideList: @unchecked Sendable {
     /// The list's counters.
     public var statistics: LookasideStatistics { LookasideHandle(resolving: storage.storage, routine: "statistics").statistics }
 }
+
+extension EcpLookasideList {
+    /// A typed ECP: `value` stored in a context of `Context`'s size (from the list when it
+    /// fits). The pointer stays valid until the ECP is freed.
+    public func allocate<Context: BitwiseCopyable>(
+        _ type: EcpType, _ value: Context, flags: EcpAllocationFlags = [], cleanup: EcpCleanup = .none
+    ) throws(NTStatus) -> UnsafeMutablePointer<Context> {
+        let context = try allocate(type, size: MemoryLayout<Context>.size, flags: flags, cleanup: cleanup)
+        return context.initializeMemory(as: Context.self, repeating: value, count: 1)
+    }
+}

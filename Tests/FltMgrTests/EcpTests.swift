@@ -268,3 +268,48 @@ struct EcpBugCheckTests {
         expectStop(result, code: 0xC4, parameter1: 0xE5)
     }
 }
+
+struct OpenParameters: BitwiseCopyable, Equatable {
+    var processId: UInt32
+    var flags: UInt32
+}
+
+@Suite("Typed ECPs and ownership")
+struct TypedEcpTests {
+    @Test func typedContexts() throws {
+        let filter = try Filter.register(driver: nil)
+        defer { filter.unregister() }
+        let list = EcpLookasideList(filter: filter, contextSize: MemoryLayout<OpenParameters>.size, tag: "EcTy")
+        let ecps = try EcpList.allocate(filter: filter)
+        let open = try list.allocate(sampleType, OpenParameters(processId: 7, flags: 1))
+        try ecps.insert(open)
+        #expect(ecps.find(sampleType, as: OpenParameters.self)?.pointee == OpenParameters(processId: 7, flags: 1))
+        #expect(ecps.find(otherType, as: OpenParameters.self) == nil)
+        ecps.free()
+    }
+
+    @Test func ecpListQuotaIsChargedAndGivenBack() throws {
+        let filter = try Filter.register(driver: nil)
+        defer { filter.unregister() }
+        let process = try EmulatedProcess.enter(imageName: "ecplist-quota.exe", pagedQuotaLimit: 1 << 20, nonPagedQuotaLimit: 0)
+        defer { EmulatedProcess.enterSystem() }
+        let charged = try EcpList.allocate(filter: filter, chargeQuota: true)
+        #expect(process.quota.pagedUsage > 0)
+        charged.free()
+        #expect(process.quota.pagedUsage == 0)
+        let uncharged = try EcpList.allocate(filter: filter)
+        #expect(process.quota.pagedUsage == 0)
+        uncharged.free()
+    }
+
+    @Test func ecpsLeakedAtUnloadMakeUnloadReportMoreEntries() throws {
+        let host = try DriverHost.load(serviceName: "EcpLeakHost") { host throws(NTStatus) in
+            let filter = try Filter.register(driver: host)
+            _ = try ExtraCreateParameters.allocate(
+                filter: filter, type: sampleType, size: 8, flags: [], cleanup: .none, tag: "EcLk")
+        }
+        let before = VerifierLog.count
+        #expect(try DriverHost.unload(host) == .moreEntries)
+        #expect(VerifierLog.count == before + 1)
+    }
+}
