@@ -85,6 +85,10 @@ public final class LookasideList: @unchecked Sendable {
         return core
     }
 
+    /// The list as a plain value, for callers that keep it alive themselves and want no
+    /// reference counting on their hot path.
+    public var handle: LookasideHandle { LookasideHandle(core: core) }
+
     /// The size of each entry.
     public var entrySize: Int { core.pointee.entrySize }
     public var poolType: PoolType { core.pointee.poolType }

@@ -29,11 +29,15 @@ struct ThreadContext: ~Copyable {
     var poolCache: UnsafeMutablePointer<PoolThreadCache>? = nil
     /// The lookaside magazines this thread owns, one per list it has used.
     var magazines: UnsafeMutablePointer<LookasideMagazine>? = nil
+    /// Storage of the modules above the runtime (`ThreadStorageKey`), owner thread only.
+    let storage: UnsafeMutablePointer<UnsafeMutableRawPointer?>
 
     init(slot: Int) {
         self.slot = slot
         accounting = .allocate(capacity: 1)
         accounting.initialize(to: ThreadAccounting())
+        storage = .allocate(capacity: ThreadStorageKey.capacity)
+        storage.initialize(repeating: nil, count: ThreadStorageKey.capacity)
     }
 
     /// The calling thread's context, created on first use.
@@ -61,6 +65,9 @@ enum ThreadRegistry {
         var threads: [SendablePointer<ThreadContext>] = []
         var freeSlots: [Int] = Array((0..<ThreadRegistry.slotCount).reversed())
     }
+
+    /// What each `ThreadStorageKey` does at thread exit.
+    static let storageHooks = KernelLock<[Int: @Sendable (UnsafeMutableRawPointer) -> Void]>([:])
 
     /// Guards thread attach and detach. Lock order: this lock, then a lookaside list's depot
     /// lock, then a pool size class's depot lock.
@@ -93,6 +100,13 @@ enum ThreadRegistry {
     /// freeing what the depots do not take calls back into the pool (and into drivers' free
     /// routines), which must find this thread's context, not make a new one.
     static func detach(_ context: UnsafeMutablePointer<ThreadContext>) {
+        let hooks = storageHooks.withLock { $0 }
+        for (index, hook) in hooks {
+            if let value = context.pointee.storage[index] {
+                context.pointee.storage[index] = nil
+                hook(value)
+            }
+        }
         let surplus = state.withLock { _ in LookasideMagazine.releaseAll(ownedBy: context) }
         for item in surplus { item.release() }
         state.withLock { state in
@@ -105,6 +119,7 @@ enum ThreadRegistry {
             state.threads.removeAll { $0.pointer == context }
         }
         nt_thread_context_set(nil)
+        context.pointee.storage.deallocate()
         context.deinitialize(count: 1)
         context.deallocate()
     }
@@ -115,3 +130,4 @@ enum ThreadRegistry {
         state.withLock { state in body(state.threads.map(\.pointer)) }
     }
 }
+

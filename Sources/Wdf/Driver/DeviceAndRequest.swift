@@ -49,19 +49,12 @@ public struct WdfDevice: Hashable, Sendable {
     }
 }
 
-/// Finds a driver's devices (children of kind device).
+/// Finds a driver's devices (its children of kind device).
 enum DeviceTracker {
     static func devices(of driver: UInt32) -> [WdfObject] {
-        (try? ObjectTable.withChildList(of: driver) { () throws(NTStatus) -> [WdfObject] in
-            var result: [WdfObject] = []
-            var child = ObjectTable.slot(driver).pointee.firstChild
-            while child != 0 {
-                let slot = ObjectTable.slot(child)
-                if slot.pointee.kind == ObjectKind.device.rawValue { result.append(ObjectTable.handle(of: child)) }
-                child = slot.pointee.nextSibling
-            }
-            return result
-        }) ?? []
+        ObjectLifetime.implicitChildren(of: driver)
+            .filter { ObjectTable.slot($0).pointee.kind == ObjectKind.device.rawValue }
+            .map { ObjectTable.handle(of: $0) }
     }
 }
 

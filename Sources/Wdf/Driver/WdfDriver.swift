@@ -44,7 +44,8 @@ public struct WdfDriver: Hashable, Sendable {
             if let cleanup = attributes.cleanup { extrasState.cleanup.append(cleanup) }
             if let destroy = attributes.destroy { extrasState.destroy.append(destroy) }
         }
-        let (index, handle) = try ObjectLifetime.create(kind: .driver, parent: nil, driver: 0, extras: extras)
+        let callbackFlag = attributes.cleanup != nil || attributes.destroy != nil ? ObjectFlags.hasCallbacks : 0
+        let (index, handle) = try ObjectLifetime.create(kind: .driver, parent: nil, driver: 0, flags: callbackFlag, extras: extras)
         ObjectTable.slot(index).pointee.driver = index
         if let context = attributes.context {
             let memory = try ObjectContexts.make(for: handle, key: context.key, bytes: attributes.contextBytes, tag: tag)

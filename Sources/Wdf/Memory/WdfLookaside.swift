@@ -1,5 +1,20 @@
 public import NtKernel
 
+/// What `WdfMemoryCreateFromLookaside` needs of a list, as plain values: kept in the list's slot
+/// (its `buffer` field), so the hot path takes no reference count and no lock. Freed when the
+/// list is destroyed, with the executive list it names.
+struct LookasideFastPath {
+    let list: LookasideHandle
+    let bufferSize: Int
+    let zeroes: Bool
+    let memoryParent: UInt32
+    let memoryDriver: UInt32
+    /// `ObjectFlags` every memory object gets (callbacks, passive-only).
+    let memoryFlags: UInt8
+    /// Memory objects need a context or pool tracking: take the general path.
+    let needsGeneralPath: Bool
+}
+
 /// What a lookaside-list object keeps: the executive list its buffers come from and the
 /// attributes every memory object from it gets.
 final class LookasideObjectState: @unchecked Sendable {
@@ -100,9 +115,24 @@ public enum LookasideObjects {
         extras.lookaside = LookasideObjectState(
             list: list, bufferSize: bufferSize, poolType: poolType, tag: poolTag, memoryAttributes: memoryAttributes,
             memoryOwner: memoryOwner, tracking: driver?.settings.tracksPool == true ? driver : nil)
-        let handle = try ObjectCreation.create(
-            kind: .lookaside, attributes: listAttributes, owner: owner,
-            flags: poolType.isPaged ? ObjectFlags.passiveOnly : 0, extras: extras, routine: routine)
+        let fast = UnsafeMutablePointer<LookasideFastPath>.allocate(capacity: 1)
+        let tracking = driver?.settings.tracksPool == true
+        fast.initialize(to: LookasideFastPath(
+            list: list.handle, bufferSize: bufferSize, zeroes: !poolType.isPaged && bufferSize < 4096,
+            memoryParent: memoryOwner.parent, memoryDriver: memoryOwner.driver,
+            memoryFlags: (poolType.isPaged ? ObjectFlags.passiveOnly : 0)
+                | (memoryAttributes.cleanup != nil || memoryAttributes.destroy != nil ? ObjectFlags.hasCallbacks : 0),
+            needsGeneralPath: memoryAttributes.context != nil || tracking))
+        let handle: WdfObject
+        do {
+            handle = try ObjectCreation.create(
+                kind: .lookaside, attributes: listAttributes, owner: owner,
+                flags: poolType.isPaged ? ObjectFlags.passiveOnly : 0, extras: extras, routine: routine
+            ) { slot in slot.pointee.buffer = UnsafeMutableRawPointer(fast) }
+        } catch {
+            fast.deallocate()
+            throw error
+        }
         if let driver { Verifier.track(handle.index!, driver: driver, kind: .lookaside, tag: poolTag, size: bufferSize, creator: routine) }
         return WdfLookaside(handle)
     }
@@ -124,14 +154,55 @@ public enum LookasideObjects {
         _ = ObjectTable.resolve(lookaside, kinds: .lookaside, routine: routine)
     }
 
-    /// `WdfMemoryCreateFromLookaside` after the handle and out-pointer checks.
+    /// `WdfMemoryCreateFromLookaside` after the handle and out-pointer checks. The common case
+    /// (no context, no pool tracking) takes a cached entry and a cached slot: no lock, no
+    /// reference counting, no allocation.
     public static func createMemory(from lookaside: WdfObject, clearOutput: () -> Void) throws(NTStatus) -> WdfMemory {
         let routine: StaticString = "WdfMemoryCreateFromLookaside"
         let listSlot = ObjectTable.resolve(lookaside, kinds: .lookaside, routine: routine)
         guard listSlot.pointee.state.load(ordering: .acquiring) == SlotState.live,
-            let state = ObjectExtras.of(listSlot)?.lookaside, let list = state.list
-        else {
-            BugCheck.raise(.wdfViolation, 0x5, lookaside.rawValue, 0, 0, "\(routine): \(lookaside) is a deleted lookaside list")
+            let fast = listSlot.pointee.buffer?.assumingMemoryBound(to: LookasideFastPath.self)
+        else { deletedList(lookaside, routine: routine) }
+        if fast.pointee.needsGeneralPath {
+            return try createMemoryGenerally(from: lookaside, listSlot: listSlot, clearOutput: clearOutput)
+        }
+        clearOutput()
+        guard let entry = fast.pointee.list.allocate(routine: routine) else { throw .insufficientResources }
+        let bufferSize = fast.pointee.bufferSize
+        if fast.pointee.zeroes { entry.initializeMemory(as: UInt8.self, repeating: 0, count: bufferSize) }
+        let listIndex = lookaside.index!
+        listSlot.pointee.references.add(1, ordering: .relaxed)
+        do {
+            let (index, handle) = try ObjectLifetime.create(
+                kind: .memory, parent: fast.pointee.memoryParent, driver: fast.pointee.memoryDriver,
+                flags: fast.pointee.memoryFlags, extras: nil
+            ) { slot in
+                slot.pointee.buffer = entry
+                slot.pointee.size = bufferSize
+                slot.pointee.source = MemorySource.lookaside.rawValue
+                slot.pointee.lookaside = listIndex
+            }
+            ObjectTable.slot(index).pointee.flags |= ObjectFlags.created
+            return WdfMemory(handle)
+        } catch {
+            fast.pointee.list.free(entry, routine: routine)
+            ObjectLifetime.release(listIndex, routine: routine)
+            throw error
+        }
+    }
+
+    @inline(never)
+    static func deletedList(_ lookaside: WdfObject, routine: StaticString) -> Never {
+        BugCheck.raise(.wdfViolation, 0x5, lookaside.rawValue, 0, 0, "\(routine): \(lookaside) is a deleted lookaside list")
+    }
+
+    /// Memory objects that need a context or pool tracking.
+    static func createMemoryGenerally(
+        from lookaside: WdfObject, listSlot: UnsafeMutablePointer<ObjectSlot>, clearOutput: () -> Void
+    ) throws(NTStatus) -> WdfMemory {
+        let routine: StaticString = "WdfMemoryCreateFromLookaside"
+        guard let state = ObjectExtras.of(listSlot)?.lookaside, let list = state.list else {
+            deletedList(lookaside, routine: routine)
         }
         clearOutput()
         guard let entry = try? list.allocate() else { throw .insufficientResources }
@@ -139,10 +210,9 @@ public enum LookasideObjects {
         let listIndex = lookaside.index!
         listSlot.pointee.references.add(1, ordering: .relaxed)
         let attributes = state.memoryAttributes
-        let needsExtras = attributes.context != nil
         do {
             let handle = try ObjectCreation.create(
-                kind: .memory, attributes: needsExtras ? attributes : ObjectAttributes(), owner: state.memoryOwner,
+                kind: .memory, attributes: attributes, owner: state.memoryOwner,
                 flags: state.poolType.isPaged ? ObjectFlags.passiveOnly : 0, routine: routine
             ) { slot in
                 slot.pointee.buffer = entry
@@ -163,10 +233,13 @@ public enum LookasideObjects {
 
     /// A memory object from a list is destroyed: its buffer goes back to the list, and the
     /// list loses the reference the memory object held (the list is destroyed after its last one).
+    @inline(__always)
     static func giveBack(_ slot: UnsafeMutablePointer<ObjectSlot>) {
         let listIndex = slot.pointee.lookaside
-        if let buffer = slot.pointee.buffer, let list = ObjectExtras.of(ObjectTable.slot(listIndex))?.lookaside?.list {
-            list.free(buffer)
+        if let buffer = slot.pointee.buffer,
+            let fast = ObjectTable.slot(listIndex).pointee.buffer?.assumingMemoryBound(to: LookasideFastPath.self)
+        {
+            fast.pointee.list.free(buffer, routine: "WdfObjectDelete")
         }
         ObjectLifetime.release(listIndex, routine: "WdfObjectDelete")
     }

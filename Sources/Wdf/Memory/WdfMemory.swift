@@ -179,6 +179,8 @@ enum KindHooks {
             slot.pointee.buffer = nil
         case ObjectKind.lookaside.rawValue:
             ObjectExtras.of(slot)?.lookaside?.list = nil  // deletes the executive list (frees cached entries)
+            slot.pointee.buffer?.assumingMemoryBound(to: LookasideFastPath.self).deallocate()
+            slot.pointee.buffer = nil
         default:
             break
         }

@@ -47,8 +47,10 @@ enum ObjectCreation {
                 if let destroy = attributes.destroy { state.destroy.append(destroy) }
             }
         }
+        let callbackFlag = attributes.cleanup != nil || attributes.destroy != nil ? ObjectFlags.hasCallbacks : 0
         let (index, handle) = try ObjectLifetime.create(
-            kind: kind, parent: owner.parent, driver: owner.driver, flags: flags, extras: extras, prepare: prepare)
+            kind: kind, parent: owner.parent, driver: owner.driver, flags: flags | callbackFlag, extras: extras,
+            prepare: prepare)
         if let context = attributes.context, let extras {
             do {
                 let tag = DriverState.of(ObjectTable.slot(owner.driver))?.tag ?? DriverTag.fallback
@@ -146,6 +148,7 @@ enum ObjectContextAllocation {
             if let destroy = attributes.destroy { state.destroy.append(destroy) }
             return memory
         }
+        if attributes.cleanup != nil || attributes.destroy != nil { slot.pointee.flags |= ObjectFlags.hasCallbacks }
         if winner.memory != memory.memory {
             ObjectContexts.free(memory)
             return (winner.memory, true)

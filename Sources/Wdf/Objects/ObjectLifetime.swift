@@ -33,7 +33,7 @@ enum ObjectLifetime {
         if let extras { ObjectExtras.attach(extras, to: slot) }
         prepare(slot)
         slot.pointee.references.store(1, ordering: .relaxed)
-        slot.pointee.state.store(SlotState.live, ordering: .releasing)
+        slot.pointee.state.store(SlotState.live, ordering: .sequentiallyConsistent)
         if let parent {
             do {
                 try link(index, under: parent)
@@ -48,11 +48,39 @@ enum ObjectLifetime {
         return (index, ObjectTable.handle(of: index))
     }
 
-    /// Appends `child` to `parent`'s children (youngest last).
+    /// Appends `child` to `parent`'s children (youngest last). A driver keeps no list: its
+    /// children are marked and numbered instead (no lock).
+    @inline(__always)
     static func link(_ child: UInt32, under parent: UInt32) throws(NTStatus) {
+        let parentSlot = ObjectTable.slot(parent)
+        let childSlot = ObjectTable.slot(child)
+        if parentSlot.pointee.kind == ObjectKind.driver.rawValue {
+            let cache = SlotCache.current
+            cache.pointee.created &+= 1
+            childSlot.pointee.parent = parent
+            childSlot.pointee.flags |= ObjectFlags.implicitParent
+            childSlot.pointee.previousSibling = UInt32(truncatingIfNeeded: cache.pointee.created >> 32)
+            childSlot.pointee.nextSibling = UInt32(truncatingIfNeeded: cache.pointee.created)
+            // Our state is already live (sequentially consistent): a teardown that starts now
+            // either sees this object in its scan or is seen here.
+            guard parentSlot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live else {
+                childSlot.pointee.flags &= ~ObjectFlags.implicitParent
+                throw .deletePending
+            }
+            return
+        }
+        try linkExplicitly(child, under: parent)
+    }
+
+    static func linkExplicitly(_ child: UInt32, under parent: UInt32) throws(NTStatus) {
+        let parentSlot = ObjectTable.slot(parent)
+        // Counted before the state check, so a delete that finds no children can skip the lock.
+        parentSlot.pointee.childCount.add(1, ordering: .sequentiallyConsistent)
         try ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
-            let parentSlot = ObjectTable.slot(parent)
-            guard parentSlot.pointee.state.load(ordering: .acquiring) == SlotState.live else { throw .deletePending }
+            guard parentSlot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live else {
+                parentSlot.pointee.childCount.subtract(1, ordering: .relaxed)
+                throw .deletePending
+            }
             let childSlot = ObjectTable.slot(child)
             childSlot.pointee.parent = parent
             childSlot.pointee.previousSibling = parentSlot.pointee.lastChild
@@ -67,10 +95,21 @@ enum ObjectLifetime {
     }
 
     /// Removes `child` from its parent's list, if it has a parent.
+    @inline(__always)
     static func unlink(_ child: UInt32) {
         let childSlot = ObjectTable.slot(child)
         let parent = childSlot.pointee.parent
         guard parent != 0 else { return }
+        if childSlot.pointee.flags & ObjectFlags.implicitParent != 0 {
+            childSlot.pointee.flags &= ~ObjectFlags.implicitParent
+            childSlot.pointee.parent = 0
+            return
+        }
+        unlinkExplicitly(child, from: parent)
+    }
+
+    static func unlinkExplicitly(_ child: UInt32, from parent: UInt32) {
+        let childSlot = ObjectTable.slot(child)
         try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
             guard childSlot.pointee.parent == parent else { return }
             let parentSlot = ObjectTable.slot(parent)
@@ -81,6 +120,7 @@ enum ObjectLifetime {
             childSlot.pointee.parent = 0
             childSlot.pointee.previousSibling = 0
             childSlot.pointee.nextSibling = 0
+            parentSlot.pointee.childCount.subtract(1, ordering: .relaxed)
         }
     }
 
@@ -97,15 +137,36 @@ enum ObjectLifetime {
             childSlot.pointee.parent = 0
             childSlot.pointee.nextSibling = 0
             childSlot.pointee.previousSibling = 0
+            parentSlot.pointee.childCount.subtract(1, ordering: .relaxed)
             return child
         }
     }
 
-    /// Whether `parent` has children now.
+    /// Whether `parent` (already disposing) has or may still get children. A driver's children
+    /// are found by a scan, so a driver always takes the full path.
+    @inline(__always)
     static func hasChildren(_ parent: UInt32) -> Bool {
-        try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) -> Bool in
-            ObjectTable.slot(parent).pointee.firstChild != 0
+        let slot = ObjectTable.slot(parent)
+        return slot.pointee.kind == ObjectKind.driver.rawValue
+            || slot.pointee.childCount.load(ordering: .sequentiallyConsistent) != 0
+    }
+
+    /// A driver's children (objects created without a parent), oldest first per thread.
+    static func implicitChildren(of driver: UInt32) -> [UInt32] {
+        var found: [(order: UInt64, index: UInt32)] = []
+        let end = ObjectTable.highWaterMark
+        var index: UInt32 = 1
+        while index < end {
+            let slot = ObjectTable.slot(index)
+            if slot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live,
+                slot.pointee.parent == driver, slot.pointee.flags & ObjectFlags.implicitParent != 0
+            {
+                let order = UInt64(slot.pointee.previousSibling) << 32 | UInt64(slot.pointee.nextSibling)
+                found.append((order, index))
+            }
+            index += 1
         }
+        return found.sorted { $0.order < $1.order }.map(\.index)
     }
 
     // MARK: Delete
@@ -132,7 +193,7 @@ enum ObjectLifetime {
         var expected = SlotState.live
         while true {
             let (exchanged, original) = rootSlot.pointee.state.compareExchange(
-                expected: expected, desired: SlotState.disposing, ordering: .acquiringAndReleasing)
+                expected: expected, desired: SlotState.disposing, ordering: .sequentiallyConsistent)
             if exchanged { break }
             guard original == SlotState.live else { return }
             expected = original
@@ -147,12 +208,21 @@ enum ObjectLifetime {
         }
         var stack: [UInt32] = [root]
         var order: [UInt32] = []
+        // A driver's parentless objects are not linked: take them from a scan, oldest first.
+        var driverChildren: [UInt32] = rootSlot.pointee.kind == ObjectKind.driver.rawValue
+            ? implicitChildren(of: root).reversed() : []
         while let top = stack.last {
-            let child = popOldestChild(of: top)
+            var child = top == root ? (driverChildren.popLast() ?? 0) : 0
+            if child != 0 {
+                ObjectTable.slot(child).pointee.flags &= ~ObjectFlags.implicitParent
+                ObjectTable.slot(child).pointee.parent = 0
+            } else {
+                child = popOldestChild(of: top)
+            }
             if child != 0 {
                 let childSlot = ObjectTable.slot(child)
                 let (exchanged, _) = childSlot.pointee.state.compareExchange(
-                    expected: SlotState.live, desired: SlotState.disposing, ordering: .acquiringAndReleasing)
+                    expected: SlotState.live, desired: SlotState.disposing, ordering: .sequentiallyConsistent)
                 if exchanged { stack.append(child) }
                 continue
             }
@@ -164,10 +234,12 @@ enum ObjectLifetime {
         for index in order { release(index, routine: "WdfObjectDelete") }
     }
 
+    @inline(__always)
     static func runCleanup(_ index: UInt32) {
         let slot = ObjectTable.slot(index)
         guard slot.pointee.flags & ObjectFlags.cleanedUp == 0 else { return }
         slot.pointee.flags |= ObjectFlags.cleanedUp
+        guard slot.pointee.flags & ObjectFlags.hasCallbacks != 0 else { return }
         let handle = ObjectTable.handle(of: index)
         for callback in callbacks(of: slot, destroy: false) { callback(handle) }
     }
@@ -235,7 +307,9 @@ enum ObjectLifetime {
         let slot = ObjectTable.slot(index)
         let handle = ObjectTable.handle(of: index)
         runCleanup(index)
-        for callback in callbacks(of: slot, destroy: true) { callback(handle) }
+        if slot.pointee.flags & ObjectFlags.hasCallbacks != 0 {
+            for callback in callbacks(of: slot, destroy: true) { callback(handle) }
+        }
         KindHooks.destroy(slot, index: index)
         if let extras = ObjectExtras.of(slot) {
             let contexts = extras.state.withLock { state -> [ObjectExtras.Context] in
@@ -244,8 +318,8 @@ enum ObjectLifetime {
             }
             for context in contexts { ObjectContexts.free(context) }
         }
-        Verifier.untrack(slot, index: index)
-        ObjectExtras.detach(from: slot)
+        if slot.pointee.flags & ObjectFlags.tracked != 0 { Verifier.untrack(slot, index: index) }
+        if slot.pointee.extras != nil { ObjectExtras.detach(from: slot) }
         ObjectTable.freeSlot(index)
     }
 }

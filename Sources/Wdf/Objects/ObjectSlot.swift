@@ -29,6 +29,9 @@ struct ObjectSlot: ~Copyable {
     let generation = Atomic<UInt32>(1)
     let state = Atomic<UInt8>(SlotState.free)
     let references = Atomic<Int32>(0)
+    /// Children linked (or being linked) under this object: lets a delete skip the child list
+    /// (and its lock) when there are none.
+    let childCount = Atomic<Int32>(0)
     var kind: UInt8 = 0
     /// `ObjectFlags`.
     var flags: UInt8 = 0
@@ -57,4 +60,11 @@ enum ObjectFlags {
     static let created: UInt8 = 0x2
     /// The cleanup callbacks have run.
     static let cleanedUp: UInt8 = 0x4
+    /// The parent is the driver, which keeps no child list: the object is not linked, and the
+    /// driver's teardown finds it by scanning (siblings hold its creation order instead).
+    static let implicitParent: UInt8 = 0x8
+    /// Has cleanup or destroy callbacks (its own or its lookaside list's memory attributes).
+    static let hasCallbacks: UInt8 = 0x10
+    /// Recorded by the verifier's pool tracking.
+    static let tracked: UInt8 = 0x20
 }

@@ -27,10 +27,10 @@ public struct ObjectKinds: OptionSet, Sendable {
     public init(rawValue: UInt8) { self.rawValue = rawValue }
     public init(_ kind: ObjectKind) { rawValue = 1 << kind.rawValue }
 
-    public static let any = ObjectKinds([])
-    public static let memory = ObjectKinds(.memory)
-    public static let lookaside = ObjectKinds(.lookaside)
-    public static let driver = ObjectKinds(.driver)
+    public static var any: ObjectKinds { ObjectKinds(rawValue: 0) }
+    public static var memory: ObjectKinds { ObjectKinds(rawValue: 1 << ObjectKind.memory.rawValue) }
+    public static var lookaside: ObjectKinds { ObjectKinds(rawValue: 1 << ObjectKind.lookaside.rawValue) }
+    public static var driver: ObjectKinds { ObjectKinds(rawValue: 1 << ObjectKind.driver.rawValue) }
 
     func contains(kind: UInt8) -> Bool { isEmpty || rawValue & (1 << kind) != 0 }
 
