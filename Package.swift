@@ -35,7 +35,7 @@ let package = Package(
         ),
         // KMDF object model: handles, attributes, contexts, lifetime; driver, device, request,
         // memory and lookaside-list objects; the framework verifier.
-        .target(name: "Wdf", dependencies: ["NtKernel"], swiftSettings: strict),
+        .target(name: "Wdf", dependencies: ["NtKernel", "CRuntimeShims"], swiftSettings: strict),
         // Filter Manager: filters, ECP lookaside lists, extra create parameters, ECP lists.
         .target(name: "FltMgr", dependencies: ["NtKernel"], swiftSettings: strict),
         // C exports (`@c @implementation`): convert arguments, call the Swift layer, convert results.

@@ -2,6 +2,7 @@
 #include "CRuntimeShims.h"
 
 _Thread_local void *nt_thread_context_storage __attribute__((tls_model("initial-exec")));
+_Thread_local void *nt_wdf_slot_cache_storage __attribute__((tls_model("initial-exec")));
 
 #include <dlfcn.h>
 #include <execinfo.h>

@@ -11,6 +11,12 @@ static inline void *nt_thread_context_get(void) { return nt_thread_context_stora
 static inline void nt_thread_context_set(void *context) { nt_thread_context_storage = context; }
 
 
+/* The framework's per-thread object-slot cache (the Wdf module's), read on every object
+ * creation and deletion: a TLS load instead of a call into the runtime. */
+extern _Thread_local void *nt_wdf_slot_cache_storage __attribute__((tls_model("initial-exec")));
+static inline void *nt_wdf_slot_cache_get(void) { return nt_wdf_slot_cache_storage; }
+static inline void nt_wdf_slot_cache_set(void *cache) { nt_wdf_slot_cache_storage = cache; }
+
 /* ThreadSanitizer annotations. Synchronization.Mutex is built without instrumentation, so
  * ThreadSanitizer cannot see the order it imposes; KernelLock tells it with these. The symbols
  * exist only when the ThreadSanitizer runtime is linked (weak: NULL otherwise). */

@@ -1,4 +1,5 @@
 import Synchronization
+internal import CRuntimeShims
 import NtKernel
 
 /// A thread's cache of free slot indices (and its creation counter), so creating and deleting
@@ -13,12 +14,13 @@ struct SlotCache {
 
     @inline(__always)
     static var current: UnsafeMutablePointer<SlotCache> {
-        if let raw = ThreadStorageKey.objectTable.value { return raw.assumingMemoryBound(to: SlotCache.self) }
+        if let raw = nt_wdf_slot_cache_get() { return raw.assumingMemoryBound(to: SlotCache.self) }
         return make()
     }
 
     /// Sets the thread-exit hook once (it gives a cache's slots back).
     private static let exitHook: Void = ThreadStorageKey.objectTable.setExitHook { raw in
+        nt_wdf_slot_cache_set(nil)
         let cache = raw.assumingMemoryBound(to: SlotCache.self)
         ObjectTable.giveBack(UnsafeBufferPointer(start: cache.pointee.indices, count: cache.pointee.count))
         cache.pointee.indices.deallocate()
@@ -30,7 +32,10 @@ struct SlotCache {
         _ = exitHook
         let cache = UnsafeMutablePointer<SlotCache>.allocate(capacity: 1)
         cache.initialize(to: SlotCache(indices: .allocate(capacity: capacity)))
+        // Kept in the runtime's thread storage (so thread exit gives it back) and in a C
+        // thread-local for the hot path.
         ThreadStorageKey.objectTable.value = UnsafeMutableRawPointer(cache)
+        nt_wdf_slot_cache_set(UnsafeMutableRawPointer(cache))
         return cache
     }
 }
