@@ -65,8 +65,13 @@ enum FilterTable {
     static let table: Slots = {
         let slots = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
         for index in 0..<capacity { (slots + index).initialize(to: Slot()) }
+        slotsBase = slots
         return Slots(slots: slots)
     }()
+
+    /// `table`'s slots, published when it is made (a constant-initialized global, read without a
+    /// lazy-initialization check; nil before the first registration).
+    nonisolated(unsafe) static var slotsBase: UnsafeMutablePointer<Slot>? = nil
 
     private struct Registry: @unchecked Sendable {
         var free: [Int] = Array((0..<FilterTable.capacity).reversed())
@@ -100,9 +105,10 @@ enum FilterTable {
         return filter
     }
 
+    @inline(__always)
     static func lookup(_ filter: Filter) -> UnsafeMutablePointer<Slot>? {
-        guard let index = filter.slotIndex else { return nil }
-        let slot = table.slots + index
+        guard let index = filter.slotIndex, let slots = slotsBase else { return nil }
+        let slot = slots + index
         guard slot.pointee.generation.load(ordering: .acquiring) == filter.generation,
             slot.pointee.live.load(ordering: .acquiring)
         else { return nil }
@@ -112,13 +118,17 @@ enum FilterTable {
     /// `DRIVER_VERIFIER_DETECTED_VIOLATION` parameter 1 for a handle that is not a registered filter.
     static let invalidFilter: UInt = 0xE5
 
+    @inline(__always)
     static func resolve(_ filter: Filter, routine: StaticString) -> UnsafeMutablePointer<Slot> {
-        guard let slot = lookup(filter) else {
-            BugCheck.raise(
-                .driverVerifierDetectedViolation, invalidFilter, filter.rawValue, 0, 0,
-                "\(routine): 0x\(String(filter.rawValue, radix: 16)) is not a registered filter")
-        }
+        guard let slot = lookup(filter) else { invalid(filter, routine: routine) }
         return slot
+    }
+
+    @inline(never)
+    static func invalid(_ filter: Filter, routine: StaticString) -> Never {
+        BugCheck.raise(
+            .driverVerifierDetectedViolation, invalidFilter, filter.rawValue, 0, 0,
+            "\(routine): 0x\(String(filter.rawValue, radix: 16)) is not a registered filter")
     }
 
     /// Unregisters; returns how many ECPs were reported as leaked.

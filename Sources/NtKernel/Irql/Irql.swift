@@ -7,9 +7,11 @@ public struct Irql: RawRepresentable, Hashable, Comparable, Sendable {
     public let rawValue: UInt8
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    public static let passive = Irql(rawValue: 0)
-    public static let apc = Irql(rawValue: 1)
-    public static let dispatch = Irql(rawValue: 2)
+    // Computed, not stored: a stored static of a struct is a lazily initialized global, and
+    // reading one from another module costs a call per use.
+    @inlinable public static var passive: Irql { Irql(rawValue: 0) }
+    @inlinable public static var apc: Irql { Irql(rawValue: 1) }
+    @inlinable public static var dispatch: Irql { Irql(rawValue: 2) }
 
     @inlinable
     public static func < (lhs: Irql, rhs: Irql) -> Bool { lhs.rawValue < rhs.rawValue }

@@ -50,6 +50,11 @@ enum PoolArena {
         let pageMap: UnsafeMutablePointer<PageEntry>
     }
 
+    /// The region's base and page map, published when the region is made (constant-initialized
+    /// globals: reading them needs no lazy-initialization check). Nil before the first block.
+    nonisolated(unsafe) static var base: UnsafeMutableRawPointer? = nil
+    nonisolated(unsafe) static var pageMap: UnsafeMutablePointer<PageEntry>? = nil
+
     static let region: Region = {
         let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
         let base = mmap(nil, reservedBytes, PROT_NONE, flags, -1, 0)
@@ -58,7 +63,10 @@ enum PoolArena {
         guard let base, base != MAP_FAILED, let map, map != MAP_FAILED else {
             BugCheck.raise(.badPoolCaller, 0, 0, 0, 0, "pool initialization: cannot reserve the pool's address space")
         }
-        return Region(base: base, pageMap: map.bindMemory(to: PageEntry.self, capacity: reservedBytes >> pageShift))
+        let region = Region(base: base, pageMap: map.bindMemory(to: PageEntry.self, capacity: reservedBytes >> pageShift))
+        PoolArena.base = region.base
+        PoolArena.pageMap = region.pageMap
+        return region
     }()
 
     struct SpanState {
@@ -80,9 +88,10 @@ enum PoolArena {
     /// pool.
     @inline(__always)
     static func entry(for address: UnsafeRawPointer) -> UnsafeMutablePointer<PageEntry>? {
-        let offset = address - UnsafeRawPointer(region.base)
+        guard let base, let pageMap else { return nil }
+        let offset = address - UnsafeRawPointer(base)
         guard offset >= 0, offset < reservedBytes else { return nil }
-        return region.pageMap + (offset >> pageShift)
+        return pageMap + (offset >> pageShift)
     }
 
     /// Takes `pages` contiguous pages, or nil when the region (or the machine) is exhausted.

@@ -8,30 +8,30 @@ public struct PoolType: RawRepresentable, Hashable, Sendable {
     public let rawValue: UInt32
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    public static let nonPaged = PoolType(rawValue: 0)
-    public static let nonPagedExecute = PoolType(rawValue: 0)
-    public static let paged = PoolType(rawValue: 1)
-    public static let nonPagedMustSucceed = PoolType(rawValue: 2)
-    public static let dontUseThisType = PoolType(rawValue: 3)
-    public static let nonPagedCacheAligned = PoolType(rawValue: 4)
-    public static let pagedCacheAligned = PoolType(rawValue: 5)
-    public static let nonPagedCacheAlignedMustSucceed = PoolType(rawValue: 6)
-    public static let nonPagedSession = PoolType(rawValue: 32)
-    public static let pagedSession = PoolType(rawValue: 33)
-    public static let nonPagedNx = PoolType(rawValue: 512)
-    public static let nonPagedNxCacheAligned = PoolType(rawValue: 516)
-    public static let nonPagedSessionNx = PoolType(rawValue: 544)
+    @inlinable public static var nonPaged: PoolType { PoolType(rawValue: 0) }
+    @inlinable public static var nonPagedExecute: PoolType { PoolType(rawValue: 0) }
+    @inlinable public static var paged: PoolType { PoolType(rawValue: 1) }
+    @inlinable public static var nonPagedMustSucceed: PoolType { PoolType(rawValue: 2) }
+    @inlinable public static var dontUseThisType: PoolType { PoolType(rawValue: 3) }
+    @inlinable public static var nonPagedCacheAligned: PoolType { PoolType(rawValue: 4) }
+    @inlinable public static var pagedCacheAligned: PoolType { PoolType(rawValue: 5) }
+    @inlinable public static var nonPagedCacheAlignedMustSucceed: PoolType { PoolType(rawValue: 6) }
+    @inlinable public static var nonPagedSession: PoolType { PoolType(rawValue: 32) }
+    @inlinable public static var pagedSession: PoolType { PoolType(rawValue: 33) }
+    @inlinable public static var nonPagedNx: PoolType { PoolType(rawValue: 512) }
+    @inlinable public static var nonPagedNxCacheAligned: PoolType { PoolType(rawValue: 516) }
+    @inlinable public static var nonPagedSessionNx: PoolType { PoolType(rawValue: 544) }
 
     /// `POOL_QUOTA_FAIL_INSTEAD_OF_RAISE`: a quota allocation that fails returns NULL.
-    public static let quotaFailInsteadOfRaise = PoolType(rawValue: 0x8)
+    @inlinable public static var quotaFailInsteadOfRaise: PoolType { PoolType(rawValue: 0x8) }
     /// `POOL_RAISE_IF_ALLOCATION_FAILURE`: a failed allocation raises.
-    public static let raiseIfAllocationFailure = PoolType(rawValue: 0x10)
+    @inlinable public static var raiseIfAllocationFailure: PoolType { PoolType(rawValue: 0x10) }
     /// `POOL_COLD_ALLOCATION` (advisory).
-    public static let cold = PoolType(rawValue: 0x100)
+    @inlinable public static var cold: PoolType { PoolType(rawValue: 0x100) }
     /// `POOL_NX_ALLOCATION`.
-    public static let nxAllocation = PoolType(rawValue: 0x200)
+    @inlinable public static var nxAllocation: PoolType { PoolType(rawValue: 0x200) }
     /// `POOL_ZERO_ALLOCATION`: the block is zeroed.
-    public static let zeroAllocation = PoolType(rawValue: 0x400)
+    @inlinable public static var zeroAllocation: PoolType { PoolType(rawValue: 0x400) }
 
     @inlinable public var isPaged: Bool { rawValue & 0x1 != 0 }
     @inlinable public var isMustSucceed: Bool { rawValue & 0x2 != 0 }
@@ -52,14 +52,14 @@ public struct PoolFlags: OptionSet, Hashable, Sendable {
     public let rawValue: UInt64
     @inlinable public init(rawValue: UInt64) { self.rawValue = rawValue }
 
-    public static let useQuota = PoolFlags(rawValue: 0x1)
-    public static let uninitialized = PoolFlags(rawValue: 0x2)
-    public static let session = PoolFlags(rawValue: 0x4)
-    public static let cacheAligned = PoolFlags(rawValue: 0x8)
-    public static let raiseOnFailure = PoolFlags(rawValue: 0x20)
-    public static let nonPaged = PoolFlags(rawValue: 0x40)
-    public static let nonPagedExecute = PoolFlags(rawValue: 0x80)
-    public static let paged = PoolFlags(rawValue: 0x100)
+    @inlinable public static var useQuota: PoolFlags { PoolFlags(rawValue: 0x1) }
+    @inlinable public static var uninitialized: PoolFlags { PoolFlags(rawValue: 0x2) }
+    @inlinable public static var session: PoolFlags { PoolFlags(rawValue: 0x4) }
+    @inlinable public static var cacheAligned: PoolFlags { PoolFlags(rawValue: 0x8) }
+    @inlinable public static var raiseOnFailure: PoolFlags { PoolFlags(rawValue: 0x20) }
+    @inlinable public static var nonPaged: PoolFlags { PoolFlags(rawValue: 0x40) }
+    @inlinable public static var nonPagedExecute: PoolFlags { PoolFlags(rawValue: 0x80) }
+    @inlinable public static var paged: PoolFlags { PoolFlags(rawValue: 0x100) }
 
     /// Every bit of the low 32 that has a meaning; any other low bit fails the call.
     public static let known: PoolFlags = [
