@@ -124,24 +124,6 @@ enum ObjectLifetime {
         }
     }
 
-    /// Takes the oldest child of `parent` off its list, or 0.
-    static func popOldestChild(of parent: UInt32) -> UInt32 {
-        try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) -> UInt32 in
-            let parentSlot = ObjectTable.slot(parent)
-            let child = parentSlot.pointee.firstChild
-            guard child != 0 else { return 0 }
-            let childSlot = ObjectTable.slot(child)
-            let next = childSlot.pointee.nextSibling
-            parentSlot.pointee.firstChild = next
-            if next != 0 { ObjectTable.slot(next).pointee.previousSibling = 0 } else { parentSlot.pointee.lastChild = 0 }
-            childSlot.pointee.parent = 0
-            childSlot.pointee.nextSibling = 0
-            childSlot.pointee.previousSibling = 0
-            parentSlot.pointee.childCount.subtract(1, ordering: .relaxed)
-            return child
-        }
-    }
-
     /// Whether `parent` (already disposing) has or may still get children. A driver's children
     /// are found by a scan, so a driver always takes the full path.
     @inline(__always)
@@ -206,32 +188,66 @@ enum ObjectLifetime {
             release(root, routine: "WdfObjectDelete")
             return
         }
-        var stack: [UInt32] = [root]
+        // Depth-first, children oldest first, each child's subtree before the next; every
+        // object's children are detached in one lock hold when it is reached. `pending` holds
+        // the children of every object on the path; a frame covers its own range of it.
+        var frames: [(index: UInt32, end: Int, cursor: Int)] = []
+        var pending: [UInt32] = []
         var order: [UInt32] = []
-        // A driver's parentless objects are not linked: take them from a scan, oldest first.
-        var driverChildren: [UInt32] = rootSlot.pointee.kind == ObjectKind.driver.rawValue
-            ? implicitChildren(of: root).reversed() : []
-        while let top = stack.last {
-            var child = top == root ? (driverChildren.popLast() ?? 0) : 0
-            if child != 0 {
-                ObjectTable.slot(child).pointee.flags &= ~ObjectFlags.implicitParent
-                ObjectTable.slot(child).pointee.parent = 0
-            } else {
-                child = popOldestChild(of: top)
-            }
-            if child != 0 {
-                let childSlot = ObjectTable.slot(child)
-                let (exchanged, _) = childSlot.pointee.state.compareExchange(
+        func expand(_ index: UInt32) {
+            let start = pending.count
+            detachChildren(of: index, into: &pending)
+            frames.append((index, pending.count, start))
+        }
+        expand(root)
+        while let top = frames.last {
+            if top.cursor < top.end {
+                frames[frames.count - 1].cursor += 1
+                let child = pending[top.cursor]
+                let (exchanged, _) = ObjectTable.slot(child).pointee.state.compareExchange(
                     expected: SlotState.live, desired: SlotState.disposing, ordering: .sequentiallyConsistent)
-                if exchanged { stack.append(child) }
+                if exchanged { expand(child) }
                 continue
             }
-            stack.removeLast()
-            runCleanup(top)
-            ObjectTable.slot(top).pointee.state.store(SlotState.disposed, ordering: .releasing)
-            order.append(top)
+            frames.removeLast()
+            pending.removeLast(pending.count - (frames.last?.end ?? 0))
+            runCleanup(top.index)
+            ObjectTable.slot(top.index).pointee.state.store(SlotState.disposed, ordering: .releasing)
+            order.append(top.index)
         }
         for index in order { release(index, routine: "WdfObjectDelete") }
+    }
+
+    /// Takes all of `parent`'s children off it (oldest first) into `children`. A driver's
+    /// children come from a scan; other objects' from their list, in one lock hold.
+    static func detachChildren(of parent: UInt32, into children: inout [UInt32]) {
+        let parentSlot = ObjectTable.slot(parent)
+        if parentSlot.pointee.kind == ObjectKind.driver.rawValue {
+            for child in implicitChildren(of: parent) {
+                let childSlot = ObjectTable.slot(child)
+                childSlot.pointee.flags &= ~ObjectFlags.implicitParent
+                childSlot.pointee.parent = 0
+                children.append(child)
+            }
+        }
+        guard parentSlot.pointee.childCount.load(ordering: .sequentiallyConsistent) != 0 else { return }
+        try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
+            var child = parentSlot.pointee.firstChild
+            var taken: Int32 = 0
+            while child != 0 {
+                let childSlot = ObjectTable.slot(child)
+                let next = childSlot.pointee.nextSibling
+                childSlot.pointee.parent = 0
+                childSlot.pointee.previousSibling = 0
+                childSlot.pointee.nextSibling = 0
+                children.append(child)
+                taken += 1
+                child = next
+            }
+            parentSlot.pointee.firstChild = 0
+            parentSlot.pointee.lastChild = 0
+            parentSlot.pointee.childCount.subtract(taken, ordering: .relaxed)
+        }
     }
 
     @inline(__always)
