@@ -30,6 +30,7 @@ enum ObjectLifetime {
         slot.pointee.size = 0
         slot.pointee.source = MemorySource.none.rawValue
         slot.pointee.lookaside = 0
+        slot.pointee.implicitLink.store(0, ordering: .relaxed)
         if let extras { ObjectExtras.attach(extras, to: slot) }
         prepare(slot)
         slot.pointee.references.store(1, ordering: .relaxed)
@@ -58,13 +59,12 @@ enum ObjectLifetime {
             let cache = SlotCache.current
             cache.pointee.created &+= 1
             childSlot.pointee.parent = parent
-            childSlot.pointee.flags |= ObjectFlags.implicitParent
-            childSlot.pointee.previousSibling = UInt32(truncatingIfNeeded: cache.pointee.created >> 32)
-            childSlot.pointee.nextSibling = UInt32(truncatingIfNeeded: cache.pointee.created)
+            childSlot.pointee.implicitLink.store(
+                UInt64(parent) << 32 | (cache.pointee.created & 0xFFFF_FFFF), ordering: .sequentiallyConsistent)
             // Our state is already live (sequentially consistent): a teardown that starts now
             // either sees this object in its scan or is seen here.
             guard parentSlot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live else {
-                childSlot.pointee.flags &= ~ObjectFlags.implicitParent
+                childSlot.pointee.implicitLink.store(0, ordering: .sequentiallyConsistent)
                 throw .deletePending
             }
             return
@@ -100,9 +100,8 @@ enum ObjectLifetime {
         let childSlot = ObjectTable.slot(child)
         let parent = childSlot.pointee.parent
         guard parent != 0 else { return }
-        if childSlot.pointee.flags & ObjectFlags.implicitParent != 0 {
-            childSlot.pointee.flags &= ~ObjectFlags.implicitParent
-            childSlot.pointee.parent = 0
+        if childSlot.pointee.implicitLink.load(ordering: .relaxed) != 0 {
+            childSlot.pointee.implicitLink.store(0, ordering: .sequentiallyConsistent)
             return
         }
         unlinkExplicitly(child, from: parent)
@@ -140,11 +139,9 @@ enum ObjectLifetime {
         var index: UInt32 = 1
         while index < end {
             let slot = ObjectTable.slot(index)
-            if slot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live,
-                slot.pointee.parent == driver, slot.pointee.flags & ObjectFlags.implicitParent != 0
-            {
-                let order = UInt64(slot.pointee.previousSibling) << 32 | UInt64(slot.pointee.nextSibling)
-                found.append((order, index))
+            let link = slot.pointee.implicitLink.load(ordering: .sequentiallyConsistent)
+            if link >> 32 == UInt64(driver), slot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live {
+                found.append((link & 0xFFFF_FFFF, index))
             }
             index += 1
         }
@@ -224,9 +221,7 @@ enum ObjectLifetime {
         let parentSlot = ObjectTable.slot(parent)
         if parentSlot.pointee.kind == ObjectKind.driver.rawValue {
             for child in implicitChildren(of: parent) {
-                let childSlot = ObjectTable.slot(child)
-                childSlot.pointee.flags &= ~ObjectFlags.implicitParent
-                childSlot.pointee.parent = 0
+                ObjectTable.slot(child).pointee.implicitLink.store(0, ordering: .sequentiallyConsistent)
                 children.append(child)
             }
         }

@@ -32,6 +32,11 @@ struct ObjectSlot: ~Copyable {
     /// Children linked (or being linked) under this object: lets a delete skip the child list
     /// (and its lock) when there are none.
     let childCount = Atomic<Int32>(0)
+    /// For an object whose parent is the driver (which keeps no child list): the driver's slot
+    /// in the high 32 bits and the creating thread's creation count in the low 32 (the order
+    /// the driver's teardown disposes them in); 0 otherwise. Atomic, because the teardown scans
+    /// every slot while other threads create and delete objects.
+    let implicitLink = Atomic<UInt64>(0)
     var kind: UInt8 = 0
     /// `ObjectFlags`.
     var flags: UInt8 = 0
@@ -60,9 +65,6 @@ enum ObjectFlags {
     static let created: UInt8 = 0x2
     /// The cleanup callbacks have run.
     static let cleanedUp: UInt8 = 0x4
-    /// The parent is the driver, which keeps no child list: the object is not linked, and the
-    /// driver's teardown finds it by scanning (siblings hold its creation order instead).
-    static let implicitParent: UInt8 = 0x8
     /// Has cleanup or destroy callbacks (its own or its lookaside list's memory attributes).
     static let hasCallbacks: UInt8 = 0x10
     /// Recorded by the verifier's pool tracking.
