@@ -53,6 +53,9 @@ struct LookasideCore: ~Copyable {
     let raiseOnFailure: Bool
     let irqlLimit: Irql
     let allocator: LookasideAllocator?
+    /// Entries come straight from the pool's engine: no custom routines, and a pool type whose
+    /// checks were already made (the list checks the IRQL itself).
+    let usesPoolDirectly: Bool
     let name: StaticString
 
     // Read on every call, written every few seconds.
@@ -90,6 +93,7 @@ struct LookasideCore: ~Copyable {
         self.raiseOnFailure = raiseOnFailure
         self.irqlLimit = poolType.irqlLimit
         self.allocator = allocator
+        usesPoolDirectly = allocator == nil && !poolType.isMustSucceed && !poolType.contains(.raiseIfAllocationFailure)
         self.name = name
         depot = KernelLock(DepotStack(entries: .allocate(capacity: maximumDepth)))
         magazines = .allocate(capacity: ThreadRegistry.slotCount)
@@ -251,7 +255,13 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     /// failure raises `STATUS_INSUFFICIENT_RESOURCES`.
     func obtain() -> UnsafeMutableRawPointer? {
         let entry: UnsafeMutableRawPointer?
-        if let allocator = pointee.allocator {
+        if pointee.usesPoolDirectly {
+            let type = pointee.poolType
+            entry = try? PoolAllocator.allocate(
+                byteCount: pointee.entrySize, paged: type.isPaged, cacheAligned: type.isCacheAligned,
+                tag: pointee.tag.rawValue, chargeQuota: false, zero: type.contains(.zeroAllocation),
+                context: ThreadContext.current)
+        } else if let allocator = pointee.allocator {
             entry = allocator.allocate(pointee.poolType, pointee.entrySize, pointee.tag)
         } else {
             entry = try? Pool.allocate(pointee.poolType, byteCount: pointee.entrySize, tag: pointee.tag)
@@ -264,7 +274,9 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
 
     /// Hands an entry to the free routine (or the pool).
     func release(_ entry: UnsafeMutableRawPointer) {
-        if let allocator = pointee.allocator {
+        if pointee.usesPoolDirectly {
+            PoolAllocator.free(entry, tag: pointee.tag.rawValue, routine: "ExFreeToLookasideListEx")
+        } else if let allocator = pointee.allocator {
             allocator.free(entry)
         } else {
             Pool.free(entry, tag: pointee.tag)
