@@ -3,10 +3,7 @@ public import NtKernel
 /// The parent and driver a creation routine works for: the early parent lookup (a bad handle is
 /// bug check 0x10D/5), or the current driver when no parent is named. Used by the C door, which
 /// must do this lookup before anything else.
-public struct CreationOwner: Sendable {
-    public let parent: UInt32
-    public let driver: UInt32
-
+public enum CreationOwner {
     public static func resolve(parent: WdfObject?, routine: StaticString) -> (parent: UInt32, driver: UInt32) {
         ObjectCreation.owner(parent: parent, routine: routine)
     }
