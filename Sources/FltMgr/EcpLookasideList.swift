@@ -19,9 +19,11 @@ public struct EcpLookasideStorage: @unchecked Sendable {
         let routine: StaticString = "FltInitExtraCreateParameterLookasideList"
         requireIrql(nonPaged: nonPaged, routine: routine)
         _ = FilterTable.resolve(filter, routine: routine)
-        _ = LookasideHandle.initializeLegacy(
+        let list = LookasideHandle.initializeLegacy(
             in: storage, entrySize: size + ExtraCreateParameters.headerSize, poolType: nonPaged ? .nonPagedNx : .paged,
             tag: tag, allocator: nil, mirror: mirror, routine: routine)
+        // The list counts its ECPs for the filter (see `Filter.outstandingEcps`).
+        FilterTable.attachLookaside(storage, list: list, owner: filter)
         return EcpLookasideStorage(storage)
     }
 
@@ -34,8 +36,8 @@ public struct EcpLookasideStorage: @unchecked Sendable {
         Self.requireIrql(nonPaged: nonPaged, routine: routine)
         _ = FilterTable.resolve(filter, routine: routine)
         let list = LookasideHandle(resolving: storage, routine: routine)
-        let statistics = list.statistics
-        let outstanding = Int(statistics.totalAllocates) - Int(statistics.totalFrees)
+        // Its outstanding ECPs stay the filter's (reported again at unregistration).
+        let outstanding = FilterTable.detachLookaside(storage, list: list)
         if outstanding > 0 {
             VerifierLog.report(
                 "\(routine): \(outstanding) extra create parameter(s) from the list at \(storage) (tag '\(list.tag)') were never freed (leaked)")

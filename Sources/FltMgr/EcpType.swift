@@ -17,6 +17,7 @@ public struct EcpType: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Reads a GUID from memory laid out like the C `GUID`.
+    @inlinable
     public init(_ pointer: UnsafeRawPointer) {
         self = pointer.loadUnaligned(as: EcpType.self)
     }

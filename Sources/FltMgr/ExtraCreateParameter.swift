@@ -40,13 +40,14 @@ struct EcpHeader {
     /// The list that holds this ECP, or 0.
     var list: UInt
 
-    static let size = 80
-    static let liveMagic: UInt32 = 0x4563_7041  // "ApcE"
-    static let freedMagic: UInt32 = 0x4563_7046  // "FpcE"
+    static var size: Int { 80 }
+    static var liveMagic: UInt32 { 0x4563_7041 }  // "ApcE"
+    static var freedMagic: UInt32 { 0x4563_7046 }  // "FpcE"
 
-    static let acknowledged: UInt32 = 0x1
-    static let fromUserMode: UInt32 = 0x2
+    static var acknowledged: UInt32 { 0x1 }
+    static var fromUserMode: UInt32 { 0x2 }
 
+    @inline(__always)
     static func of(_ context: UnsafeMutableRawPointer) -> UnsafeMutablePointer<EcpHeader> {
         (context - size).assumingMemoryBound(to: EcpHeader.self)
     }
@@ -61,11 +62,20 @@ final class CleanupBox: @unchecked Sendable {
 /// `DRIVER_VERIFIER_DETECTED_VIOLATION` with p1 0xE0 (not an ECP), 0xE1 (already freed),
 /// 0xE2 (freed while still in a list).
 enum EcpCheck {
-    static let notAnEcp: UInt = 0xE0
-    static let alreadyFreed: UInt = 0xE1
-    static let stillInList: UInt = 0xE2
+    static var notAnEcp: UInt { 0xE0 }
+    static var alreadyFreed: UInt { 0xE1 }
+    static var stillInList: UInt { 0xE2 }
 
+    /// The header of a live ECP. A context recorded in `LiveEcps` is one (no further check);
+    /// anything else goes through the pool's check before its memory is read.
+    @inline(__always)
     static func header(_ context: UnsafeMutableRawPointer?, routine: StaticString) -> UnsafeMutablePointer<EcpHeader> {
+        if let context, LiveEcps.contains(context) { return EcpHeader.of(context) }
+        return fullCheck(context, routine: routine)
+    }
+
+    @inline(never)
+    static func fullCheck(_ context: UnsafeMutableRawPointer?, routine: StaticString) -> UnsafeMutablePointer<EcpHeader> {
         guard let context else { fail(notAnEcp, nil, "\(routine): the ECP context is NULL") }
         let block = context - EcpHeader.size
         switch Pool.blockStatus(block) {
@@ -83,21 +93,28 @@ enum EcpCheck {
         }
     }
 
+    @inline(never)
     static func fail(_ reason: UInt, _ context: UnsafeMutableRawPointer?, _ explanation: String) -> Never {
         BugCheck.raise(.driverVerifierDetectedViolation, reason, UInt(bitPattern: context), 0, 0, explanation)
     }
 
     /// ECP routines run at IRQL <= APC_LEVEL.
+    @inline(__always)
     static func requireApc(_ routine: StaticString) {
         let irql = Irql.current
-        if irql > .apc { BugCheck.irqlTooHigh("\(routine)", limit: .apc, current: irql) }
+        if irql > .apc { irqlTooHigh(routine, irql) }
+    }
+
+    @inline(never)
+    static func irqlTooHigh(_ routine: StaticString, _ irql: Irql) -> Never {
+        BugCheck.irqlTooHigh("\(routine)", limit: .apc, current: irql)
     }
 }
 
 /// Allocating, freeing and acknowledging ECPs (SPEC §9). Contexts are not zeroed.
 public enum ExtraCreateParameters {
     /// Bytes of header in front of every context.
-    public static let headerSize = EcpHeader.size
+    public static var headerSize: Int { EcpHeader.size }
 
     /// Takes an ECP from an ECP lookaside list when `size` fits its entries (the quota flag is
     /// ignored), else from pool with the list's tag, the pool type from `flags` and the quota
@@ -107,21 +124,43 @@ public enum ExtraCreateParameters {
         filter: Filter, type: EcpType, size: UInt32, flags: EcpAllocationFlags, cleanup: EcpCleanup,
         from lookaside: EcpLookasideStorage
     ) throws(NTStatus) -> UnsafeMutableRawPointer {
+        let (block, source) = try lookasideOrPoolBlock(filter: filter, size: size, flags: flags, from: lookaside)
+        return finish(block, filter: filter, type: type, size: size, cleanup: cleanup, lookaside: source)
+    }
+
+    /// `allocate(filter:type:size:flags:cleanup:from:)` with the cleanup given as the address of
+    /// a C routine `VOID Cleanup(PVOID EcpContext, LPCGUID EcpType)` (0: none): what the C front
+    /// door passes, without an enum to build and destroy per call.
+    public static func allocate(
+        filter: Filter, type: EcpType, size: UInt32, flags: EcpAllocationFlags, cleanupRoutine: UInt,
+        from lookaside: EcpLookasideStorage
+    ) throws(NTStatus) -> UnsafeMutableRawPointer {
+        let (block, source) = try lookasideOrPoolBlock(filter: filter, size: size, flags: flags, from: lookaside)
+        return finish(block, filter: filter, type: type, size: size, cRoutine: cleanupRoutine, box: nil, lookaside: source)
+    }
+
+    /// The memory for an ECP: an entry of the list when it fits, else a pool block. Returns the
+    /// block and the list's storage address (0 for pool).
+    @inline(__always)
+    static func lookasideOrPoolBlock(
+        filter: Filter, size: UInt32, flags: EcpAllocationFlags, from lookaside: EcpLookasideStorage
+    ) throws(NTStatus) -> (UnsafeMutableRawPointer, UInt) {
         let routine: StaticString = "FltAllocateExtraCreateParameterFromLookasideList"
         EcpCheck.requireApc(routine)
         let filterSlot = FilterTable.resolve(filter, routine: routine)
         let list = LookasideHandle(resolving: lookaside.storage, routine: routine)
-        guard UInt64(size) + UInt64(EcpHeader.size) <= UInt64(UInt32.max) else { throw .integerOverflow }
-        let block: UnsafeMutableRawPointer
-        var source: UInt = 0
+        guard size <= UInt32.max - UInt32(EcpHeader.size) else { throw .integerOverflow }
         if Int(size) + EcpHeader.size <= list.entrySize {
-            guard let entry = list.allocate(routine: routine) else { throw .insufficientResources }
-            block = entry
-            source = UInt(bitPattern: lookaside.storage)
-        } else {
-            block = try poolBlock(size: size, flags: flags, tag: list.tag)
+            // Counted by the list: no counter of the filter's is written here.
+            guard let entry = list.allocate(routine: routine) else {
+                FilterTable.lookasideAllocationFailed(lookaside.storage)
+                throw .insufficientResources
+            }
+            return (entry, UInt(bitPattern: lookaside.storage))
         }
-        return finish(block, filter: filter, slot: filterSlot, type: type, size: size, cleanup: cleanup, lookaside: source)
+        let block = try poolBlock(size: size, flags: flags, tag: list.tag)
+        filterSlot.pointee.outsideLists.wrappingAdd(1, ordering: .relaxed)
+        return (block, 0)
     }
 
     /// Allocates an ECP from pool: non-paged (NX) with `.nonPagedPool`, else paged; quota with
@@ -132,11 +171,13 @@ public enum ExtraCreateParameters {
         let routine: StaticString = "FltAllocateExtraCreateParameter"
         EcpCheck.requireApc(routine)
         let filterSlot = FilterTable.resolve(filter, routine: routine)
-        guard UInt64(size) + UInt64(EcpHeader.size) <= UInt64(UInt32.max) else { throw .integerOverflow }
+        guard size <= UInt32.max - UInt32(EcpHeader.size) else { throw .integerOverflow }
         let block = try poolBlock(size: size, flags: flags, tag: tag)
-        return finish(block, filter: filter, slot: filterSlot, type: type, size: size, cleanup: cleanup, lookaside: 0)
+        filterSlot.pointee.outsideLists.wrappingAdd(1, ordering: .relaxed)
+        return finish(block, filter: filter, type: type, size: size, cleanup: cleanup, lookaside: 0)
     }
 
+    @inline(never)
     static func poolBlock(size: UInt32, flags: EcpAllocationFlags, tag: PoolTag) throws(NTStatus) -> UnsafeMutableRawPointer {
         let type: PoolType = flags.contains(.nonPagedPool) ? .nonPagedNx : .paged
         let bytes = Int(size) + EcpHeader.size
@@ -150,22 +191,38 @@ public enum ExtraCreateParameters {
         }
     }
 
+    /// Writes the header (all 80 bytes: a recycled entry keeps its old contents) and records the
+    /// ECP as live.
+    @inline(__always)
     static func finish(
-        _ block: UnsafeMutableRawPointer, filter: Filter, slot: UnsafeMutablePointer<FilterTable.Slot>, type: EcpType,
-        size: UInt32, cleanup: EcpCleanup, lookaside: UInt
+        _ block: UnsafeMutableRawPointer, filter: Filter, type: EcpType, size: UInt32, cleanup: EcpCleanup, lookaside: UInt
     ) -> UnsafeMutableRawPointer {
         var cRoutine: UInt = 0
         var box: UnsafeMutableRawPointer? = nil
         switch cleanup {
         case .none: break
         case .cRoutine(let address): cRoutine = address
-        case .callback(let body): box = Unmanaged.passRetained(CleanupBox(body)).toOpaque()
+        case .callback(let body): box = retainedBox(body)
         }
-        block.assumingMemoryBound(to: EcpHeader.self).pointee = EcpHeader(
+        return finish(block, filter: filter, type: type, size: size, cRoutine: cRoutine, box: box, lookaside: lookaside)
+    }
+
+    @inline(__always)
+    static func finish(
+        _ block: UnsafeMutableRawPointer, filter: Filter, type: EcpType, size: UInt32, cRoutine: UInt,
+        box: UnsafeMutableRawPointer?, lookaside: UInt
+    ) -> UnsafeMutableRawPointer {
+        block.assumingMemoryBound(to: EcpHeader.self).initialize(to: EcpHeader(
             magic: EcpHeader.liveMagic, flags: 0, size: size, reserved: 0, type: type, cRoutine: cRoutine,
-            swiftCleanup: box, lookaside: lookaside, filter: filter.rawValue, next: 0, list: 0)
-        slot.pointee.outstanding.add(1, ordering: .relaxed)
-        return block + EcpHeader.size
+            swiftCleanup: box, lookaside: lookaside, filter: filter.rawValue, next: 0, list: 0))
+        let context = block + EcpHeader.size
+        LiveEcps.insert(context)
+        return context
+    }
+
+    @inline(never)
+    static func retainedBox(_ body: @escaping @Sendable (UnsafeMutableRawPointer, EcpType) -> Void) -> UnsafeMutableRawPointer {
+        Unmanaged.passRetained(CleanupBox(body)).toOpaque()
     }
 
     /// Runs the cleanup callback once with the context and its type, then returns the memory to
@@ -176,16 +233,33 @@ public enum ExtraCreateParameters {
         EcpCheck.requireApc(routine)
         _ = FilterTable.resolve(filter, routine: routine)
         let header = EcpCheck.header(context, routine: routine)
-        if header.pointee.list != 0 {
-            EcpCheck.fail(EcpCheck.stillInList, context, "\(routine): the ECP at \(context) is still in an ECP list")
-        }
+        if header.pointee.list != 0 { stillInList(context, routine: routine) }
         release(header, context: context)
     }
 
+    @inline(never)
+    static func stillInList(_ context: UnsafeMutableRawPointer, routine: StaticString) -> Never {
+        EcpCheck.fail(EcpCheck.stillInList, context, "\(routine): the ECP at \(context) is still in an ECP list")
+    }
+
     /// Cleanup, then back to the lookaside list or pool (also used when a list is freed).
+    @inline(__always)
     static func release(_ header: UnsafeMutablePointer<EcpHeader>, context: UnsafeMutableRawPointer) {
-        var type = header.pointee.type
         header.pointee.magic = EcpHeader.freedMagic
+        LiveEcps.remove(context)
+        if header.pointee.cRoutine != 0 || header.pointee.swiftCleanup != nil { runCleanup(header, context: context) }
+        let block = UnsafeMutableRawPointer(header)
+        if let storage = UnsafeMutableRawPointer(bitPattern: header.pointee.lookaside) {
+            // Counted by the list.
+            LookasideHandle.free(block, to: storage, routine: "FltFreeExtraCreateParameter")
+        } else {
+            releaseToPool(header)
+        }
+    }
+
+    @inline(never)
+    static func runCleanup(_ header: UnsafeMutablePointer<EcpHeader>, context: UnsafeMutableRawPointer) {
+        var type = header.pointee.type
         if header.pointee.cRoutine != 0 {
             typealias CCleanup = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?) -> Void
             let routine = unsafeBitCast(header.pointee.cRoutine, to: CCleanup.self)
@@ -194,15 +268,14 @@ public enum ExtraCreateParameters {
             header.pointee.swiftCleanup = nil
             Unmanaged<CleanupBox>.fromOpaque(box).takeRetainedValue().body(context, type)
         }
+    }
+
+    @inline(never)
+    static func releaseToPool(_ header: UnsafeMutablePointer<EcpHeader>) {
         if let slot = FilterTable.lookup(Filter(rawValue: header.pointee.filter)) {
-            slot.pointee.outstanding.subtract(1, ordering: .relaxed)
+            slot.pointee.outsideLists.wrappingSubtract(1, ordering: .relaxed)
         }
-        let block = UnsafeMutableRawPointer(header)
-        if let storage = UnsafeMutableRawPointer(bitPattern: header.pointee.lookaside) {
-            LookasideHandle.free(block, to: storage, routine: "FltFreeExtraCreateParameter")
-        } else {
-            Pool.free(block)
-        }
+        Pool.free(UnsafeMutableRawPointer(header))
     }
 
     /// The size the ECP was allocated with.

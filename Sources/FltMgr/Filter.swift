@@ -41,9 +41,12 @@ public struct Filter: Hashable, Sendable {
     /// to `FltUnregisterFilter`.
     public func unregister() { FilterTable.unregister(self) }
 
-    /// ECPs this filter allocated and has not freed.
+    /// ECPs this filter allocated and has not freed: those from pool, plus those taken from the
+    /// ECP lookaside lists the filter initialized (counted by the lists themselves, so the hot
+    /// path writes no shared counter). Exact once the threads that allocate and free are quiet.
     public var outstandingEcps: Int {
-        FilterTable.resolve(self, routine: "Filter.outstandingEcps").pointee.outstanding.load(ordering: .relaxed)
+        _ = FilterTable.resolve(self, routine: "Filter.outstandingEcps")
+        return FilterTable.outstanding(self)
     }
 
     public var isRegistered: Bool { FilterTable.lookup(self) != nil }
@@ -53,18 +56,23 @@ public struct Filter: Hashable, Sendable {
 enum FilterTable {
     static let capacity = 256
 
+    /// One filter. The ECP hot paths only read it (generation and liveness); `outsideLists` is
+    /// written on the pool path only.
     struct Slot: ~Copyable {
         let generation = Atomic<UInt32>(1)
         let live = Atomic<Bool>(false)
         let started = Atomic<Bool>(false)
-        /// ECPs allocated by the filter and not yet freed.
-        let outstanding = Atomic<Int>(0)
+        /// ECPs the filter allocated from pool and has not freed, plus those still outstanding
+        /// from its ECP lookaside lists when the lists were deleted. ECPs of its live lists are
+        /// counted by the lists (see `outstanding(_:)`).
+        let outsideLists = Atomic<Int>(0)
     }
 
     struct Slots: @unchecked Sendable { let slots: UnsafeMutablePointer<Slot> }
     static let table: Slots = {
         let slots = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
         for index in 0..<capacity { (slots + index).initialize(to: Slot()) }
+        LiveEcps.create()
         slotsBase = slots
         return Slots(slots: slots)
     }()
@@ -73,9 +81,25 @@ enum FilterTable {
     /// lazy-initialization check; nil before the first registration).
     nonisolated(unsafe) static var slotsBase: UnsafeMutablePointer<Slot>? = nil
 
+    /// An ECP lookaside list, by the address of its caller storage.
+    struct LookasideRecord {
+        /// The filter that initialized it; nil once that filter is unregistered.
+        var owner: Filter?
+        let list: LookasideHandle
+        /// Allocations the list counted but could not serve (no ECP came of them).
+        var failedAllocations = 0
+
+        /// ECPs taken from the list and not given back.
+        var outstanding: Int {
+            let statistics = list.statistics
+            return Int(truncatingIfNeeded: statistics.totalAllocates &- statistics.totalFrees) - failedAllocations
+        }
+    }
+
     private struct Registry: @unchecked Sendable {
         var free: [Int] = Array((0..<FilterTable.capacity).reversed())
         var unloads: [Int: @Sendable (Bool) -> NTStatus] = [:]
+        var lookasides: [UInt: LookasideRecord] = [:]
     }
 
     private static let registry = KernelLock(Registry())
@@ -87,7 +111,7 @@ enum FilterTable {
             return index
         }) else { throw .insufficientResources }
         let slot = table.slots + index
-        slot.pointee.outstanding.store(0, ordering: .relaxed)
+        slot.pointee.outsideLists.store(0, ordering: .relaxed)
         slot.pointee.started.store(false, ordering: .relaxed)
         slot.pointee.live.store(true, ordering: .releasing)
         let filter = Filter(slot: index, generation: slot.pointee.generation.load(ordering: .acquiring))
@@ -136,7 +160,15 @@ enum FilterTable {
     static func unregister(_ filter: Filter) -> Int {
         let slot = resolve(filter, routine: "FltUnregisterFilter")
         let index = filter.slotIndex!
-        let leaked = slot.pointee.outstanding.load(ordering: .relaxed)
+        // The filter's lists stay usable (their ECPs are no longer the filter's to report).
+        let leaked = registry.withLock { registry -> Int in
+            var leaked = slot.pointee.outsideLists.load(ordering: .relaxed)
+            for (address, record) in registry.lookasides where record.owner == filter {
+                leaked += record.outstanding
+                registry.lookasides[address]?.owner = nil
+            }
+            return leaked
+        }
         if leaked > 0 {
             VerifierLog.report("FltUnregisterFilter: the filter still has \(leaked) extra create parameter(s) allocated (leaked)")
         }
@@ -149,5 +181,59 @@ enum FilterTable {
             registry.free.append(index)
         }
         return leaked
+    }
+}
+
+// MARK: ECP accounting
+
+extension FilterTable {
+    /// ECPs `filter` has outstanding: from pool, from lists deleted with ECPs out, and from its
+    /// live lists (their allocations minus frees and failed allocations).
+    static func outstanding(_ filter: Filter) -> Int {
+        registry.withLock { registry -> Int in
+            guard let slot = lookup(filter) else { return 0 }
+            var count = slot.pointee.outsideLists.load(ordering: .relaxed)
+            for record in registry.lookasides.values where record.owner == filter { count += record.outstanding }
+            return count
+        }
+    }
+
+    /// Records a new ECP lookaside list. Storage initialized again without a delete: the old
+    /// list's outstanding ECPs stay its owner's.
+    static func attachLookaside(_ storage: UnsafeMutableRawPointer, list: LookasideHandle, owner: Filter) {
+        registry.withLock { registry in
+            let address = UInt(bitPattern: storage)
+            if let old = registry.lookasides[address] { retire(old) }
+            registry.lookasides[address] = LookasideRecord(owner: owner, list: list)
+        }
+    }
+
+    /// Forgets a list that is being deleted; its outstanding ECPs become its owner's
+    /// (`outsideLists`). Returns how many there are.
+    static func detachLookaside(_ storage: UnsafeMutableRawPointer, list: LookasideHandle) -> Int {
+        registry.withLock { registry -> Int in
+            guard let record = registry.lookasides.removeValue(forKey: UInt(bitPattern: storage)) else {
+                let statistics = list.statistics
+                return Int(truncatingIfNeeded: statistics.totalAllocates &- statistics.totalFrees)
+            }
+            return retire(record)
+        }
+    }
+
+    @discardableResult
+    private static func retire(_ record: LookasideRecord) -> Int {
+        let outstanding = record.outstanding
+        if let owner = record.owner, let slot = lookup(owner) {
+            slot.pointee.outsideLists.wrappingAdd(outstanding, ordering: .relaxed)
+        }
+        return outstanding
+    }
+
+    /// The list counted an allocation that gave no entry (the rare failure path).
+    @inline(never)
+    static func lookasideAllocationFailed(_ storage: UnsafeMutableRawPointer) {
+        registry.withLock { registry in
+            registry.lookasides[UInt(bitPattern: storage)]?.failedAllocations += 1
+        }
     }
 }

@@ -1,0 +1,57 @@
+import Synchronization
+
+/// The contexts of live ECPs, in a direct-mapped table indexed by address: what lets
+/// `FltFreeExtraCreateParameter` trust an ECP's header without asking the pool first.
+///
+/// Every allocation stores its context in its slot; every release clears the slot (if it still
+/// holds that context) before the memory goes back to its list or the pool. So a slot that holds
+/// the pointer being checked names a live ECP this layer made and has not released: its header
+/// is ours to read. Anything else (a collision evicted it, a double free, a pointer that is not
+/// an ECP) takes the full check, which asks the pool whether the block is live before reading
+/// it. The table is only a cache of that answer: losing an entry costs time, never correctness.
+///
+/// Slots are indexed by address bits, not a hash, so the ECPs of one thread (carved from its own
+/// pool pages) land on lines of their own: threads do not write each other's lines.
+enum LiveEcps {
+    /// 2^16 slots (512 KiB of address space, committed as touched): one per 16 bytes of a 1 MiB
+    /// window of addresses.
+    static var slotCount: Int { 1 << 16 }
+
+    /// The table, made with the filter table (before the first filter exists, so before any ECP
+    /// does); a constant-initialized global, read without a lazy-initialization check.
+    nonisolated(unsafe) static var slots: UnsafeMutablePointer<Atomic<UInt>>? = nil
+
+    static func create() {
+        let table = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: slotCount)
+        for index in 0..<slotCount { (table + index).initialize(to: Atomic(0)) }
+        slots = table
+    }
+
+    @inline(__always)
+    static func slot(for context: UnsafeRawPointer) -> UnsafeMutablePointer<Atomic<UInt>>? {
+        guard let slots else { return nil }
+        return slots + Int(truncatingIfNeeded: (UInt(bitPattern: context) >> 4) & UInt(slotCount - 1))
+    }
+
+    /// Records a new ECP.
+    @inline(__always)
+    static func insert(_ context: UnsafeRawPointer) {
+        slot(for: context)?.pointee.store(UInt(bitPattern: context), ordering: .relaxed)
+    }
+
+    /// Whether `context` is recorded as a live ECP (false means "unknown": check fully).
+    @inline(__always)
+    static func contains(_ context: UnsafeRawPointer) -> Bool {
+        guard let slot = slot(for: context) else { return false }
+        return slot.pointee.load(ordering: .relaxed) == UInt(bitPattern: context)
+    }
+
+    /// Forgets `context` (before its memory is given back).
+    @inline(__always)
+    static func remove(_ context: UnsafeRawPointer) {
+        guard let slot = slot(for: context) else { return }
+        if slot.pointee.load(ordering: .relaxed) == UInt(bitPattern: context) {
+            slot.pointee.store(0, ordering: .relaxed)
+        }
+    }
+}
