@@ -4,8 +4,20 @@ import NtKernel
 import FltMgr
 
 func filter(_ handle: PFLT_FILTER?) -> Filter { Filter(rawValue: UInt(bitPattern: UnsafeMutableRawPointer(handle))) }
+@inline(__always)
 func ecpType(_ guid: UnsafePointer<GUID>?, _ routine: StaticString) -> EcpType {
-    EcpType(UnsafeRawPointer(require(guid, "EcpType", routine)))
+    EcpType(UnsafeRawPointer(present(guid, "EcpType", routine)))
+}
+/// `require` with the check inlined: the call (and its message) only for NULL.
+@inline(__always)
+func present<T>(_ value: T?, _ name: String, _ routine: StaticString) -> T {
+    if let value { return value }
+    return require(value, name, routine)
+}
+/// A C cleanup routine's address (0: none).
+@inline(__always)
+func cleanupAddress(_ routine: PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?) -> UInt {
+    routine.map { UInt(bitPattern: unsafeBitCast($0, to: UnsafeRawPointer.self)) } ?? 0
 }
 func cleanup(_ routine: PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?) -> EcpCleanup {
     routine.map { .cRoutine(address: UInt(bitPattern: unsafeBitCast($0, to: UnsafeRawPointer.self))) } ?? .none
@@ -72,13 +84,13 @@ public func FltAllocateExtraCreateParameterFromLookasideList(
     _ EcpContext: UnsafeMutablePointer<PVOID?>?
 ) -> NTSTATUS {
     let routine: StaticString = "FltAllocateExtraCreateParameterFromLookasideList"
-    let out = require(EcpContext, "EcpContext", routine)
+    let out = present(EcpContext, "EcpContext", routine)
     out.pointee = nil
     do {
         out.pointee = try ExtraCreateParameters.allocate(
             filter: filter(Filter), type: ecpType(EcpType, routine), size: SizeOfContext,
-            flags: EcpAllocationFlags(rawValue: Flags), cleanup: cleanup(CleanupCallback),
-            from: EcpLookasideStorage(require(LookasideList, "LookasideList", routine)))
+            flags: EcpAllocationFlags(rawValue: Flags), cleanupRoutine: cleanupAddress(CleanupCallback),
+            from: EcpLookasideStorage(present(LookasideList, "LookasideList", routine)))
     } catch { return error.rawValue }
     return STATUS_SUCCESS
 }
