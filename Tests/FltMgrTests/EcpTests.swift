@@ -314,3 +314,173 @@ struct TypedEcpTests {
         #expect(VerifierLog.count > before)
     }
 }
+
+@Suite("ECP accounting and the fast checks")
+struct EcpAccountingTests {
+    @Test func outstandingIsExactAcrossTwoThreadsEachWithItsOwnList() throws {
+        let filter = try Filter.register(driver: nil)
+        defer { filter.unregister() }
+        let lists = [
+            EcpLookasideList(filter: filter, contextSize: 256, tag: "EcA0"),
+            EcpLookasideList(filter: filter, contextSize: 256, tag: "EcA1"),
+        ]
+        let kept = KernelLock<[[UInt]]>([[], []])
+        let rounds = 20_000
+        DispatchQueue.concurrentPerform(iterations: 2) { worker in
+            let list = lists[worker]
+            var mine: [UInt] = []
+            for round in 0..<rounds {
+                let context = try! list.allocate(sampleType, size: 256)
+                // Every 1000th stays out (from the list), every 1500th from pool (too big).
+                if round % 1000 == 0 { mine.append(UInt(bitPattern: context)) } else { list.free(context) }
+                if round % 1500 == 0 { mine.append(UInt(bitPattern: try! list.allocate(otherType, size: 4000))) }
+            }
+            kept.withLock { $0[worker] = mine }
+        }
+        let outstanding = kept.withLock { $0[0].count + $0[1].count }
+        #expect(outstanding == 2 * (20 + 14))
+        #expect(filter.outstandingEcps == outstanding)
+        // Freed on the other thread than the one that allocated them.
+        DispatchQueue.concurrentPerform(iterations: 2) { worker in
+            for address in kept.withLock({ $0[1 - worker] }) {
+                lists[1 - worker].free(UnsafeMutableRawPointer(bitPattern: address)!)
+            }
+        }
+        #expect(filter.outstandingEcps == 0)
+        for list in lists { #expect(list.statistics.totalAllocates == list.statistics.totalFrees) }
+    }
+
+    @Test func unregisteringWithALiveListReportsItsEcpsAndTheListStaysUsable() throws {
+        let filter = try Filter.register(driver: nil)
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: EcpLookasideStorage.byteCount, alignment: 64)
+        defer { storage.deallocate() }
+        let list = EcpLookasideStorage.initialize(storage, filter: filter, nonPaged: true, size: 32, tag: "EcLu")
+        var contexts: [UnsafeMutableRawPointer] = []
+        for _ in 0..<3 {
+            contexts.append(try ExtraCreateParameters.allocate(
+                filter: filter, type: sampleType, size: 32, flags: [], cleanup: .none, from: list))
+        }
+        contexts.append(try ExtraCreateParameters.allocate(
+            filter: filter, type: otherType, size: 8, flags: [], cleanup: .none, tag: "EcLu"))
+        ExtraCreateParameters.free(filter: filter, contexts.removeFirst())
+        #expect(filter.outstandingEcps == 3)
+        filter.unregister()
+        #expect(VerifierLog.recent.contains { $0.contains("FltUnregisterFilter: the filter still has 3") })
+        // A new filter in the same slot starts from zero; the old list's ECPs are not its.
+        let next = try Filter.register(driver: nil)
+        defer { next.unregister() }
+        #expect(next.outstandingEcps == 0)
+        ExtraCreateParameters.free(filter: next, contexts.removeFirst())
+        #expect(next.outstandingEcps == 0)
+        #expect(list.delete(filter: next, nonPaged: true) == 1)
+        #expect(next.outstandingEcps == 0)
+    }
+
+    @Test func ecpsOfADeletedListStayTheFiltersUntilUnregistration() throws {
+        let filter = try Filter.register(driver: nil)
+        defer { filter.unregister() }
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: EcpLookasideStorage.byteCount, alignment: 64)
+        defer { storage.deallocate() }
+        var list = EcpLookasideStorage.initialize(storage, filter: filter, nonPaged: true, size: 32, tag: "EcLd")
+        _ = try ExtraCreateParameters.allocate(filter: filter, type: sampleType, size: 32, flags: [], cleanup: .none, from: list)
+        #expect(list.delete(filter: filter, nonPaged: true) == 1)
+        // The same storage, initialized again: a new list that starts from zero.
+        list = EcpLookasideStorage.initialize(storage, filter: filter, nonPaged: true, size: 32, tag: "EcLd")
+        let context = try ExtraCreateParameters.allocate(
+            filter: filter, type: sampleType, size: 32, flags: [], cleanup: .none, from: list)
+        #expect(filter.outstandingEcps == 2)
+        ExtraCreateParameters.free(filter: filter, context)
+        #expect(filter.outstandingEcps == 1)
+        #expect(list.delete(filter: filter, nonPaged: true) == 0)
+        #expect(filter.outstandingEcps == 1)
+    }
+
+    @Test func ecpsFromAListCountForTheFilterThatInitializedIt() throws {
+        let owner = try Filter.register(driver: nil)
+        defer { owner.unregister() }
+        let other = try Filter.register(driver: nil)
+        defer { other.unregister() }
+        let storage = UnsafeMutableRawPointer.allocate(byteCount: EcpLookasideStorage.byteCount, alignment: 64)
+        defer { storage.deallocate() }
+        let list = EcpLookasideStorage.initialize(storage, filter: owner, nonPaged: true, size: 64, tag: "EcOw")
+        defer { list.delete(filter: owner, nonPaged: true) }
+        let fromList = try ExtraCreateParameters.allocate(
+            filter: other, type: sampleType, size: 64, flags: [], cleanup: .none, from: list)
+        let fromPool = try ExtraCreateParameters.allocate(
+            filter: other, type: sampleType, size: 640, flags: [], cleanup: .none, from: list)
+        #expect(owner.outstandingEcps == 1 && other.outstandingEcps == 1)
+        ExtraCreateParameters.free(filter: owner, fromList)
+        ExtraCreateParameters.free(filter: owner, fromPool)
+        #expect(owner.outstandingEcps == 0 && other.outstandingEcps == 0)
+    }
+
+    /// More live ECPs than the live table can tell apart (10 000 entries over 3 MiB of a
+    /// 1 MiB window): the ones it lost take the full check, and every free still works.
+    @Test func manyLiveEcpsAreAllFreedCorrectly() throws {
+        let filter = try Filter.register(driver: nil)
+        defer { filter.unregister() }
+        let list = EcpLookasideList(filter: filter, contextSize: 256, tag: "EcMn")
+        let log = CleanupLog()
+        var contexts: [UnsafeMutableRawPointer] = []
+        for index in 0..<10_000 {
+            contexts.append(try list.allocate(index % 2 == 0 ? sampleType : otherType, size: 256, cleanup: log.cleanup))
+        }
+        #expect(filter.outstandingEcps == 10_000)
+        var generator = SystemRandomNumberGenerator()
+        contexts.shuffle(using: &generator)
+        for context in contexts {
+            #expect(ExtraCreateParameters.size(of: context) == 256)
+            list.free(context)
+        }
+        #expect(log.types.count == 10_000)
+        #expect(filter.outstandingEcps == 0)
+    }
+}
+
+@Suite("ECP fast-check bug checks")
+struct EcpFastCheckBugCheckTests {
+    @Test func freeingALookasideEcpStillInAList() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let filter = try! Filter.register(driver: nil)
+            let list = EcpLookasideList(filter: filter, contextSize: 16, tag: "EcFc")
+            let ecps = try! EcpList.allocate(filter: filter)
+            let context = try! list.allocate(sampleType, size: 16)
+            try! ecps.insert(context)
+            list.free(context)
+        }
+        expectStop(result, code: 0xC4, parameter1: 0xE2)
+    }
+
+    @Test func freeingTwiceAfterOtherEcpsCameAndWent() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let filter = try! Filter.register(driver: nil)
+            let list = EcpLookasideList(filter: filter, contextSize: 16, tag: "EcFc")
+            let first = try! list.allocate(sampleType, size: 16)
+            let second = try! list.allocate(otherType, size: 16)
+            list.free(first)
+            list.free(second)
+            list.free(first)
+        }
+        expectStop(result, code: 0xC4, parameter1: 0xE1)
+    }
+
+    @Test func freeingTheMiddleOfALiveEcp() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let filter = try! Filter.register(driver: nil)
+            let list = EcpLookasideList(filter: filter, contextSize: 64, tag: "EcFc")
+            let context = try! list.allocate(sampleType, size: 64)
+            list.free(context + 16)
+        }
+        expectStop(result, code: 0xC4, parameter1: 0xE0)
+    }
+
+    @Test func freeingAPoolBlockThatIsNotAnEcp() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let filter = try! Filter.register(driver: nil)
+            let block = try! Pool.allocate(.nonPagedNx, byteCount: 256, tag: "EcFc")
+            block.initializeMemory(as: UInt8.self, repeating: 0x41, count: 256)
+            ExtraCreateParameters.free(filter: filter, block + ExtraCreateParameters.headerSize)
+        }
+        expectStop(result, code: 0xC4, parameter1: 0xE0)
+    }
+}
