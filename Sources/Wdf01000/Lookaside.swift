@@ -33,17 +33,7 @@ private func mirror(into list: UnsafeMutablePointer<GENERAL_LOOKASIDE_POOL>) -> 
 private func storage<T>(_ list: UnsafeMutablePointer<T>) -> UnsafeMutableRawPointer { UnsafeMutableRawPointer(list) }
 
 private func requireList(_ list: UnsafeMutableRawPointer?, _ routine: StaticString) -> UnsafeMutableRawPointer {
-    guard let list else {
-        BugCheck.raise(
-            .driverVerifierDetectedViolation, LookasideHandle.notInitializedViolation, 0, 0, 0,
-            "\(routine): the lookaside list pointer is NULL")
-    }
-    return list
-}
-
-private func requireEntry(_ entry: PVOID?, _ routine: StaticString) -> UnsafeMutableRawPointer {
-    guard let entry else { BugCheck.badPoolCaller(.invalidAddress, 0, 0, 0, "\(routine): the entry is NULL") }
-    return entry
+    LookasideHandle.requireStorage(list, routine: routine)
 }
 
 // MARK: LOOKASIDE_LIST_EX
@@ -86,13 +76,12 @@ public func ExInitializeLookasideListEx(
 
 @c @implementation
 public func ExAllocateFromLookasideListEx(_ Lookaside: PLOOKASIDE_LIST_EX!) -> PVOID? {
-    LookasideHandle.allocate(from: requireList(UnsafeMutableRawPointer(Lookaside), "ExAllocateFromLookasideListEx"), routine: "ExAllocateFromLookasideListEx")
+    LookasideHandle.allocate(from: UnsafeMutableRawPointer(Lookaside), routine: "ExAllocateFromLookasideListEx")
 }
 
 @c @implementation
 public func ExFreeToLookasideListEx(_ Lookaside: PLOOKASIDE_LIST_EX!, _ Entry: PVOID!) {
-    LookasideHandle.free(
-        requireEntry(Entry, "ExFreeToLookasideListEx"), to: requireList(UnsafeMutableRawPointer(Lookaside), "ExFreeToLookasideListEx"), routine: "ExFreeToLookasideListEx")
+    LookasideHandle.free(Entry, to: UnsafeMutableRawPointer(Lookaside), routine: "ExFreeToLookasideListEx")
 }
 
 @c @implementation
@@ -151,13 +140,12 @@ public func ExInitializeNPagedLookasideList(
 
 @c @implementation
 public func ExAllocateFromNPagedLookasideList(_ Lookaside: PNPAGED_LOOKASIDE_LIST!) -> PVOID? {
-    LookasideHandle.allocate(from: requireList(UnsafeMutableRawPointer(Lookaside), "ExAllocateFromNPagedLookasideList"), routine: "ExAllocateFromNPagedLookasideList")
+    LookasideHandle.allocate(from: UnsafeMutableRawPointer(Lookaside), routine: "ExAllocateFromNPagedLookasideList")
 }
 
 @c @implementation
 public func ExFreeToNPagedLookasideList(_ Lookaside: PNPAGED_LOOKASIDE_LIST!, _ Entry: PVOID!) {
-    LookasideHandle.free(
-        requireEntry(Entry, "ExFreeToNPagedLookasideList"), to: requireList(UnsafeMutableRawPointer(Lookaside), "ExFreeToNPagedLookasideList"), routine: "ExFreeToNPagedLookasideList")
+    LookasideHandle.free(Entry, to: UnsafeMutableRawPointer(Lookaside), routine: "ExFreeToNPagedLookasideList")
 }
 
 @c @implementation
@@ -176,13 +164,12 @@ public func ExInitializePagedLookasideList(
 
 @c @implementation
 public func ExAllocateFromPagedLookasideList(_ Lookaside: PPAGED_LOOKASIDE_LIST!) -> PVOID? {
-    LookasideHandle.allocate(from: requireList(UnsafeMutableRawPointer(Lookaside), "ExAllocateFromPagedLookasideList"), routine: "ExAllocateFromPagedLookasideList")
+    LookasideHandle.allocate(from: UnsafeMutableRawPointer(Lookaside), routine: "ExAllocateFromPagedLookasideList")
 }
 
 @c @implementation
 public func ExFreeToPagedLookasideList(_ Lookaside: PPAGED_LOOKASIDE_LIST!, _ Entry: PVOID!) {
-    LookasideHandle.free(
-        requireEntry(Entry, "ExFreeToPagedLookasideList"), to: requireList(UnsafeMutableRawPointer(Lookaside), "ExFreeToPagedLookasideList"), routine: "ExFreeToPagedLookasideList")
+    LookasideHandle.free(Entry, to: UnsafeMutableRawPointer(Lookaside), routine: "ExFreeToPagedLookasideList")
 }
 
 @c @implementation

@@ -251,11 +251,14 @@ struct LookasideTests {
             let channel = KernelLock<[UInt]>([])
             let total = 100_000
             let done = Atomic<Int>(0)
+            // The consumer uses the list's handle: capturing the list itself would let the
+            // consumer's thread, while it winds down, hold the last reference (and delete it).
+            let handle = list.handle
             let consumer = Thread {
                 var consumed = 0
                 while consumed < total {
                     let batch = channel.withLock { items in defer { items.removeAll(keepingCapacity: true) }; return items }
-                    for address in batch { list.free(UnsafeMutableRawPointer(bitPattern: address)!) }
+                    for address in batch { handle.free(UnsafeMutableRawPointer(bitPattern: address)!, routine: "ExFreeToLookasideListEx") }
                     consumed += batch.count
                 }
                 done.store(1, ordering: .releasing)
@@ -413,5 +416,33 @@ struct LookasideBugCheckTests {
             _ = try? list.allocate()
         }
         expectStop(result, code: 0x1E, parameter1: 0xC000_009A)
+    }
+}
+
+extension LookasideTests {
+    @Test func aFlushReachesAnotherThreadsCacheAtItsNextCall() throws {
+        let counting = CountingAllocator()
+        let list = try LookasideList(entrySize: 16, tag: "LFlo", depth: 256, allocator: counting.allocator, tuner: .manual())
+        let filled = DispatchSemaphore(value: 0), flushed = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            // Depth is 4: the four entries stay in this thread's cache.
+            let entries = (0..<4).map { _ in try! list.allocate() }
+            for entry in entries { list.free(entry) }
+            filled.signal()
+            flushed.wait()
+            // This call catches up with the flush (the four are freed), then misses.
+            list.free(try! list.allocate())
+            done.signal()
+        }
+        thread.start()
+        filled.wait()
+        list.flush()
+        #expect(counting.frees.load(ordering: .relaxed) == 0)
+        flushed.signal()
+        done.wait()
+        #expect(counting.frees.load(ordering: .relaxed) == 4)
+        #expect(counting.allocations.load(ordering: .relaxed) == 5)
+        let statistics = list.statistics
+        #expect(statistics.totalAllocates == 5 && statistics.allocateMisses == 5 && statistics.totalFrees == 5)
     }
 }

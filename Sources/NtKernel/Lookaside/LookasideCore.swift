@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 internal import CRuntimeShims
 
 /// Where a list's entries come from when its caches are empty, and where they go when the caches
@@ -45,13 +45,14 @@ public struct LookasideStatistics: Hashable, Sendable {
 ///
 /// Lives in memory of its own (not in the caller's `LOOKASIDE_LIST_EX`, which only points here),
 /// so the hot path never writes a line another thread reads.
+@usableFromInline
 struct LookasideCore: ~Copyable {
     let entrySize: Int
     let poolType: PoolType
     let tag: PoolTag
     let maximumDepth: Int
     let raiseOnFailure: Bool
-    let irqlLimit: Irql
+    @usableFromInline let irqlLimit: Irql
     let allocator: LookasideAllocator?
     /// Entries come straight from the pool's engine: no custom routines, and a pool type whose
     /// checks were already made (the list checks the IRQL itself).
@@ -59,14 +60,17 @@ struct LookasideCore: ~Copyable {
     let name: StaticString
 
     // Read on every call, written every few seconds.
-    let depth = Atomic<Int>(4)
-    let flushEpoch = Atomic<UInt64>(0)
-    /// Magazine addresses by thread slot (0: none yet), as integers (see `ThreadAccounting.chunks`).
-    let magazines: UnsafeMutablePointer<Atomic<UInt>>
+    @usableFromInline let depth = Atomic<Int>(4)
+    /// `min(LookasideMagazine.capacity, depth - depotCount)`: a free goes into the calling
+    /// thread's magazine while the magazine holds fewer entries (kept up to date under the depot
+    /// lock whenever Depth or the depot changes).
+    @usableFromInline let freeLimit = Atomic<Int>(4)
+    /// One magazine per thread slot, inline.
+    @usableFromInline let magazines = LookasideMagazineTable()
 
     // Written when entries move between threads.
     let depot: KernelLock<DepotStack>
-    let depotCount = Atomic<Int>(0)
+    @usableFromInline let depotCount = Atomic<Int>(0)
     /// Counters of threads without a magazine slot and of magazines given back.
     let shared = LookasideCounters()
 
@@ -78,6 +82,12 @@ struct LookasideCore: ~Copyable {
     /// caller's structure.
     var mirror: (@Sendable (LookasideStatistics) -> Void)? = nil
     var tuner: LookasideTuner? = nil
+
+    /// Records the depot's size and the free limit that follows from it (under the depot lock).
+    func setDepotCount(_ count: Int) {
+        depotCount.store(count, ordering: .relaxed)
+        freeLimit.store(Swift.min(LookasideMagazine.capacity, depth.load(ordering: .relaxed) - count), ordering: .relaxed)
+    }
 
     struct DepotStack: @unchecked Sendable {
         let entries: UnsafeMutablePointer<UnsafeMutableRawPointer>
@@ -96,80 +106,75 @@ struct LookasideCore: ~Copyable {
         usesPoolDirectly = allocator == nil && !poolType.isMustSucceed && !poolType.contains(.raiseIfAllocationFailure)
         self.name = name
         depot = KernelLock(DepotStack(entries: .allocate(capacity: maximumDepth)))
-        magazines = .allocate(capacity: ThreadRegistry.slotCount)
-        for slot in 0..<ThreadRegistry.slotCount { (magazines + slot).initialize(to: Atomic(0)) }
     }
 }
 
 extension UnsafeMutablePointer where Pointee == LookasideCore {
-    // MARK: Hot path
+    // MARK: Slow paths
 
-    /// Takes an entry: the thread's magazine, else a batch from the depot, else the allocate
-    /// routine (a miss). Corresponds to `ExAllocateFromLookasideListEx`.
-    @inline(__always)
-    func allocate(routine: StaticString) -> UnsafeMutableRawPointer? {
+    /// Everything `allocate` does not do inline: the IRQL check, the thread's first call on the
+    /// list, catching up with a flush, refilling from the depot, and misses.
+    @usableFromInline @inline(never)
+    func allocateSlow(routine: StaticString) -> UnsafeMutableRawPointer? {
         let context = ThreadContext.current
         if context.pointee.irql > pointee.irqlLimit.rawValue { irqlFailure(context, routine: routine) }
         guard let magazine = magazine(for: context) else { return allocateShared() }
-        if magazine.pointee.epoch != pointee.flushEpoch.load(ordering: .relaxed) { drain(magazine) }
-        LookasideCounters.bump(magazine.pointee.counters.allocates)
+        if magazine.pointee.key.load(ordering: .relaxed) != UInt(bitPattern: context) { drain(magazine) }
+        LookasideCounters.bump(magazine.pointee.allocates)
         if magazine.pointee.count > 0 {
             magazine.pointee.count -= 1
-            return magazine.pointee.entries[magazine.pointee.count]
+            return magazine.entries[magazine.pointee.count]
         }
         return refillOrMiss(magazine)
     }
 
-    /// Returns an entry: into the thread's magazine while the list caches fewer than Depth
-    /// entries (this thread's magazine plus the depot), else to the free routine (a free miss).
-    /// Corresponds to `ExFreeToLookasideListEx`.
-    @inline(__always)
-    func free(_ entry: UnsafeMutableRawPointer, routine: StaticString) {
+    /// Everything `free` does not do inline: the IRQL check, the thread's first call on the list,
+    /// catching up with a flush, free misses (Depth reached), and spilling a full magazine.
+    @usableFromInline @inline(never)
+    func freeSlow(_ entry: UnsafeMutableRawPointer, routine: StaticString) {
         let context = ThreadContext.current
         if context.pointee.irql > pointee.irqlLimit.rawValue { irqlFailure(context, routine: routine) }
         guard let magazine = magazine(for: context) else { return freeShared(entry) }
-        if magazine.pointee.epoch != pointee.flushEpoch.load(ordering: .relaxed) { drain(magazine) }
-        LookasideCounters.bump(magazine.pointee.counters.frees)
+        if magazine.pointee.key.load(ordering: .relaxed) != UInt(bitPattern: context) { drain(magazine) }
+        LookasideCounters.bump(magazine.pointee.frees)
         let count = magazine.pointee.count
         if count + pointee.depotCount.load(ordering: .relaxed) >= pointee.depth.load(ordering: .relaxed) {
-            LookasideCounters.bump(magazine.pointee.counters.freeMisses)
+            LookasideCounters.bump(magazine.pointee.freeMisses)
             release(entry)
             return
         }
         if count == LookasideMagazine.capacity { spill(magazine) }
-        magazine.pointee.entries[magazine.pointee.count] = entry
+        magazine.entries[magazine.pointee.count] = entry
         magazine.pointee.count += 1
     }
 
-    @inline(__always)
+    /// The calling thread's magazine, which starts being this thread's on its first call; nil
+    /// for a thread without a slot.
     func magazine(for context: UnsafeMutablePointer<ThreadContext>) -> UnsafeMutablePointer<LookasideMagazine>? {
-        let slot = context.pointee.slot
-        guard slot >= 0 else { return nil }
-        return UnsafeMutablePointer<LookasideMagazine>(bitPattern: pointee.magazines[slot].load(ordering: .relaxed)) ?? createMagazine(context)
+        guard context.pointee.slot >= 0 else { return nil }
+        let magazine = pointee.magazines.magazine(atOffset: context.pointee.magazineOffset)
+        if magazine.pointee.owner.load(ordering: .relaxed) != UInt(bitPattern: context) {
+            ThreadRegistry.state.withLock { _ in
+                magazine.pointee.count = 0
+                magazine.pointee.core = self
+                magazine.pointee.nextInThread = context.pointee.magazines
+                context.pointee.magazines = magazine
+                magazine.pointee.owner.store(UInt(bitPattern: context), ordering: .relaxed)
+                magazine.pointee.key.store(UInt(bitPattern: context), ordering: .relaxed)
+            }
+        }
+        return magazine
     }
 
-    /// The magazine of a thread slot, if that thread has used this list.
+    /// The magazine of a thread slot, if a live thread uses it.
     func magazine(inSlot slot: Int) -> UnsafeMutablePointer<LookasideMagazine>? {
-        UnsafeMutablePointer<LookasideMagazine>(bitPattern: pointee.magazines[slot].load(ordering: .acquiring))
+        let magazine = pointee.magazines.magazine(inSlot: slot)
+        return magazine.pointee.owner.load(ordering: .relaxed) == 0 ? nil : magazine
     }
-
-    // MARK: Slow paths
 
     @inline(never)
     func irqlFailure(_ context: UnsafeMutablePointer<ThreadContext>, routine: StaticString) -> Never {
         BugCheck.irqlTooHigh("\(routine)", limit: pointee.irqlLimit, current: Irql(rawValue: context.pointee.irql))
-    }
-
-    @inline(never)
-    func createMagazine(_ context: UnsafeMutablePointer<ThreadContext>) -> UnsafeMutablePointer<LookasideMagazine> {
-        let magazine = UnsafeMutablePointer<LookasideMagazine>.allocate(capacity: 1)
-        magazine.initialize(to: LookasideMagazine(core: self, owner: context, epoch: pointee.flushEpoch.load(ordering: .relaxed)))
-        ThreadRegistry.state.withLock { _ in
-            magazine.pointee.nextInThread = context.pointee.magazines
-            context.pointee.magazines = magazine
-            pointee.magazines[context.pointee.slot].store(UInt(bitPattern: magazine), ordering: .releasing)
-        }
-        return magazine
     }
 
     /// Moves a batch from the depot into an empty magazine (depot top becomes magazine top, so
@@ -181,16 +186,16 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
             let moved = pointee.depot.withLock { depot -> Int in
                 let moved = Swift.min(LookasideMagazine.capacity / 2, depot.count)
                 depot.count -= moved
-                magazine.pointee.entries.initialize(from: depot.entries + depot.count, count: moved)
-                pointee.depotCount.store(depot.count, ordering: .relaxed)
+                magazine.entries.initialize(from: depot.entries + depot.count, count: moved)
+                pointee.setDepotCount(depot.count)
                 return moved
             }
             if moved > 0 {
                 magazine.pointee.count = moved - 1
-                return magazine.pointee.entries[moved - 1]
+                return magazine.entries[moved - 1]
             }
         }
-        LookasideCounters.bump(magazine.pointee.counters.allocateMisses)
+        LookasideCounters.bump(magazine.pointee.allocateMisses)
         return obtain()
     }
 
@@ -199,11 +204,11 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     @inline(never)
     func spill(_ magazine: UnsafeMutablePointer<LookasideMagazine>) {
         let half = magazine.pointee.count / 2
-        let accepted = pushToDepot(magazine.pointee.entries, count: half)
-        for index in accepted..<half { release(magazine.pointee.entries[index]) }
-        if half > accepted { LookasideCounters.bump(magazine.pointee.counters.freeMisses, by: UInt64(half - accepted)) }
+        let accepted = pushToDepot(magazine.entries, count: half)
+        for index in accepted..<half { release(magazine.entries[index]) }
+        if half > accepted { LookasideCounters.bump(magazine.pointee.freeMisses, by: UInt64(half - accepted)) }
         let remaining = magazine.pointee.count - half
-        magazine.pointee.entries.update(from: magazine.pointee.entries + half, count: remaining)
+        magazine.entries.update(from: magazine.entries + half, count: remaining)
         magazine.pointee.count = remaining
     }
 
@@ -215,7 +220,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
             let accepted = Swift.min(count, room)
             (depot.entries + depot.count).initialize(from: entries, count: accepted)
             depot.count += accepted
-            pointee.depotCount.store(depot.count, ordering: .relaxed)
+            pointee.setDepotCount(depot.count)
             return accepted
         }
     }
@@ -227,7 +232,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         let entry = pointee.depot.withLock { depot -> UnsafeMutableRawPointer? in
             guard depot.count > 0 else { return nil }
             depot.count -= 1
-            pointee.depotCount.store(depot.count, ordering: .relaxed)
+            pointee.setDepotCount(depot.count)
             return depot.entries[depot.count]
         }
         if let entry { return entry }
@@ -242,7 +247,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
             guard depot.count < Swift.min(pointee.depth.load(ordering: .relaxed), pointee.maximumDepth) else { return false }
             depot.entries[depot.count] = entry
             depot.count += 1
-            pointee.depotCount.store(depot.count, ordering: .relaxed)
+            pointee.setDepotCount(depot.count)
             return true
         }
         if !kept {
@@ -283,13 +288,14 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         }
     }
 
-    /// Frees what a magazine holds after a flush of the list.
+    /// Frees what a magazine holds after a flush of the list, and makes it valid again (owner
+    /// thread only).
     @inline(never)
     func drain(_ magazine: UnsafeMutablePointer<LookasideMagazine>) {
-        magazine.pointee.epoch = pointee.flushEpoch.load(ordering: .relaxed)
+        magazine.pointee.key.store(magazine.pointee.owner.load(ordering: .relaxed), ordering: .relaxed)
         let count = magazine.pointee.count
         magazine.pointee.count = 0
-        for index in 0..<count { release(magazine.pointee.entries[index]) }
+        for index in 0..<count { release(magazine.entries[index]) }
     }
 
     // MARK: Management
@@ -299,7 +305,11 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     /// `ExFlushLookasideListEx`.
     func flush() {
         let context = ThreadContext.current
-        pointee.flushEpoch.add(1, ordering: .relaxed)
+        ThreadRegistry.state.withLock { _ in
+            for slot in 0..<ThreadRegistry.slotCount {
+                magazine(inSlot: slot)?.pointee.key.store(0, ordering: .relaxed)
+            }
+        }
         let taken = takeDepot()
         for entry in taken { release(entry) }
         if context.pointee.slot >= 0, let magazine = magazine(inSlot: context.pointee.slot) {
@@ -312,49 +322,47 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         pointee.depot.withLock { depot in
             let taken = Array(UnsafeBufferPointer(start: depot.entries, count: depot.count))
             depot.count = 0
-            pointee.depotCount.store(0, ordering: .relaxed)
+            pointee.setDepotCount(0)
             return taken
         }
     }
 
-    /// Gives a magazine back: its entries to the depot (while there is room under Depth), its
-    /// counters to the shared ones; then frees it. Returns the entries the depot did not take:
-    /// the caller hands them to the free routine once it holds no lock.
+    /// Gives a magazine back (its thread exits, or the list is deleted): its entries go to the
+    /// depot while there is room under Depth, and the slot becomes free for the next thread.
+    /// The counters stay in the magazine (statistics sum every slot). Returns the entries the
+    /// depot did not take: the caller hands them to the free routine once it holds no lock.
     func retire(_ magazine: UnsafeMutablePointer<LookasideMagazine>, keepEntries: Bool) -> LookasideSurplus {
         let count = magazine.pointee.count
         var accepted = 0
-        if keepEntries, magazine.pointee.epoch == pointee.flushEpoch.load(ordering: .relaxed) {
-            accepted = pushToDepot(magazine.pointee.entries, count: count)
+        if keepEntries, magazine.pointee.key.load(ordering: .relaxed) == magazine.pointee.owner.load(ordering: .relaxed) {
+            accepted = pushToDepot(magazine.entries, count: count)
         }
         let surplus = LookasideSurplus(
-            entries: Array(UnsafeBufferPointer(start: magazine.pointee.entries + accepted, count: count - accepted)),
+            entries: Array(UnsafeBufferPointer(start: magazine.entries + accepted, count: count - accepted)),
             allocator: pointee.allocator, tag: pointee.tag)
-        pointee.shared.allocates.add(magazine.pointee.counters.allocates.load(ordering: .relaxed), ordering: .relaxed)
-        pointee.shared.allocateMisses.add(
-            magazine.pointee.counters.allocateMisses.load(ordering: .relaxed), ordering: .relaxed)
-        pointee.shared.frees.add(magazine.pointee.counters.frees.load(ordering: .relaxed), ordering: .relaxed)
-        pointee.shared.freeMisses.add(magazine.pointee.counters.freeMisses.load(ordering: .relaxed), ordering: .relaxed)
-        magazine.pointee.entries.deallocate()
-        magazine.deinitialize(count: 1)
-        magazine.deallocate()
+        magazine.pointee.count = 0
+        magazine.pointee.nextInThread = nil
+        magazine.pointee.owner.store(0, ordering: .relaxed)
+        magazine.pointee.key.store(0, ordering: .relaxed)
         return surplus
     }
 
-    /// Current counters: the shared ones plus every live magazine's.
+    /// Current counters: the shared ones plus every slot's.
     func statistics() -> LookasideStatistics {
         var allocates = pointee.shared.allocates.load(ordering: .relaxed)
         var allocateMisses = pointee.shared.allocateMisses.load(ordering: .relaxed)
         var frees = pointee.shared.frees.load(ordering: .relaxed)
         var freeMisses = pointee.shared.freeMisses.load(ordering: .relaxed)
         var cached = pointee.depotCount.load(ordering: .relaxed)
+        let current = ThreadContext.currentIfAttached.map { UInt(bitPattern: $0) } ?? 0
         ThreadRegistry.state.withLock { _ in
             for slot in 0..<ThreadRegistry.slotCount {
-                guard let magazine = magazine(inSlot: slot) else { continue }
-                allocates &+= magazine.pointee.counters.allocates.load(ordering: .relaxed)
-                allocateMisses &+= magazine.pointee.counters.allocateMisses.load(ordering: .relaxed)
-                frees &+= magazine.pointee.counters.frees.load(ordering: .relaxed)
-                freeMisses &+= magazine.pointee.counters.freeMisses.load(ordering: .relaxed)
-                if magazine.pointee.owner == ThreadContext.currentIfAttached {
+                let magazine = pointee.magazines.magazine(inSlot: slot)
+                allocates &+= magazine.pointee.allocates.load(ordering: .relaxed)
+                allocateMisses &+= magazine.pointee.allocateMisses.load(ordering: .relaxed)
+                frees &+= magazine.pointee.frees.load(ordering: .relaxed)
+                freeMisses &+= magazine.pointee.freeMisses.load(ordering: .relaxed)
+                if current != 0, magazine.pointee.owner.load(ordering: .relaxed) == current {
                     cached += magazine.pointee.count
                 }
             }
@@ -382,10 +390,8 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         let surplus = ThreadRegistry.state.withLock { _ -> [LookasideSurplus] in
             var surplus: [LookasideSurplus] = []
             for slot in 0..<ThreadRegistry.slotCount {
-                guard let magazine = magazine(inSlot: slot) else { continue }
-                pointee.magazines[slot].store(0, ordering: .releasing)
+                guard let magazine = magazine(inSlot: slot), let owner = magazine.pointee.ownerContext else { continue }
                 // Unlink from the owner's list.
-                let owner = magazine.pointee.owner
                 if owner.pointee.magazines == magazine {
                     owner.pointee.magazines = magazine.pointee.nextInThread
                 } else {
@@ -403,7 +409,6 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         for item in surplus { item.release() }
         for entry in takeDepot() { release(entry) }
         pointee.depot.withLock { $0.entries.deallocate() }
-        pointee.magazines.deinitialize(count: ThreadRegistry.slotCount)
         pointee.magazines.deallocate()
         deinitialize(count: 1)
         deallocate()
@@ -429,7 +434,10 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
                 newDepth = Swift.min(maximum, depth + Swift.min(30, ratio * (maximum - depth) / 2000 + 5))
             }
         }
-        pointee.depth.store(newDepth, ordering: .relaxed)
+        pointee.depot.withLock { depot in
+            pointee.depth.store(newDepth, ordering: .relaxed)
+            pointee.setDepotCount(depot.count)
+        }
         publish()
     }
 }

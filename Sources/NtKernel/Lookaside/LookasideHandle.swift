@@ -3,14 +3,14 @@
 /// it. Its first 16 bytes (the `ListHead`) hold a check word and the address of the list's state,
 /// so a list that was never initialized, or was deleted, is recognized instead of followed.
 public struct LookasideHandle: @unchecked Sendable {
-    let core: UnsafeMutablePointer<LookasideCore>
+    @usableFromInline let core: UnsafeMutablePointer<LookasideCore>
 
     init(core: UnsafeMutablePointer<LookasideCore>) { self.core = core }
 
     /// `DRIVER_VERIFIER_DETECTED_VIOLATION` parameter 1 for a list that is not initialized.
     public static let notInitializedViolation: UInt = 0xF0
 
-    private static let checkWord: UInt = 0x4C6F_6F6B_6173_6964  // "Lookasid"
+    @inlinable static var checkWord: UInt { 0x4C6F_6F6B_6173_6964 }  // "Lookasid"
 
     /// Initializes the list in `storage` with the checks of `ExInitializeLookasideListEx`.
     /// `mirror` receives fresh counters after every tuning scan and flush.
@@ -46,7 +46,7 @@ public struct LookasideHandle: @unchecked Sendable {
 
     /// The list initialized in `storage`; bug check `DRIVER_VERIFIER_DETECTED_VIOLATION`
     /// (p1 0xF0, p2 the storage address) when there is none.
-    @inline(__always)
+    @inlinable @inline(__always)
     public init(resolving storage: UnsafeMutableRawPointer, routine: StaticString) {
         let check = storage.load(as: UInt.self)
         let address = storage.load(fromByteOffset: 8, as: UInt.self)
@@ -56,27 +56,17 @@ public struct LookasideHandle: @unchecked Sendable {
         self.core = core
     }
 
-    @inline(never)
+    @usableFromInline @inline(never)
     static func notInitialized(_ storage: UnsafeMutableRawPointer, routine: StaticString) -> Never {
         BugCheck.raise(
             .driverVerifierDetectedViolation, notInitializedViolation, UInt(bitPattern: storage), 0, 0,
             "\(routine): the lookaside list at \(storage) is not initialized (or was deleted)")
     }
 
-    /// Resolves the list in `storage` and takes an entry, in one call (the C door's hot path).
-    public static func allocate(from storage: UnsafeMutableRawPointer, routine: StaticString) -> UnsafeMutableRawPointer? {
-        LookasideHandle(resolving: storage, routine: routine).core.allocate(routine: routine)
-    }
-
-    /// Resolves the list in `storage` and gives an entry back, in one call.
-    public static func free(_ entry: UnsafeMutableRawPointer, to storage: UnsafeMutableRawPointer, routine: StaticString) {
-        LookasideHandle(resolving: storage, routine: routine).core.free(entry, routine: routine)
-    }
-
-    @inline(__always)
+    @inlinable @inline(__always)
     public func allocate(routine: StaticString) -> UnsafeMutableRawPointer? { core.allocate(routine: routine) }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func free(_ entry: UnsafeMutableRawPointer, routine: StaticString) { core.free(entry, routine: routine) }
 
     public func flush() { core.flush() }

@@ -1,28 +1,47 @@
+public import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// One thread's cache of free entries for one lookaside list, and that thread's counters for it.
 ///
-/// Only the owning thread touches `count` and `entries`; the counters are written by the owner
-/// alone (a relaxed load and store, no read-modify-write) and read by the tuner and by
-/// statistics. A magazine is created the first time a thread uses a list and given back when
-/// the thread exits or the list is deleted.
+/// Magazines live inline in their list's ``LookasideMagazineTable``, one per thread slot, so the
+/// hot path reaches the calling thread's magazine with one addition (list table + the thread's
+/// offset) and finds its entries right behind it, in the same few cache lines.
+///
+/// Only the owning thread touches `count` and the entries; the counters are written by
+/// the owner alone (a relaxed load and store, no read-modify-write) and read by the tuner and by
+/// statistics. `owner` is the owning thread's context while the thread uses the list, 0 before
+/// its first call and after it exits: the hot path compares it with the calling thread.
+@usableFromInline
 struct LookasideMagazine: ~Copyable {
     /// How many entries a thread keeps per list at most, on top of the shared depot.
-    static let capacity = 32
+    @inlinable static var capacity: Int { 32 }
+    /// Bytes of the header; the entry pointers follow it.
+    @inlinable static var headerSize: Int { 80 }
+    /// Bytes per magazine in the table: the header, then `capacity` entry pointers.
+    static var stride: Int { headerSize + capacity * 8 }
 
-    var count = 0
-    let entries: UnsafeMutablePointer<UnsafeMutableRawPointer>
-    /// The list's flush epoch this magazine has caught up with.
-    var epoch: UInt64
-    let counters = LookasideCounters()
-    let core: UnsafeMutablePointer<LookasideCore>
-    let owner: UnsafeMutablePointer<ThreadContext>
-    /// The next magazine of the same thread.
-    var nextInThread: UnsafeMutablePointer<LookasideMagazine>? = nil
+    @usableFromInline var count: Int
+    /// The owner's context while the magazine is valid; 0 after a flush of the list, which the
+    /// owner catches up with (freeing what the magazine holds) on its next call. One compare on
+    /// the hot path checks both "this thread's" and "not flushed".
+    @usableFromInline let key: Atomic<UInt>
+    @usableFromInline let allocates: Atomic<UInt64>
+    let allocateMisses: Atomic<UInt64>
+    @usableFromInline let frees: Atomic<UInt64>
+    let freeMisses: Atomic<UInt64>
+    /// The owning thread's context (as an integer), or 0.
+    @usableFromInline let owner: Atomic<UInt>
+    /// The next magazine of the same thread (under the thread registry's lock).
+    var nextInThread: UnsafeMutablePointer<LookasideMagazine>?
+    /// The list, set when a thread starts using the magazine.
+    var core: UnsafeMutablePointer<LookasideCore>?
 
-    init(core: UnsafeMutablePointer<LookasideCore>, owner: UnsafeMutablePointer<ThreadContext>, epoch: UInt64) {
-        entries = .allocate(capacity: Self.capacity)
-        self.core = core
-        self.owner = owner
-        self.epoch = epoch
+    var ownerContext: UnsafeMutablePointer<ThreadContext>? {
+        UnsafeMutablePointer(bitPattern: owner.load(ordering: .relaxed))
     }
 
     /// Gives back every magazine a thread owns (thread exit). Entries go to their list's depot
@@ -35,17 +54,62 @@ struct LookasideMagazine: ~Copyable {
         context.pointee.magazines = nil
         while let magazine = next {
             next = magazine.pointee.nextInThread
-            let core = magazine.pointee.core
-            core.pointee.magazines[context.pointee.slot].store(0, ordering: .releasing)
-            surplus.append(core.retire(magazine, keepEntries: true))
+            surplus.append(magazine.pointee.core.unsafelyUnwrapped.retire(magazine, keepEntries: true))
         }
         return surplus
     }
 }
 
-import Synchronization
+/// A list's magazines: one per thread slot plus one that no thread ever owns (the offset of
+/// threads without a slot, whose calls therefore always take the slow path). Mapped from the
+/// system zero-filled, so a list costs memory only for the slots of threads that use it.
+///
+@usableFromInline
+struct LookasideMagazineTable {
+    @usableFromInline let base: UnsafeMutableRawPointer
 
-/// Allocation and free counters: per magazine (single writer) or shared (atomic adds).
+    static var byteCount: Int { (ThreadRegistry.slotCount + 1) * LookasideMagazine.stride }
+
+    /// The offset of a thread slot's magazine from the table's base (-1: the unowned one).
+    static func offset(ofSlot slot: Int) -> Int {
+        (slot >= 0 ? slot : ThreadRegistry.slotCount) * LookasideMagazine.stride
+    }
+
+    init() {
+        guard let mapped = mmap(nil, Self.byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+            mapped != MAP_FAILED
+        else {
+            BugCheck.raiseStatus(.insufficientResources, in: "ExInitializeLookasideListEx")
+        }
+        precondition(MemoryLayout<LookasideMagazine>.size <= LookasideMagazine.headerSize)
+        base = mapped
+        // Zero-filled memory is a valid unused magazine: count 0, counters 0, no owner, no key.
+        base.bindMemory(to: UInt8.self, capacity: Self.byteCount)
+    }
+
+    func deallocate() { munmap(base, Self.byteCount) }
+
+    @inlinable @inline(__always)
+    func magazine(atOffset offset: Int) -> UnsafeMutablePointer<LookasideMagazine> {
+        (base + offset).assumingMemoryBound(to: LookasideMagazine.self)
+    }
+
+    func magazine(inSlot slot: Int) -> UnsafeMutablePointer<LookasideMagazine> {
+        magazine(atOffset: Self.offset(ofSlot: slot))
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == LookasideMagazine {
+    /// The entry pointers, right behind the header.
+    @inlinable var entries: UnsafeMutablePointer<UnsafeMutableRawPointer> {
+        @inline(__always) get {
+            (UnsafeMutableRawPointer(self) + LookasideMagazine.headerSize).assumingMemoryBound(to: UnsafeMutableRawPointer.self)
+        }
+    }
+}
+
+/// Allocation and free counters shared by threads without a magazine and by retired magazines.
+@usableFromInline
 struct LookasideCounters: ~Copyable {
     let allocates = Atomic<UInt64>(0)
     let allocateMisses = Atomic<UInt64>(0)
@@ -53,7 +117,7 @@ struct LookasideCounters: ~Copyable {
     let freeMisses = Atomic<UInt64>(0)
 
     /// Single-writer increment: the owner is the only thread that stores.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func bump(_ counter: borrowing Atomic<UInt64>, by amount: UInt64 = 1) {
         counter.store(counter.load(ordering: .relaxed) &+ amount, ordering: .relaxed)
     }

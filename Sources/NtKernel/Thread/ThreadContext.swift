@@ -12,14 +12,17 @@ import Musl
 /// Reached through a C `_Thread_local` pointer (about a nanosecond). Created on a thread's first
 /// call; when the thread exits, a pthread key destructor gives its cached entries back to the
 /// shared depots and folds its counters into the retired totals.
+@usableFromInline
 struct ThreadContext: ~Copyable {
     /// The current IRQL (owner thread only).
-    var irql: UInt8 = Irql.passive.rawValue
+    @usableFromInline var irql: UInt8 = Irql.passive.rawValue
     /// Index of the emulated process quota is charged to; 0 is System (never charged).
     var processIndex: UInt16 = 0
     /// This thread's index into every lookaside list's magazine table, or -1 when all slots are
     /// taken (the thread then works directly on the shared depots).
     let slot: Int
+    /// Where this thread's magazine is in every list's magazine table (from `slot`).
+    @usableFromInline let magazineOffset: Int
     /// Per-tag counters, written by this thread only and summed by readers.
     let accounting: UnsafeMutablePointer<ThreadAccounting>
     /// The last (tag, paged) key this thread accounted, and its registry row.
@@ -34,6 +37,7 @@ struct ThreadContext: ~Copyable {
 
     init(slot: Int) {
         self.slot = slot
+        magazineOffset = LookasideMagazineTable.offset(ofSlot: slot)
         accounting = .allocate(capacity: 1)
         accounting.initialize(to: ThreadAccounting())
         storage = .allocate(capacity: ThreadStorageKey.capacity)
