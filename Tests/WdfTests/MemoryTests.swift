@@ -90,6 +90,32 @@ extension WdfSuites {
             list.delete()
         }
 
+        @Test func deletingReferencedListMemoryWaitsForTheLastReference() throws {
+            let list = try WdfLookaside.create(bufferSize: 64, tag: "LkRf")
+            let memory = try list.createMemory()
+            memory.object.reference()
+            memory.delete()
+            // Deleted but referenced: still a valid handle, its buffer not yet back in the list.
+            #expect(memory.object.isValid)
+            #expect(memory.size == 64)
+            memory.object.dereference()
+            #expect(!memory.object.isValid)
+            let statistics = try #require(list.statistics)
+            #expect(statistics.totalAllocates == statistics.totalFrees)
+            list.delete()
+        }
+
+        @Test func deletingListMemoryWithAChildDeletesTheChildFirst() throws {
+            let log = CallbackLog()
+            let list = try WdfLookaside.create(bufferSize: 64, tag: "LkCh")
+            let memory = try list.createMemory()
+            let child = try WdfObject.create(attributes: ObjectAttributes(parent: memory.object, cleanup: log.callback("child")))
+            memory.delete()
+            #expect(log.all == ["child"])
+            #expect(!child.isValid && !memory.object.isValid)
+            list.delete()
+        }
+
         @Test func theListOutlivesItsMemory() throws {
             let log = CallbackLog()
             let list = try WdfLookaside.create(

@@ -171,7 +171,7 @@ public enum LookasideObjects {
         let bufferSize = fast.pointee.bufferSize
         if fast.pointee.zeroes { entry.initializeMemory(as: UInt8.self, repeating: 0, count: bufferSize) }
         let listIndex = lookaside.index!
-        listSlot.pointee.references.add(1, ordering: .relaxed)
+        listSlot.pointee.references.wrappingAdd(1, ordering: .relaxed)
         do {
             let (index, handle) = try ObjectLifetime.create(
                 kind: .memory, parent: fast.pointee.memoryParent, driver: fast.pointee.memoryDriver,
@@ -208,7 +208,7 @@ public enum LookasideObjects {
         guard let entry = try? list.allocate() else { throw .insufficientResources }
         if state.zeroes { entry.initializeMemory(as: UInt8.self, repeating: 0, count: state.bufferSize) }
         let listIndex = lookaside.index!
-        listSlot.pointee.references.add(1, ordering: .relaxed)
+        listSlot.pointee.references.wrappingAdd(1, ordering: .relaxed)
         let attributes = state.memoryAttributes
         do {
             let handle = try ObjectCreation.create(
@@ -229,6 +229,29 @@ public enum LookasideObjects {
             ObjectLifetime.release(listIndex, routine: routine)
             throw error
         }
+    }
+
+    /// `WdfObjectDelete` of a memory object from a list that has no callbacks, no extras and is
+    /// not tracked (the common case): one compare-exchange claims it; with no children and no
+    /// other reference, the buffer goes back to the list and the slot to the thread's cache
+    /// right here. Anything else continues on the general path.
+    @inline(__always)
+    static func deleteMemory(_ slot: UnsafeMutablePointer<ObjectSlot>, index: UInt32) {
+        guard slot.pointee.state.compareExchange(
+            expected: SlotState.live, desired: SlotState.disposing, ordering: .sequentiallyConsistent
+        ).exchanged else { return }
+        if slot.pointee.childCount.load(ordering: .sequentiallyConsistent) != 0 {
+            return ObjectLifetime.disposeClaimed(index)
+        }
+        ObjectLifetime.unlink(index)
+        slot.pointee.flags |= ObjectFlags.cleanedUp
+        slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
+        let remaining = slot.pointee.references.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue
+        // Someone else holds a reference: the last release destroys it.
+        guard remaining <= 0 else { return }
+        giveBack(slot)
+        slot.pointee.buffer = nil
+        ObjectTable.freeSlot(index)
     }
 
     /// A memory object from a list is destroyed: its buffer goes back to the list, and the

@@ -34,7 +34,9 @@ enum ObjectLifetime {
         if let extras { ObjectExtras.attach(extras, to: slot) }
         prepare(slot)
         slot.pointee.references.store(1, ordering: .relaxed)
-        slot.pointee.state.store(SlotState.live, ordering: .sequentiallyConsistent)
+        // Releasing is enough: linking under a driver publishes with a sequentially consistent
+        // store (a full barrier), and an explicit link takes the parent's lock.
+        slot.pointee.state.store(SlotState.live, ordering: .releasing)
         if let parent {
             do {
                 try link(index, under: parent)
@@ -75,10 +77,10 @@ enum ObjectLifetime {
     static func linkExplicitly(_ child: UInt32, under parent: UInt32) throws(NTStatus) {
         let parentSlot = ObjectTable.slot(parent)
         // Counted before the state check, so a delete that finds no children can skip the lock.
-        parentSlot.pointee.childCount.add(1, ordering: .sequentiallyConsistent)
+        parentSlot.pointee.childCount.wrappingAdd(1, ordering: .sequentiallyConsistent)
         try ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
             guard parentSlot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live else {
-                parentSlot.pointee.childCount.subtract(1, ordering: .relaxed)
+                parentSlot.pointee.childCount.wrappingSubtract(1, ordering: .relaxed)
                 throw .deletePending
             }
             let childSlot = ObjectTable.slot(child)
@@ -101,7 +103,9 @@ enum ObjectLifetime {
         let parent = childSlot.pointee.parent
         guard parent != 0 else { return }
         if childSlot.pointee.implicitLink.load(ordering: .relaxed) != 0 {
-            childSlot.pointee.implicitLink.store(0, ordering: .sequentiallyConsistent)
+            // Relaxed: the child is already disposing (its state's compare-exchange is what a
+            // concurrent driver teardown contends on), so the scan skips it either way.
+            childSlot.pointee.implicitLink.store(0, ordering: .relaxed)
             return
         }
         unlinkExplicitly(child, from: parent)
@@ -119,7 +123,7 @@ enum ObjectLifetime {
             childSlot.pointee.parent = 0
             childSlot.pointee.previousSibling = 0
             childSlot.pointee.nextSibling = 0
-            parentSlot.pointee.childCount.subtract(1, ordering: .relaxed)
+            parentSlot.pointee.childCount.wrappingSubtract(1, ordering: .relaxed)
         }
     }
 
@@ -153,6 +157,12 @@ enum ObjectLifetime {
     /// `WdfObjectDelete`.
     static func delete(_ handle: WdfObject, routine: StaticString) {
         let slot = ObjectTable.resolve(handle, routine: routine)
+        if slot.pointee.kind == ObjectKind.memory.rawValue, slot.pointee.source == MemorySource.lookaside.rawValue,
+            slot.pointee.flags & (ObjectFlags.hasCallbacks | ObjectFlags.tracked | ObjectFlags.passiveOnly) == 0,
+            slot.pointee.extras == nil
+        {
+            return LookasideObjects.deleteMemory(slot, index: handle.index.unsafelyUnwrapped)
+        }
         let kind = ObjectKind(rawValue: slot.pointee.kind)!
         if kind == .driver || kind == .device {
             Verifier.message(driver: slot.pointee.driver, "\(routine): a \(kind) is deleted by the framework, not the driver; nothing happens")
@@ -177,6 +187,12 @@ enum ObjectLifetime {
             guard original == SlotState.live else { return }
             expected = original
         }
+        disposeClaimed(root)
+    }
+
+    /// `dispose` once the caller has moved `root` from live to disposing.
+    static func disposeClaimed(_ root: UInt32) {
+        let rootSlot = ObjectTable.slot(root)
         unlink(root)
         if !hasChildren(root) {
             // A leaf (the common case): no traversal, nothing allocated.
@@ -241,7 +257,7 @@ enum ObjectLifetime {
             }
             parentSlot.pointee.firstChild = 0
             parentSlot.pointee.lastChild = 0
-            parentSlot.pointee.childCount.subtract(taken, ordering: .relaxed)
+            parentSlot.pointee.childCount.wrappingSubtract(taken, ordering: .relaxed)
         }
     }
 
@@ -274,7 +290,7 @@ enum ObjectLifetime {
 
     static func reference(_ handle: WdfObject, tag: UnsafeRawPointer?, routine: StaticString) {
         let slot = ObjectTable.resolve(handle, routine: routine)
-        slot.pointee.references.add(1, ordering: .relaxed)
+        slot.pointee.references.wrappingAdd(1, ordering: .relaxed)
         if DriverState.of(slot)?.settings.trackHandles == true, let extras = ObjectExtras.of(slot) {
             extras.state.withLock { $0.tagCounts[UInt(bitPattern: tag), default: 0] += 1 }
         }
@@ -302,7 +318,7 @@ enum ObjectLifetime {
     /// still live (parented, not deleted) is bug check 0x10D, p1 = 7 (`WDF_OBJECT_ERROR`).
     static func release(_ index: UInt32, routine: StaticString) {
         let slot = ObjectTable.slot(index)
-        let remaining = slot.pointee.references.subtract(1, ordering: .acquiringAndReleasing).newValue
+        let remaining = slot.pointee.references.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue
         guard remaining <= 0 else { return }
         let state = slot.pointee.state.load(ordering: .acquiring)
         guard state == SlotState.disposed else {
