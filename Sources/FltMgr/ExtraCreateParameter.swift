@@ -232,9 +232,18 @@ public enum ExtraCreateParameters {
         let routine: StaticString = "FltFreeExtraCreateParameter"
         EcpCheck.requireApc(routine)
         _ = FilterTable.resolve(filter, routine: routine)
-        let header = EcpCheck.header(context, routine: routine)
-        if header.pointee.list != 0 { stillInList(context, routine: routine) }
-        release(header, context: context)
+        let header: UnsafeMutablePointer<EcpHeader>
+        if let slot = LiveEcps.slot(for: context), slot.pointee.load(ordering: .relaxed) == UInt(bitPattern: context) {
+            // Recorded live: its header is ours to read. Forgotten before the memory goes back.
+            header = EcpHeader.of(context)
+            if header.pointee.list != 0 { stillInList(context, routine: routine) }
+            slot.pointee.store(0, ordering: .relaxed)
+        } else {
+            // Not recorded (another ECP took its slot), or no ECP at all: the pool decides.
+            header = EcpCheck.fullCheck(context, routine: routine)
+            if header.pointee.list != 0 { stillInList(context, routine: routine) }
+        }
+        giveBack(header, context: context)
     }
 
     @inline(never)
@@ -242,11 +251,17 @@ public enum ExtraCreateParameters {
         EcpCheck.fail(EcpCheck.stillInList, context, "\(routine): the ECP at \(context) is still in an ECP list")
     }
 
-    /// Cleanup, then back to the lookaside list or pool (also used when a list is freed).
-    @inline(__always)
+    /// Cleanup, then back to the lookaside list or pool (used when a list is freed).
     static func release(_ header: UnsafeMutablePointer<EcpHeader>, context: UnsafeMutableRawPointer) {
-        header.pointee.magic = EcpHeader.freedMagic
         LiveEcps.remove(context)
+        giveBack(header, context: context)
+    }
+
+    /// Marks the ECP freed, runs its cleanup, and returns its memory to the lookaside list or the
+    /// pool. The caller has taken it out of `LiveEcps`.
+    @inline(__always)
+    static func giveBack(_ header: UnsafeMutablePointer<EcpHeader>, context: UnsafeMutableRawPointer) {
+        header.pointee.magic = EcpHeader.freedMagic
         if header.pointee.cRoutine != 0 || header.pointee.swiftCleanup != nil { runCleanup(header, context: context) }
         let block = UnsafeMutableRawPointer(header)
         if let storage = UnsafeMutableRawPointer(bitPattern: header.pointee.lookaside) {
