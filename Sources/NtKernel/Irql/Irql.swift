@@ -1,3 +1,4 @@
+public import CRuntimeShims
 /// An interrupt request level. Each thread has its own, `passive` when it starts.
 ///
 /// Corresponds to the C type `KIRQL` and the constants `PASSIVE_LEVEL`, `APC_LEVEL` and
@@ -29,7 +30,12 @@ public struct Irql: RawRepresentable, Hashable, Comparable, Sendable {
 
 extension Irql {
     /// The calling thread's IRQL. Corresponds to `KeGetCurrentIrql`.
-    public static var current: Irql { Irql(rawValue: ThreadContext.current.pointee.irql) }
+    /// Inlinable: a thread-local load and a byte load (a thread's first call creates its context).
+    @inlinable
+    public static var current: Irql {
+        guard let raw = nt_thread_context_get() else { return .passive }
+        return Irql(rawValue: raw.assumingMemoryBound(to: ThreadContext.self).pointee.irql)
+    }
 
     /// Raises the calling thread's IRQL and returns the previous one. Corresponds to
     /// `KeRaiseIrql`; raising to a lower level is bug check `IRQL_NOT_GREATER_OR_EQUAL` (0x09)
