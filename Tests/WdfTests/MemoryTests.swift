@@ -24,6 +24,24 @@ extension WdfSuites {
             #expect(throws: NTStatus.invalidParameter) { try WdfMemory.create(size: 0) }
         }
 
+        /// A context that cannot be allocated fails the create after the slot was taken: the
+        /// buffer goes back once (not twice), and a lookaside list keeps no extra reference.
+        @Test func aFailedContextAllocationGivesTheBufferBackOnce() throws {
+            var attributes = ObjectAttributes()
+            attributes.context = ContextType(key: 0xC0DE, size: 1 << 50, name: "HUGE")
+            #expect(throws: NTStatus.insufficientResources) {
+                try WdfMemory.create(attributes: attributes, tag: "CtxF", size: 64)
+            }
+            #expect(Pool.usage(of: "CtxF")?.nonPagedBytes ?? 0 == 0)
+            let list = try WdfLookaside.create(bufferSize: 64, memoryAttributes: attributes, tag: "CtxL")
+            #expect(throws: NTStatus.insufficientResources) { try list.createMemory() }
+            #expect(throws: NTStatus.insufficientResources) { try list.createMemory() }
+            let statistics = try #require(list.statistics)
+            #expect(statistics.totalAllocates - statistics.totalFrees == 0)
+            list.delete()
+            #expect(Pool.usage(of: "CtxL")?.nonPagedBytes ?? 0 == 0)
+        }
+
         @Test func copyRules() throws {
             let memory = try WdfMemory.create(size: 16)
             let source: [UInt8] = Array(0..<16)

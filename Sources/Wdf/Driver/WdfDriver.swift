@@ -46,7 +46,7 @@ public struct WdfDriver: Hashable, Sendable {
         }
         let callbackFlag = attributes.cleanup != nil || attributes.destroy != nil ? ObjectFlags.hasCallbacks : 0
         let (index, handle) = try ObjectLifetime.create(kind: .driver, parent: nil, driver: 0, flags: callbackFlag, extras: extras)
-        ObjectTable.slot(index).pointee.driver = index
+        ObjectTable.slot(index).pointee.driverLink.store(UInt64(index) << 32, ordering: .relaxed)
         if let context = attributes.context {
             let memory = try ObjectContexts.make(for: handle, key: context.key, bytes: attributes.contextBytes, tag: tag)
             extras.state.withLock { $0.contexts.append(memory) }

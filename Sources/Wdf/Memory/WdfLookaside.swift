@@ -178,7 +178,6 @@ public enum LookasideObjects {
                 flags: fast.pointee.memoryFlags, extras: nil
             ) { slot in
                 slot.pointee.buffer = entry
-                slot.pointee.size = bufferSize
                 slot.pointee.source = MemorySource.lookaside.rawValue
                 slot.pointee.lookaside = listIndex
             }
@@ -216,7 +215,6 @@ public enum LookasideObjects {
                 flags: state.poolType.isPaged ? ObjectFlags.passiveOnly : 0, routine: routine
             ) { slot in
                 slot.pointee.buffer = entry
-                slot.pointee.size = state.bufferSize
                 slot.pointee.source = MemorySource.lookaside.rawValue
                 slot.pointee.lookaside = listIndex
             }

@@ -96,7 +96,7 @@ public enum MemoryObjects {
         do {
             let handle = try ObjectCreation.create(kind: .memory, attributes: attributes, owner: owner, routine: routine) { slot in
                 slot.pointee.buffer = buffer
-                slot.pointee.size = size
+                slot.cold.pointee.size = size
                 slot.pointee.source = MemorySource.pool.rawValue
                 if poolType.isPaged { slot.pointee.flags |= ObjectFlags.passiveOnly }
             }
@@ -121,7 +121,7 @@ public enum MemoryObjects {
             kind: .memory, attributes: attributes, owner: owner, routine: "WdfMemoryCreatePreallocated"
         ) { slot in
             slot.pointee.buffer = buffer
-            slot.pointee.size = size
+            slot.cold.pointee.size = size
             slot.pointee.source = MemorySource.preallocated.rawValue
         }
         return WdfMemory(handle)
@@ -136,13 +136,22 @@ public enum MemoryObjects {
         }
         guard size > 0 else { throw .invalidParameter }
         slot.pointee.buffer = buffer
-        slot.pointee.size = size
+        slot.cold.pointee.size = size
     }
 
     /// `WdfMemoryGetBuffer`.
     public static func buffer(of memory: WdfObject) -> (buffer: UnsafeMutableRawPointer, size: Int) {
         let slot = ObjectTable.resolve(memory, kinds: .memory, routine: "WdfMemoryGetBuffer")
-        return (slot.pointee.buffer!, slot.pointee.size)
+        return (slot.pointee.buffer!, size(of: slot))
+    }
+
+    /// A memory object's buffer size: its list's buffer size for memory from a lookaside list
+    /// (which it holds a reference to), else the size recorded at creation.
+    @inline(__always)
+    static func size(of slot: UnsafeMutablePointer<ObjectSlot>) -> Int {
+        guard slot.pointee.source == MemorySource.lookaside.rawValue else { return slot.cold.pointee.size }
+        let list = ObjectTable.slot(slot.pointee.lookaside).pointee.buffer.unsafelyUnwrapped
+        return list.assumingMemoryBound(to: LookasideFastPath.self).pointee.bufferSize
     }
 
     /// `WdfMemoryCopyToBuffer` (`toCaller`) and `WdfMemoryCopyFromBuffer`: count 0 →
@@ -154,7 +163,7 @@ public enum MemoryObjects {
         let routine: StaticString = toCaller ? "WdfMemoryCopyToBuffer" : "WdfMemoryCopyFromBuffer"
         let slot = ObjectTable.resolve(memory, kinds: .memory, routine: routine)
         guard count > 0 else { throw .invalidParameter }
-        let size = slot.pointee.size
+        let size = size(of: slot)
         guard !(offset != 0 && offset >= size), count <= size - offset else {
             throw toCaller ? .bufferTooSmall : .invalidBufferSize
         }
@@ -171,8 +180,11 @@ enum KindHooks {
             switch slot.pointee.source {
             case MemorySource.pool.rawValue:
                 if let buffer = slot.pointee.buffer { Pool.free(buffer) }
+                slot.cold.pointee.size = 0
             case MemorySource.lookaside.rawValue:
                 LookasideObjects.giveBack(slot)
+            case MemorySource.preallocated.rawValue:
+                slot.cold.pointee.size = 0
             default:
                 break
             }

@@ -28,17 +28,23 @@ final class ObjectExtras: @unchecked Sendable {
 
     init(creator: StaticString) { self.creator = creator }
 
+    @inline(__always)
     static func of(_ slot: UnsafeMutablePointer<ObjectSlot>) -> ObjectExtras? {
-        slot.pointee.extras.map { Unmanaged<ObjectExtras>.fromOpaque($0).takeUnretainedValue() }
+        guard slot.pointee.flags & ObjectFlags.hasExtras != 0, let raw = slot.cold.pointee.extras else { return nil }
+        return Unmanaged<ObjectExtras>.fromOpaque(raw).takeUnretainedValue()
     }
 
     static func attach(_ extras: ObjectExtras, to slot: UnsafeMutablePointer<ObjectSlot>) {
-        slot.pointee.extras = Unmanaged.passRetained(extras).toOpaque()
+        slot.cold.pointee.extras = Unmanaged.passRetained(extras).toOpaque()
+        slot.pointee.flags |= ObjectFlags.hasExtras
     }
 
+    /// Releases the object's extras, if any, and leaves its cold record's field empty.
     static func detach(from slot: UnsafeMutablePointer<ObjectSlot>) {
-        if let raw = slot.pointee.extras { Unmanaged<ObjectExtras>.fromOpaque(raw).release() }
-        slot.pointee.extras = nil
+        guard slot.pointee.flags & ObjectFlags.hasExtras != 0 else { return }
+        slot.pointee.flags &= ~ObjectFlags.hasExtras
+        if let raw = slot.cold.pointee.extras { Unmanaged<ObjectExtras>.fromOpaque(raw).release() }
+        slot.cold.pointee.extras = nil
     }
 }
 

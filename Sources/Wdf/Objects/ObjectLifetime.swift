@@ -18,19 +18,14 @@ enum ObjectLifetime {
     ) throws(NTStatus) -> (index: UInt32, handle: WdfObject) {
         let index = try ObjectTable.allocateSlot()
         let slot = ObjectTable.slot(index)
+        // The cold record is already empty (its fields are cleared before a slot is freed).
         slot.pointee.kind = kind.rawValue
         slot.pointee.flags = flags
-        slot.pointee.driver = driver
         slot.pointee.parent = 0
-        slot.pointee.firstChild = 0
-        slot.pointee.lastChild = 0
-        slot.pointee.nextSibling = 0
-        slot.pointee.previousSibling = 0
         slot.pointee.buffer = nil
-        slot.pointee.size = 0
         slot.pointee.source = MemorySource.none.rawValue
         slot.pointee.lookaside = 0
-        slot.pointee.implicitLink.store(0, ordering: .relaxed)
+        slot.pointee.driverLink.store(UInt64(driver) << 32, ordering: .relaxed)
         if let extras { ObjectExtras.attach(extras, to: slot) }
         prepare(slot)
         slot.pointee.references.store(1, ordering: .relaxed)
@@ -44,6 +39,7 @@ enum ObjectLifetime {
                 // Never created: no callbacks run.
                 slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
                 ObjectExtras.detach(from: slot)
+                if slot.pointee.source != MemorySource.lookaside.rawValue { slot.cold.pointee.size = 0 }
                 ObjectTable.freeSlot(index)
                 throw error
             }
@@ -60,13 +56,15 @@ enum ObjectLifetime {
         if parentSlot.pointee.kind == ObjectKind.driver.rawValue {
             let cache = SlotCache.current
             cache.pointee.created &+= 1
+            // The low half is never 0 (0 means "not linked to the driver").
+            if cache.pointee.created & 0xFFFF_FFFF == 0 { cache.pointee.created &+= 1 }
             childSlot.pointee.parent = parent
-            childSlot.pointee.implicitLink.store(
+            childSlot.pointee.driverLink.store(
                 UInt64(parent) << 32 | (cache.pointee.created & 0xFFFF_FFFF), ordering: .sequentiallyConsistent)
             // Our state is already live (sequentially consistent): a teardown that starts now
             // either sees this object in its scan or is seen here.
             guard parentSlot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live else {
-                childSlot.pointee.implicitLink.store(0, ordering: .sequentiallyConsistent)
+                childSlot.pointee.driverLink.store(UInt64(parent) << 32, ordering: .sequentiallyConsistent)
                 throw .deletePending
             }
             return
@@ -84,15 +82,16 @@ enum ObjectLifetime {
                 throw .deletePending
             }
             let childSlot = ObjectTable.slot(child)
+            let parentCold = parentSlot.cold
             childSlot.pointee.parent = parent
-            childSlot.pointee.previousSibling = parentSlot.pointee.lastChild
-            childSlot.pointee.nextSibling = 0
-            if parentSlot.pointee.lastChild != 0 {
-                ObjectTable.slot(parentSlot.pointee.lastChild).pointee.nextSibling = child
+            childSlot.cold.pointee.previousSibling = parentCold.pointee.lastChild
+            childSlot.cold.pointee.nextSibling = 0
+            if parentCold.pointee.lastChild != 0 {
+                ObjectTable.slot(parentCold.pointee.lastChild).cold.pointee.nextSibling = child
             } else {
-                parentSlot.pointee.firstChild = child
+                parentCold.pointee.firstChild = child
             }
-            parentSlot.pointee.lastChild = child
+            parentCold.pointee.lastChild = child
         }
     }
 
@@ -102,10 +101,11 @@ enum ObjectLifetime {
         let childSlot = ObjectTable.slot(child)
         let parent = childSlot.pointee.parent
         guard parent != 0 else { return }
-        if childSlot.pointee.implicitLink.load(ordering: .relaxed) != 0 {
+        let link = childSlot.pointee.driverLink.load(ordering: .relaxed)
+        if link & 0xFFFF_FFFF != 0 {
             // Relaxed: the child is already disposing (its state's compare-exchange is what a
             // concurrent driver teardown contends on), so the scan skips it either way.
-            childSlot.pointee.implicitLink.store(0, ordering: .relaxed)
+            childSlot.pointee.driverLink.store(link & ~0xFFFF_FFFF, ordering: .relaxed)
             return
         }
         unlinkExplicitly(child, from: parent)
@@ -116,13 +116,14 @@ enum ObjectLifetime {
         try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
             guard childSlot.pointee.parent == parent else { return }
             let parentSlot = ObjectTable.slot(parent)
-            let previous = childSlot.pointee.previousSibling
-            let next = childSlot.pointee.nextSibling
-            if previous != 0 { ObjectTable.slot(previous).pointee.nextSibling = next } else { parentSlot.pointee.firstChild = next }
-            if next != 0 { ObjectTable.slot(next).pointee.previousSibling = previous } else { parentSlot.pointee.lastChild = previous }
+            let childCold = childSlot.cold
+            let previous = childCold.pointee.previousSibling
+            let next = childCold.pointee.nextSibling
+            if previous != 0 { ObjectTable.slot(previous).cold.pointee.nextSibling = next } else { parentSlot.cold.pointee.firstChild = next }
+            if next != 0 { ObjectTable.slot(next).cold.pointee.previousSibling = previous } else { parentSlot.cold.pointee.lastChild = previous }
             childSlot.pointee.parent = 0
-            childSlot.pointee.previousSibling = 0
-            childSlot.pointee.nextSibling = 0
+            childCold.pointee.previousSibling = 0
+            childCold.pointee.nextSibling = 0
             parentSlot.pointee.childCount.wrappingSubtract(1, ordering: .relaxed)
         }
     }
@@ -143,8 +144,8 @@ enum ObjectLifetime {
         var index: UInt32 = 1
         while index < end {
             let slot = ObjectTable.slot(index)
-            let link = slot.pointee.implicitLink.load(ordering: .sequentiallyConsistent)
-            if link >> 32 == UInt64(driver), slot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live {
+            let link = slot.pointee.driverLink.load(ordering: .sequentiallyConsistent)
+            if link >> 32 == UInt64(driver), link & 0xFFFF_FFFF != 0, slot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live {
                 found.append((link & 0xFFFF_FFFF, index))
             }
             index += 1
@@ -158,8 +159,7 @@ enum ObjectLifetime {
     static func delete(_ handle: WdfObject, routine: StaticString) {
         let slot = ObjectTable.resolve(handle, routine: routine)
         if slot.pointee.kind == ObjectKind.memory.rawValue, slot.pointee.source == MemorySource.lookaside.rawValue,
-            slot.pointee.flags & (ObjectFlags.hasCallbacks | ObjectFlags.tracked | ObjectFlags.passiveOnly) == 0,
-            slot.pointee.extras == nil
+            slot.pointee.flags & (ObjectFlags.hasCallbacks | ObjectFlags.tracked | ObjectFlags.passiveOnly | ObjectFlags.hasExtras) == 0
         {
             return LookasideObjects.deleteMemory(slot, index: handle.index.unsafelyUnwrapped)
         }
@@ -237,26 +237,27 @@ enum ObjectLifetime {
         let parentSlot = ObjectTable.slot(parent)
         if parentSlot.pointee.kind == ObjectKind.driver.rawValue {
             for child in implicitChildren(of: parent) {
-                ObjectTable.slot(child).pointee.implicitLink.store(0, ordering: .sequentiallyConsistent)
+                ObjectTable.slot(child).pointee.driverLink.store(UInt64(parent) << 32, ordering: .sequentiallyConsistent)
                 children.append(child)
             }
         }
         guard parentSlot.pointee.childCount.load(ordering: .sequentiallyConsistent) != 0 else { return }
         try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
-            var child = parentSlot.pointee.firstChild
+            var child = parentSlot.cold.pointee.firstChild
             var taken: Int32 = 0
             while child != 0 {
                 let childSlot = ObjectTable.slot(child)
-                let next = childSlot.pointee.nextSibling
+                let childCold = childSlot.cold
+                let next = childCold.pointee.nextSibling
                 childSlot.pointee.parent = 0
-                childSlot.pointee.previousSibling = 0
-                childSlot.pointee.nextSibling = 0
+                childCold.pointee.previousSibling = 0
+                childCold.pointee.nextSibling = 0
                 children.append(child)
                 taken += 1
                 child = next
             }
-            parentSlot.pointee.firstChild = 0
-            parentSlot.pointee.lastChild = 0
+            parentSlot.cold.pointee.firstChild = 0
+            parentSlot.cold.pointee.lastChild = 0
             parentSlot.pointee.childCount.wrappingSubtract(taken, ordering: .relaxed)
         }
     }
@@ -346,7 +347,7 @@ enum ObjectLifetime {
             for context in contexts { ObjectContexts.free(context) }
         }
         if slot.pointee.flags & ObjectFlags.tracked != 0 { Verifier.untrack(slot, index: index) }
-        if slot.pointee.extras != nil { ObjectExtras.detach(from: slot) }
+        ObjectExtras.detach(from: slot)
         ObjectTable.freeSlot(index)
     }
 }

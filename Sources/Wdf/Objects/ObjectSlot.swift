@@ -19,42 +19,69 @@ enum MemorySource: UInt8 {
     case lookaside
 }
 
-/// One framework object: a fixed-size record in a slab, never freed, so a stale handle can be
-/// checked against the slot's generation without touching freed memory.
+/// One framework object: a fixed-size record in a chunk that is never freed, so a stale handle
+/// can be checked against the slot's generation without touching freed memory.
 ///
-/// Parent/child links are slot indices (0: none), guarded by the parent's stripe lock. The
-/// kind-specific fields (buffer, size, source) serve memory objects; other state lives in
-/// `ObjectExtras`, created only when an object needs it.
+/// The slot holds what every object uses (40 bytes). What only some objects use (child-list
+/// links, extras, a buffer's size) is in its `ObjectColdSlot`, in a separate, lazily mapped
+/// part of the same chunk: a memory object from a lookaside list whose parent is its driver
+/// never touches that part, so it costs no memory.
 struct ObjectSlot: ~Copyable {
     let generation = Atomic<UInt32>(1)
     let state = Atomic<UInt8>(SlotState.free)
+    var kind: UInt8 = 0
+    /// `ObjectFlags`.
+    var flags: UInt8 = 0
+    /// For memory objects: a `MemorySource`.
+    var source: UInt8 = MemorySource.none.rawValue
     let references = Atomic<Int32>(0)
     /// Children linked (or being linked) under this object: lets a delete skip the child list
     /// (and its lock) when there are none.
     let childCount = Atomic<Int32>(0)
-    /// For an object whose parent is the driver (which keeps no child list): the driver's slot
-    /// in the high 32 bits and the creating thread's creation count in the low 32 (the order
-    /// the driver's teardown disposes them in); 0 otherwise. Atomic, because the teardown scans
-    /// every slot while other threads create and delete objects.
-    let implicitLink = Atomic<UInt64>(0)
-    var kind: UInt8 = 0
-    /// `ObjectFlags`.
-    var flags: UInt8 = 0
+    /// The slot of the driver this object belongs to in the high 32 bits (the driver's own slot
+    /// for a driver). The low 32 bits are 0, or, for an object whose parent is the driver
+    /// (which keeps no child list), the creating thread's creation count: the order the
+    /// driver's teardown disposes them in. Atomic, because the teardown scans every slot while
+    /// other threads create and delete objects.
+    let driverLink = Atomic<UInt64>(0)
+    /// The parent's slot (0: none, or unlinked).
     var parent: UInt32 = 0
-    var firstChild: UInt32 = 0
-    var lastChild: UInt32 = 0
-    var nextSibling: UInt32 = 0
-    var previousSibling: UInt32 = 0
-    /// The slot of the driver this object belongs to (0 for the driver itself).
-    var driver: UInt32 = 0
-    /// Callbacks, contexts, reference tags, kind-specific state: an `ObjectExtras` (retained).
-    var extras: UnsafeMutableRawPointer? = nil
-    // Memory objects.
-    var buffer: UnsafeMutableRawPointer? = nil
-    var size: Int = 0
-    var source: UInt8 = MemorySource.none.rawValue
     /// For memory from a lookaside-list object: that list's slot.
     var lookaside: UInt32 = 0
+    /// Memory objects: the buffer. Lookaside-list objects: their `LookasideFastPath`.
+    var buffer: UnsafeMutableRawPointer? = nil
+
+    /// The slot of the driver this object belongs to.
+    var driver: UInt32 { UInt32(truncatingIfNeeded: driverLink.load(ordering: .relaxed) >> 32) }
+}
+
+/// The part of an object's record that most objects never touch. All zero in a fresh chunk,
+/// and again whenever its slot is free: unlinking clears the links, destroying an object
+/// clears its extras and size. `extras` counts only while the slot's flags have
+/// `ObjectFlags.hasExtras`.
+struct ObjectColdSlot {
+    /// Callbacks, contexts, reference tags, kind-specific state: an `ObjectExtras` (retained),
+    /// present when the slot's flags have `ObjectFlags.hasExtras`.
+    var extras: UnsafeMutableRawPointer? = nil
+    /// Memory objects from the pool or preallocated: the buffer's size (a lookaside list's
+    /// memory takes its list's buffer size).
+    var size: Int = 0
+    /// Children, oldest first, guarded by the parent's stripe lock (0: none).
+    var firstChild: UInt32 = 0
+    var lastChild: UInt32 = 0
+    /// Siblings under an object parent (a driver keeps no list), guarded by the parent's stripe lock.
+    var nextSibling: UInt32 = 0
+    var previousSibling: UInt32 = 0
+    /// Pads the record to the slot's stride, so a slot's cold record is at a fixed distance.
+    private var reserved: UInt64 = 0
+}
+
+extension UnsafeMutablePointer where Pointee == ObjectSlot {
+    /// The slot's cold record: one chunk's worth of slots further on.
+    @inline(__always)
+    var cold: UnsafeMutablePointer<ObjectColdSlot> {
+        (UnsafeMutableRawPointer(self) + ObjectTable.coldOffset).assumingMemoryBound(to: ObjectColdSlot.self)
+    }
 }
 
 /// Per-object flags.
@@ -65,6 +92,8 @@ enum ObjectFlags {
     static let created: UInt8 = 0x2
     /// The cleanup callbacks have run.
     static let cleanedUp: UInt8 = 0x4
+    /// Has an `ObjectExtras` (in its cold record).
+    static let hasExtras: UInt8 = 0x8
     /// Has cleanup or destroy callbacks (its own or its lookaside list's memory attributes).
     static let hasCallbacks: UInt8 = 0x10
     /// Recorded by the verifier's pool tracking.

@@ -1,6 +1,11 @@
 import Synchronization
 internal import CRuntimeShims
 import NtKernel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// A thread's cache of free slot indices (and its creation counter), so creating and deleting
 /// objects takes no lock in the common case. Given back to the shared free list at thread exit.
@@ -41,13 +46,16 @@ struct SlotCache {
 }
 
 /// Every framework object's slot, in chunks that are never freed, plus the locks that guard
-/// parent/child links.
+/// parent/child links. A chunk is one anonymous mapping: `chunkSize` slots, then as many cold
+/// records (`ObjectColdSlot`), which the kernel maps in only when an object first uses its own.
 ///
 /// Validation reads only slot memory (always mapped): a handle is live when its marker is
 /// right, its slot exists, the slot's generation matches and the slot is in use.
 enum ObjectTable {
     static let chunkSize = 4096
     static let chunkCount = 4096  // 16M objects
+    /// From a slot to its cold record.
+    static var coldOffset: Int { chunkSize * MemoryLayout<ObjectSlot>.stride }
 
     struct Chunks: @unchecked Sendable {
         /// Chunk addresses (0: not made yet).
@@ -114,8 +122,10 @@ enum ObjectTable {
             }
             while moved < wanted, list.next < UInt32(chunkSize * chunkCount) {
                 let index = list.next
+                // A chunk that cannot be mapped: no slot for now (the create fails with
+                // STATUS_INSUFFICIENT_RESOURCES); a later refill tries again.
+                if Int(index) % chunkSize == 0 || index == 1, !makeChunk(Int(index) / chunkSize) { break }
                 list.next += 1
-                if Int(index) % chunkSize == 0 || index == 1 { makeChunk(Int(index) / chunkSize) }
                 cache.pointee.indices[moved] = index
                 moved += 1
             }
@@ -133,12 +143,20 @@ enum ObjectTable {
     /// One past the highest slot ever handed out.
     static var highWaterMark: UInt32 { freeList.withLock { $0.next } }
 
-    private static func makeChunk(_ chunkIndex: Int) {
+    private static func makeChunk(_ chunkIndex: Int) -> Bool {
         if chunkTable == nil { chunkTable = chunks.addresses }
-        guard chunks.addresses[chunkIndex].load(ordering: .acquiring) == 0 else { return }
-        let chunk = UnsafeMutablePointer<ObjectSlot>.allocate(capacity: chunkSize)
+        guard chunks.addresses[chunkIndex].load(ordering: .acquiring) == 0 else { return true }
+        precondition(MemoryLayout<ObjectColdSlot>.stride == MemoryLayout<ObjectSlot>.stride)
+        let bytes = 2 * coldOffset
+        guard let mapping = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+            mapping != MAP_FAILED
+        else { return false }
+        // The cold half stays as mapped: zero, which is every cold record's empty state.
+        let chunk = mapping.bindMemory(to: ObjectSlot.self, capacity: chunkSize)
         for offset in 0..<chunkSize { (chunk + offset).initialize(to: ObjectSlot()) }
+        (mapping + coldOffset).bindMemory(to: ObjectColdSlot.self, capacity: chunkSize)
         chunks.addresses[chunkIndex].store(UInt(bitPattern: chunk), ordering: .releasing)
+        return true
     }
 
     /// Returns a slot: its generation moves on, so every handle to it goes stale.
