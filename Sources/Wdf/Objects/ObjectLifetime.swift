@@ -201,47 +201,56 @@ enum ObjectLifetime {
             release(root, routine: "WdfObjectDelete")
             return
         }
-        // Depth-first, children oldest first, each child's subtree before the next; every
-        // object's children are detached in one lock hold when it is reached. `pending` holds
-        // the children of every object on the path; a frame covers its own range of it.
-        var frames: [(index: UInt32, end: Int, cursor: Int)] = []
+        // Depth-first, children oldest first, each child's subtree before the next. Reaching an
+        // object detaches and claims all its children in one lock hold; a frame covers the range
+        // of `pending` that holds its children. When a frame's children are done, its cleanup
+        // runs and then its children's creation references are dropped (SPEC §5).
+        var frames: [(index: UInt32, start: Int, cursor: Int)] = []
         var pending: [UInt32] = []
-        var order: [UInt32] = []
         func expand(_ index: UInt32) {
             let start = pending.count
             detachChildren(of: index, into: &pending)
-            frames.append((index, pending.count, start))
+            frames.append((index, start, start))
         }
         expand(root)
         while let top = frames.last {
-            if top.cursor < top.end {
+            if top.cursor < pending.count {
                 frames[frames.count - 1].cursor += 1
-                let child = pending[top.cursor]
-                let (exchanged, _) = ObjectTable.slot(child).pointee.state.compareExchange(
-                    expected: SlotState.live, desired: SlotState.disposing, ordering: .sequentiallyConsistent)
-                if exchanged { expand(child) }
+                let entry = pending[top.cursor]
+                if entry & disposedLeaf == 0 { expand(entry) }
                 continue
             }
             frames.removeLast()
-            pending.removeLast(pending.count - (frames.last?.end ?? 0))
             runCleanup(top.index)
             ObjectTable.slot(top.index).pointee.state.store(SlotState.disposed, ordering: .releasing)
-            order.append(top.index)
+            var position = top.start
+            while position < pending.count {
+                release(pending[position] & ~disposedLeaf, routine: "WdfObjectDelete")
+                position += 1
+            }
+            pending.removeLast(pending.count - top.start)
         }
-        for index in order { release(index, routine: "WdfObjectDelete") }
+        release(root, routine: "WdfObjectDelete")
     }
 
-    /// Takes all of `parent`'s children off it (oldest first) into `children`. A driver's
+    /// Marks an entry of the children being disposed whose disposal is already complete: a leaf
+    /// without callbacks (slot indices stay below 2^24).
+    static var disposedLeaf: UInt32 { 1 << 31 }
+
+    /// Takes all of `parent`'s children off it (oldest first) and claims each one that is still
+    /// live (one that is not is being deleted by another thread, which finishes it). A driver's
     /// children come from a scan; other objects' from their list, in one lock hold.
     static func detachChildren(of parent: UInt32, into children: inout [UInt32]) {
         let parentSlot = ObjectTable.slot(parent)
         if parentSlot.pointee.kind == ObjectKind.driver.rawValue {
             for child in implicitChildren(of: parent) {
                 ObjectTable.slot(child).pointee.driverLink.store(UInt64(parent) << 32, ordering: .sequentiallyConsistent)
-                children.append(child)
+                claim(child, into: &children)
             }
         }
-        guard parentSlot.pointee.childCount.load(ordering: .sequentiallyConsistent) != 0 else { return }
+        let count = parentSlot.pointee.childCount.load(ordering: .sequentiallyConsistent)
+        guard count != 0 else { return }
+        children.reserveCapacity(children.count + Int(count))
         try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
             var child = parentSlot.cold.pointee.firstChild
             var taken: Int32 = 0
@@ -252,13 +261,30 @@ enum ObjectLifetime {
                 childSlot.pointee.parent = 0
                 childCold.pointee.previousSibling = 0
                 childCold.pointee.nextSibling = 0
-                children.append(child)
+                claim(child, into: &children)
                 taken += 1
                 child = next
             }
             parentSlot.cold.pointee.firstChild = 0
             parentSlot.cold.pointee.lastChild = 0
             parentSlot.pointee.childCount.wrappingSubtract(taken, ordering: .relaxed)
+        }
+    }
+
+    /// Moves a detached child from live to disposing and queues it. A leaf without callbacks is
+    /// disposed right here (nothing of that is observable); the rest is the traversal's.
+    @inline(__always)
+    static func claim(_ child: UInt32, into children: inout [UInt32]) {
+        let slot = ObjectTable.slot(child)
+        guard slot.pointee.state.compareExchange(
+            expected: SlotState.live, desired: SlotState.disposing, ordering: .sequentiallyConsistent
+        ).exchanged else { return }
+        if slot.pointee.flags & ObjectFlags.hasCallbacks == 0, !hasChildren(child) {
+            slot.pointee.flags |= ObjectFlags.cleanedUp
+            slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
+            children.append(child | disposedLeaf)
+        } else {
+            children.append(child)
         }
     }
 

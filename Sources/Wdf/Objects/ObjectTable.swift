@@ -131,6 +131,10 @@ enum ObjectTable {
             }
             return moved
         }
+        // Taken from the end: lowest index first, so consecutive creations get ascending slots
+        // (a parent's children then lie in address order, which the delete walk streams through).
+        var taken = UnsafeMutableBufferPointer(start: cache.pointee.indices, count: moved)
+        taken.reverse()
         cache.pointee.count = moved
         return moved
     }
