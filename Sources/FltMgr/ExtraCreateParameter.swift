@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 public import NtKernel
 
 /// What runs when an ECP is freed: nothing, a Swift closure, or a C routine
@@ -22,35 +22,71 @@ public struct EcpAllocationFlags: OptionSet, Sendable {
 
 /// The hidden header in front of every ECP context (80 bytes, so the context stays 16-byte
 /// aligned): type, cleanup, flags, size, source lookaside, owning filter, list links.
+///
+/// An allocation writes every field but `next` (written when the ECP joins a list, the only time
+/// it is read). The fast paths read and write it through the offsets of `EcpLayout`.
 struct EcpHeader {
     var magic: UInt32
     var flags: UInt32
     var size: UInt32
     var reserved: UInt32
     var type: EcpType
-    /// A C cleanup routine's address, or 0.
-    var cRoutine: UInt
-    /// A retained box holding a Swift cleanup closure, or nil.
-    var swiftCleanup: UnsafeMutableRawPointer?
+    /// The cleanup: a C routine's address, or (with `swiftCleanup` in `flags`) a retained
+    /// `CleanupBox`; 0 for none.
+    var cleanup: UInt
     /// The caller storage of the ECP lookaside list the memory came from, or 0 (pool).
     var lookaside: UInt
     var filter: UInt
-    /// The next ECP's context in the list that holds this one, or 0.
+    /// The next ECP's context in the list that holds this one (0 at the tail). Meaningful only
+    /// while `list` is not 0.
     var next: UInt
     /// The list that holds this ECP, or 0.
     var list: UInt
+    var reserved2: UInt
 
-    static var size: Int { 80 }
-    static var liveMagic: UInt32 { 0x4563_7041 }  // "ApcE"
-    static var freedMagic: UInt32 { 0x4563_7046 }  // "FpcE"
+    static var size: Int { EcpLayout.size }
+    static var liveMagic: UInt32 { EcpLayout.liveMagic }
+    static var freedMagic: UInt32 { EcpLayout.freedMagic }
 
     static var acknowledged: UInt32 { 0x1 }
     static var fromUserMode: UInt32 { 0x2 }
+    /// `cleanup` is a retained `CleanupBox`, not a C routine.
+    static var swiftCleanup: UInt32 { 0x4 }
+
+    /// Whether `EcpLayout` matches the struct (a test checks it).
+    static var layoutIsConsistent: Bool {
+        MemoryLayout<EcpHeader>.size == EcpLayout.size
+            && MemoryLayout<EcpHeader>.offset(of: \.magic) == EcpLayout.magicAndFlags
+            && MemoryLayout<EcpHeader>.offset(of: \.flags) == EcpLayout.magicAndFlags + 4
+            && MemoryLayout<EcpHeader>.offset(of: \.size) == EcpLayout.sizeAndReserved
+            && MemoryLayout<EcpHeader>.offset(of: \.reserved) == EcpLayout.sizeAndReserved + 4
+            && MemoryLayout<EcpHeader>.offset(of: \.type) == EcpLayout.type
+            && MemoryLayout<EcpHeader>.offset(of: \.cleanup) == EcpLayout.cleanup
+            && MemoryLayout<EcpHeader>.offset(of: \.lookaside) == EcpLayout.lookaside
+            && MemoryLayout<EcpHeader>.offset(of: \.filter) == EcpLayout.filter
+            && MemoryLayout<EcpHeader>.offset(of: \.list) == EcpLayout.list
+    }
 
     @inline(__always)
     static func of(_ context: UnsafeMutableRawPointer) -> UnsafeMutablePointer<EcpHeader> {
         (context - size).assumingMemoryBound(to: EcpHeader.self)
     }
+}
+
+/// Byte offsets of `EcpHeader`'s fields, for the inlinable fast paths (checked against the
+/// struct by `EcpHeader.layoutIsConsistent`).
+@usableFromInline
+enum EcpLayout {
+    @inlinable static var size: Int { 80 }
+    @inlinable static var magicAndFlags: Int { 0 }
+    @inlinable static var sizeAndReserved: Int { 8 }
+    @inlinable static var type: Int { 16 }
+    @inlinable static var cleanup: Int { 32 }
+    @inlinable static var lookaside: Int { 40 }
+    @inlinable static var filter: Int { 48 }
+    @inlinable static var list: Int { 64 }
+    @inlinable static var liveMagic: UInt32 { 0x4563_7041 }  // "ApcE"
+    @inlinable static var freedMagic: UInt32 { 0x4563_7046 }  // "FpcE"
 }
 
 final class CleanupBox: @unchecked Sendable {
@@ -136,7 +172,50 @@ public enum ExtraCreateParameters {
         from lookaside: EcpLookasideStorage
     ) throws(NTStatus) -> UnsafeMutableRawPointer {
         let (block, source) = try lookasideOrPoolBlock(filter: filter, size: size, flags: flags, from: lookaside)
-        return finish(block, filter: filter, type: type, size: size, cRoutine: cleanupRoutine, box: nil, lookaside: source)
+        return finish(block, filter: filter, type: type, size: size, cleanup: cleanupRoutine, isSwift: false, lookaside: source)
+    }
+
+    /// `allocate(filter:type:size:flags:cleanupRoutine:from:)` with the type read from memory laid
+    /// out like the C `GUID`, inlined into its caller (the C front door): when the context fits
+    /// the list, the IRQL and the filter are fine and the calling thread has an entry cached, the
+    /// ECP is made here without a call; anything else goes to the general path above, which
+    /// checks everything again in the documented order.
+    @inlinable @inline(__always)
+    public static func allocate(
+        filter: Filter, typeAt type: UnsafeRawPointer, size: UInt32, flags: EcpAllocationFlags, cleanupRoutine: UInt,
+        from lookaside: EcpLookasideStorage
+    ) throws(NTStatus) -> UnsafeMutableRawPointer {
+        let routine: StaticString = "FltAllocateExtraCreateParameterFromLookasideList"
+        guard Irql.current <= .apc, let words = EcpHotTable.words, FilterTable.isRegistered(filter, in: words) else {
+            return try allocate(
+                filter: filter, type: EcpType(type), size: size, flags: flags, cleanupRoutine: cleanupRoutine, from: lookaside)
+        }
+        // The general path's next check, with the same bug check for a list that is not one.
+        let list = LookasideHandle(resolving: lookaside.storage, routine: routine)
+        guard Int(size) &+ EcpLayout.size <= list.entrySize else {
+            return try allocate(
+                filter: filter, type: EcpType(type), size: size, flags: flags, cleanupRoutine: cleanupRoutine, from: lookaside)
+        }
+        // Counted by the list: no counter of the filter's is written here.
+        guard let block = list.allocate(routine: routine) else { throw listAllocationFailed(lookaside.storage) }
+        // Every field but `next` (see `EcpHeader`): a recycled entry keeps its old contents.
+        block.storeBytes(of: UInt64(EcpLayout.liveMagic), toByteOffset: EcpLayout.magicAndFlags, as: UInt64.self)
+        block.storeBytes(of: UInt64(size), toByteOffset: EcpLayout.sizeAndReserved, as: UInt64.self)
+        block.storeBytes(of: type.loadUnaligned(as: SIMD2<UInt64>.self), toByteOffset: EcpLayout.type, as: SIMD2<UInt64>.self)
+        block.storeBytes(of: cleanupRoutine, toByteOffset: EcpLayout.cleanup, as: UInt.self)
+        block.storeBytes(of: UInt(bitPattern: lookaside.storage), toByteOffset: EcpLayout.lookaside, as: UInt.self)
+        block.storeBytes(of: filter.rawValue, toByteOffset: EcpLayout.filter, as: UInt.self)
+        block.storeBytes(of: 0, toByteOffset: EcpLayout.list, as: UInt.self)
+        let context = block + EcpLayout.size
+        LiveEcps.slot(for: context, in: words).pointee.store(UInt(bitPattern: context), ordering: .relaxed)
+        return context
+    }
+
+    /// The list counted an allocation that gave no entry.
+    @usableFromInline @inline(never)
+    static func listAllocationFailed(_ storage: UnsafeMutableRawPointer) -> NTStatus {
+        FilterTable.lookasideAllocationFailed(storage)
+        return .insufficientResources
     }
 
     /// The memory for an ECP: an entry of the list when it fits, else a pool block. Returns the
@@ -197,24 +276,25 @@ public enum ExtraCreateParameters {
     static func finish(
         _ block: UnsafeMutableRawPointer, filter: Filter, type: EcpType, size: UInt32, cleanup: EcpCleanup, lookaside: UInt
     ) -> UnsafeMutableRawPointer {
-        var cRoutine: UInt = 0
-        var box: UnsafeMutableRawPointer? = nil
         switch cleanup {
-        case .none: break
-        case .cRoutine(let address): cRoutine = address
-        case .callback(let body): box = retainedBox(body)
+        case .none:
+            return finish(block, filter: filter, type: type, size: size, cleanup: 0, isSwift: false, lookaside: lookaside)
+        case .cRoutine(let address):
+            return finish(block, filter: filter, type: type, size: size, cleanup: address, isSwift: false, lookaside: lookaside)
+        case .callback(let body):
+            let box = UInt(bitPattern: retainedBox(body))
+            return finish(block, filter: filter, type: type, size: size, cleanup: box, isSwift: true, lookaside: lookaside)
         }
-        return finish(block, filter: filter, type: type, size: size, cRoutine: cRoutine, box: box, lookaside: lookaside)
     }
 
     @inline(__always)
     static func finish(
-        _ block: UnsafeMutableRawPointer, filter: Filter, type: EcpType, size: UInt32, cRoutine: UInt,
-        box: UnsafeMutableRawPointer?, lookaside: UInt
+        _ block: UnsafeMutableRawPointer, filter: Filter, type: EcpType, size: UInt32, cleanup: UInt, isSwift: Bool,
+        lookaside: UInt
     ) -> UnsafeMutableRawPointer {
         block.assumingMemoryBound(to: EcpHeader.self).initialize(to: EcpHeader(
-            magic: EcpHeader.liveMagic, flags: 0, size: size, reserved: 0, type: type, cRoutine: cRoutine,
-            swiftCleanup: box, lookaside: lookaside, filter: filter.rawValue, next: 0, list: 0))
+            magic: EcpHeader.liveMagic, flags: isSwift ? EcpHeader.swiftCleanup : 0, size: size, reserved: 0, type: type,
+            cleanup: cleanup, lookaside: lookaside, filter: filter.rawValue, next: 0, list: 0, reserved2: 0))
         let context = block + EcpHeader.size
         LiveEcps.insert(context)
         return context
@@ -228,7 +308,33 @@ public enum ExtraCreateParameters {
     /// Runs the cleanup callback once with the context and its type, then returns the memory to
     /// its lookaside list or the pool. An ECP still in a list must be removed first (bug check).
     /// Corresponds to `FltFreeExtraCreateParameter`.
+    ///
+    /// Inlined into its caller: an ECP recorded live, from a lookaside list, in no list and
+    /// without cleanup goes back to the calling thread's cache here; anything else goes to
+    /// `freeChecked`, which checks everything in the documented order.
+    @inlinable @inline(__always)
     public static func free(filter: Filter, _ context: UnsafeMutableRawPointer) {
+        guard Irql.current <= .apc, let words = EcpHotTable.words, FilterTable.isRegistered(filter, in: words) else {
+            return freeChecked(filter: filter, context)
+        }
+        let slot = LiveEcps.slot(for: context, in: words)
+        let block = context - EcpLayout.size
+        // Recorded live: the header is ours to read.
+        guard slot.pointee.load(ordering: .relaxed) == UInt(bitPattern: context),
+            block.load(fromByteOffset: EcpLayout.list, as: UInt.self) == 0,
+            block.load(fromByteOffset: EcpLayout.cleanup, as: UInt.self) == 0,
+            let storage = UnsafeMutableRawPointer(bitPattern: block.load(fromByteOffset: EcpLayout.lookaside, as: UInt.self))
+        else { return freeChecked(filter: filter, context) }
+        // Forgotten and marked freed before the memory goes back; counted by the list.
+        slot.pointee.store(0, ordering: .relaxed)
+        block.storeBytes(of: EcpLayout.freedMagic, toByteOffset: EcpLayout.magicAndFlags, as: UInt32.self)
+        LookasideHandle.free(block, to: storage, routine: "FltFreeExtraCreateParameter")
+    }
+
+    /// `free(filter:_:)` with every check, in order: IRQL, filter, the ECP (recorded live, else
+    /// the pool's word on the block before its header is read), not in a list.
+    @usableFromInline @inline(never)
+    static func freeChecked(filter: Filter, _ context: UnsafeMutableRawPointer) {
         let routine: StaticString = "FltFreeExtraCreateParameter"
         EcpCheck.requireApc(routine)
         _ = FilterTable.resolve(filter, routine: routine)
@@ -262,7 +368,7 @@ public enum ExtraCreateParameters {
     @inline(__always)
     static func giveBack(_ header: UnsafeMutablePointer<EcpHeader>, context: UnsafeMutableRawPointer) {
         header.pointee.magic = EcpHeader.freedMagic
-        if header.pointee.cRoutine != 0 || header.pointee.swiftCleanup != nil { runCleanup(header, context: context) }
+        if header.pointee.cleanup != 0 { runCleanup(header, context: context) }
         let block = UnsafeMutableRawPointer(header)
         if let storage = UnsafeMutableRawPointer(bitPattern: header.pointee.lookaside) {
             // Counted by the list.
@@ -275,12 +381,13 @@ public enum ExtraCreateParameters {
     @inline(never)
     static func runCleanup(_ header: UnsafeMutablePointer<EcpHeader>, context: UnsafeMutableRawPointer) {
         var type = header.pointee.type
-        if header.pointee.cRoutine != 0 {
+        let cleanup = header.pointee.cleanup
+        header.pointee.cleanup = 0
+        if header.pointee.flags & EcpHeader.swiftCleanup == 0 {
             typealias CCleanup = @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?) -> Void
-            let routine = unsafeBitCast(header.pointee.cRoutine, to: CCleanup.self)
+            let routine = unsafeBitCast(cleanup, to: CCleanup.self)
             withUnsafePointer(to: &type) { routine(context, UnsafeRawPointer($0)) }
-        } else if let box = header.pointee.swiftCleanup {
-            header.pointee.swiftCleanup = nil
+        } else if let box = UnsafeMutableRawPointer(bitPattern: cleanup) {
             Unmanaged<CleanupBox>.fromOpaque(box).takeRetainedValue().body(context, type)
         }
     }

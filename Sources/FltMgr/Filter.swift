@@ -1,4 +1,4 @@
-import Synchronization
+public import Synchronization
 public import NtKernel
 
 /// A registered minifilter. Corresponds to `PFLT_FILTER`: an opaque value encoding a slot and
@@ -53,14 +53,14 @@ public struct Filter: Hashable, Sendable {
 }
 
 /// The filter slots. Few filters exist at once, so a fixed table is enough.
+@usableFromInline
 enum FilterTable {
     static let capacity = 256
 
-    /// One filter. The ECP hot paths only read it (generation and liveness); `outsideLists` is
-    /// written on the pool path only.
+    /// One filter. Whether it is registered is its word in `EcpHotTable` (what the ECP hot paths
+    /// read); `outsideLists` is written on the pool path only.
     struct Slot: ~Copyable {
         let generation = Atomic<UInt32>(1)
-        let live = Atomic<Bool>(false)
         let started = Atomic<Bool>(false)
         /// ECPs the filter allocated from pool and has not freed, plus those still outstanding
         /// from its ECP lookaside lists when the lists were deleted. ECPs of its live lists are
@@ -72,7 +72,7 @@ enum FilterTable {
     static let table: Slots = {
         let slots = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
         for index in 0..<capacity { (slots + index).initialize(to: Slot()) }
-        LiveEcps.create()
+        EcpHotTable.create()
         slotsBase = slots
         return Slots(slots: slots)
     }()
@@ -113,8 +113,8 @@ enum FilterTable {
         let slot = table.slots + index
         slot.pointee.outsideLists.store(0, ordering: .relaxed)
         slot.pointee.started.store(false, ordering: .relaxed)
-        slot.pointee.live.store(true, ordering: .releasing)
         let filter = Filter(slot: index, generation: slot.pointee.generation.load(ordering: .acquiring))
+        word(index).pointee.store(filter.rawValue, ordering: .releasing)
         if let driver {
             driver.addUnloadRoutine {
                 guard lookup(filter) != nil else { return }
@@ -131,12 +131,32 @@ enum FilterTable {
 
     @inline(__always)
     static func lookup(_ filter: Filter) -> UnsafeMutablePointer<Slot>? {
-        guard let index = filter.slotIndex, let slots = slotsBase else { return nil }
-        let slot = slots + index
-        guard slot.pointee.generation.load(ordering: .acquiring) == filter.generation,
-            slot.pointee.live.load(ordering: .acquiring)
-        else { return nil }
-        return slot
+        guard let words = EcpHotTable.words, let slots = slotsBase else { return nil }
+        let index = wordIndex(filter.rawValue)
+        guard (words + index).pointee.load(ordering: .acquiring) == filter.rawValue else { return nil }
+        return slots + index
+    }
+
+    // MARK: Filter words
+
+    // A registered filter's slot holds its handle in `EcpHotTable`, so one load and one compare
+    // tell whether a handle is registered: the word's index comes from the handle's slot bits
+    // (masked, so any value indexes the table), and only the exact handle matches. A vacant slot
+    // holds a value whose own slot bits name another slot, so no handle can match it.
+
+    /// The index of the word that `rawValue` would be registered in.
+    @inlinable @inline(__always)
+    static func wordIndex(_ rawValue: UInt) -> Int { Int(truncatingIfNeeded: (rawValue &>> 4) & 0xFF) }
+
+    /// What a vacant slot's word holds.
+    static func vacantWord(_ index: Int) -> UInt { UInt(index ^ 1) << 4 }
+
+    static func word(_ index: Int) -> UnsafeMutablePointer<Atomic<UInt>> { EcpHotTable.words! + index }
+
+    /// Whether `filter` is registered, given the hot table (the fast paths' check).
+    @inlinable @inline(__always)
+    static func isRegistered(_ filter: Filter, in words: UnsafeMutablePointer<Atomic<UInt>>) -> Bool {
+        (words + wordIndex(filter.rawValue)).pointee.load(ordering: .relaxed) == filter.rawValue
     }
 
     /// `DRIVER_VERIFIER_DETECTED_VIOLATION` parameter 1 for a handle that is not a registered filter.
@@ -172,7 +192,7 @@ enum FilterTable {
         if leaked > 0 {
             VerifierLog.report("FltUnregisterFilter: the filter still has \(leaked) extra create parameter(s) allocated (leaked)")
         }
-        slot.pointee.live.store(false, ordering: .releasing)
+        word(index).pointee.store(vacantWord(index), ordering: .releasing)
         var generation = slot.pointee.generation.load(ordering: .relaxed) &+ 1
         if generation >= 1 << 28 { generation = 1 }
         slot.pointee.generation.store(generation, ordering: .releasing)

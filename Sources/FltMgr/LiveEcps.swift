@@ -1,4 +1,26 @@
-import Synchronization
+public import Synchronization
+
+/// The words the ECP fast paths read, in one allocation reached through one global: a word per
+/// filter slot (see `FilterTable`), then the table of live ECPs (see `LiveEcps`).
+///
+/// Made with the filter table, before the first filter exists (so before any ECP does), and never
+/// freed. `words` is a constant-initialized global, read without a lazy-initialization check; it
+/// is nil until then, and a fast path that finds it nil takes the slow path.
+@usableFromInline
+enum EcpHotTable {
+    @usableFromInline nonisolated(unsafe) static var words: UnsafeMutablePointer<Atomic<UInt>>? = nil
+
+    /// Words before the live table: one per filter slot.
+    @inlinable static var filterWords: Int { 256 }
+
+    static func create() {
+        let count = filterWords + LiveEcps.slotCount
+        let table = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: count)
+        for index in 0..<filterWords { (table + index).initialize(to: Atomic(FilterTable.vacantWord(index))) }
+        for index in filterWords..<count { (table + index).initialize(to: Atomic(0)) }
+        words = table
+    }
+}
 
 /// The contexts of live ECPs, in a direct-mapped table indexed by address: what lets
 /// `FltFreeExtraCreateParameter` trust an ECP's header without asking the pool first.
@@ -12,25 +34,22 @@ import Synchronization
 ///
 /// Slots are indexed by address bits, not a hash, so the ECPs of one thread (carved from its own
 /// pool pages) land on lines of their own: threads do not write each other's lines.
+@usableFromInline
 enum LiveEcps {
     /// 2^16 slots (512 KiB of address space, committed as touched): one per 16 bytes of a 1 MiB
     /// window of addresses.
-    static var slotCount: Int { 1 << 16 }
+    @inlinable static var slotCount: Int { 1 << 16 }
 
-    /// The table, made with the filter table (before the first filter exists, so before any ECP
-    /// does); a constant-initialized global, read without a lazy-initialization check.
-    nonisolated(unsafe) static var slots: UnsafeMutablePointer<Atomic<UInt>>? = nil
-
-    static func create() {
-        let table = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: slotCount)
-        for index in 0..<slotCount { (table + index).initialize(to: Atomic(0)) }
-        slots = table
+    /// The slot of `context` in the table that starts at `words` (`EcpHotTable.words`).
+    @inlinable @inline(__always)
+    static func slot(for context: UnsafeRawPointer, in words: UnsafeMutablePointer<Atomic<UInt>>) -> UnsafeMutablePointer<Atomic<UInt>> {
+        words + (EcpHotTable.filterWords &+ Int(truncatingIfNeeded: (UInt(bitPattern: context) &>> 4) & UInt(slotCount &- 1)))
     }
 
     @inline(__always)
     static func slot(for context: UnsafeRawPointer) -> UnsafeMutablePointer<Atomic<UInt>>? {
-        guard let slots else { return nil }
-        return slots + Int(truncatingIfNeeded: (UInt(bitPattern: context) >> 4) & UInt(slotCount - 1))
+        guard let words = EcpHotTable.words else { return nil }
+        return slot(for: context, in: words)
     }
 
     /// Records a new ECP.

@@ -83,14 +83,38 @@ public func FltAllocateExtraCreateParameterFromLookasideList(
     _ CleanupCallback: PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?, _ LookasideList: PVOID?,
     _ EcpContext: UnsafeMutablePointer<PVOID?>?
 ) -> NTSTATUS {
+    // The whole fast path is inlined here; a NULL pointer goes to the checks in their order.
+    guard let out = EcpContext, let type = EcpType, let lookaside = LookasideList else {
+        return allocateFromLookasideChecked(Filter, EcpType, SizeOfContext, Flags, CleanupCallback, LookasideList, EcpContext)
+    }
+    do {
+        out.pointee = try ExtraCreateParameters.allocate(
+            filter: filter(Filter), typeAt: UnsafeRawPointer(type), size: SizeOfContext,
+            flags: EcpAllocationFlags(rawValue: Flags), cleanupRoutine: cleanupAddress(CleanupCallback),
+            from: EcpLookasideStorage(lookaside))
+    } catch {
+        // *EcpContext is NULL on failure (nothing reads it before: a bug check ends the process).
+        out.pointee = nil
+        return error.rawValue
+    }
+    return STATUS_SUCCESS
+}
+
+/// `FltAllocateExtraCreateParameterFromLookasideList` with its pointer checks in order.
+@inline(never)
+private func allocateFromLookasideChecked(
+    _ Filter: PFLT_FILTER?, _ EcpType: UnsafePointer<GUID>?, _ SizeOfContext: ULONG, _ Flags: FSRTL_ALLOCATE_ECP_FLAGS,
+    _ CleanupCallback: PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?, _ LookasideList: PVOID?,
+    _ EcpContext: UnsafeMutablePointer<PVOID?>?
+) -> NTSTATUS {
     let routine: StaticString = "FltAllocateExtraCreateParameterFromLookasideList"
-    let out = present(EcpContext, "EcpContext", routine)
+    let out = require(EcpContext, "EcpContext", routine)
     out.pointee = nil
     do {
         out.pointee = try ExtraCreateParameters.allocate(
             filter: filter(Filter), type: ecpType(EcpType, routine), size: SizeOfContext,
             flags: EcpAllocationFlags(rawValue: Flags), cleanupRoutine: cleanupAddress(CleanupCallback),
-            from: EcpLookasideStorage(present(LookasideList, "LookasideList", routine)))
+            from: EcpLookasideStorage(require(LookasideList, "LookasideList", routine)))
     } catch { return error.rawValue }
     return STATUS_SUCCESS
 }
