@@ -118,10 +118,11 @@ public func WdfLookasideListCreate(
 public func WdfMemoryCreateFromLookaside(_ Lookaside: WDFLOOKASIDE?, _ Memory: UnsafeMutablePointer<WDFMEMORY?>?) -> NTSTATUS {
     let routine: StaticString = "WdfMemoryCreateFromLookaside"
     let list = handle(Lookaside)
-    LookasideObjects.validate(list, routine: routine)  // the handle is checked before the out-pointer
-    let out = require(Memory, "Memory", routine)
     do {
-        out.pointee = opaque(try LookasideObjects.createMemory(from: list, clearOutput: { out.pointee = nil }).object)
+        // The handle is checked before the out-pointer (inside createMemory, which resolves it once).
+        let memory = try LookasideObjects.createMemory(
+            from: list, requireOutput: { _ = require(Memory, "Memory", routine) }, clearOutput: { Memory?.pointee = nil })
+        Memory.unsafelyUnwrapped.pointee = opaque(memory.object)
     } catch {
         return error.rawValue
     }

@@ -154,12 +154,16 @@ public enum LookasideObjects {
         _ = ObjectTable.resolve(lookaside, kinds: .lookaside, routine: routine)
     }
 
-    /// `WdfMemoryCreateFromLookaside` after the handle and out-pointer checks. The common case
-    /// (no context, no pool tracking) takes a cached entry and a cached slot: no lock, no
-    /// reference counting, no allocation.
-    public static func createMemory(from lookaside: WdfObject, clearOutput: () -> Void) throws(NTStatus) -> WdfMemory {
+    /// `WdfMemoryCreateFromLookaside`: the handle check, then `requireOutput` (the C door's
+    /// out-pointer check), then the rest. The common case (no context, no pool tracking) takes a
+    /// cached entry and a cached slot: no lock, no allocation.
+    @inline(__always)
+    public static func createMemory(
+        from lookaside: WdfObject, requireOutput: () -> Void = {}, clearOutput: () -> Void
+    ) throws(NTStatus) -> WdfMemory {
         let routine: StaticString = "WdfMemoryCreateFromLookaside"
         let listSlot = ObjectTable.resolve(lookaside, kinds: .lookaside, routine: routine)
+        requireOutput()
         guard listSlot.pointee.state.load(ordering: .acquiring) == SlotState.live,
             let fast = listSlot.pointee.buffer?.assumingMemoryBound(to: LookasideFastPath.self)
         else { deletedList(lookaside, routine: routine) }
