@@ -12,6 +12,7 @@ enum ObjectLifetime {
     /// A new object's slot, linked under `parent` (nil: no parent, for drivers). Throws
     /// `.deletePending` when the parent is being deleted. The caller fills kind-specific fields
     /// in `prepare` before the object becomes visible.
+    @inline(__always)
     static func create(
         kind: ObjectKind, parent: UInt32?, driver: UInt32, flags: UInt8 = 0, extras: ObjectExtras?,
         prepare: (UnsafeMutablePointer<ObjectSlot>) -> Void = { _ in }
@@ -36,15 +37,21 @@ enum ObjectLifetime {
             do {
                 try link(index, under: parent)
             } catch {
-                // Never created: no callbacks run.
-                slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
-                ObjectExtras.detach(from: slot)
-                if slot.pointee.source != MemorySource.lookaside.rawValue { slot.cold.pointee.size = 0 }
-                ObjectTable.freeSlot(index)
+                abandonUnlinked(index)
                 throw error
             }
         }
         return (index, ObjectTable.handle(of: index))
+    }
+
+    /// Frees the slot of an object that could not be linked (never created: no callbacks run).
+    @inline(never)
+    static func abandonUnlinked(_ index: UInt32) {
+        let slot = ObjectTable.slot(index)
+        slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
+        ObjectExtras.detach(from: slot)
+        if slot.pointee.source != MemorySource.lookaside.rawValue { slot.cold.pointee.size = 0 }
+        ObjectTable.freeSlot(index)
     }
 
     /// Appends `child` to `parent`'s children (youngest last). A driver keeps no list: its
@@ -155,14 +162,22 @@ enum ObjectLifetime {
 
     // MARK: Delete
 
-    /// `WdfObjectDelete`.
+    /// `WdfObjectDelete`: memory from a lookaside list without callbacks, extras or tracking
+    /// (the common case) inline, everything else out of line.
+    @inline(__always)
     static func delete(_ handle: WdfObject, routine: StaticString) {
-        let slot = ObjectTable.resolve(handle, routine: routine)
-        if slot.pointee.kind == ObjectKind.memory.rawValue, slot.pointee.source == MemorySource.lookaside.rawValue,
+        if let slot = ObjectTable.lookup(handle), slot.pointee.kind == ObjectKind.memory.rawValue,
+            slot.pointee.source == MemorySource.lookaside.rawValue,
             slot.pointee.flags & (ObjectFlags.hasCallbacks | ObjectFlags.tracked | ObjectFlags.passiveOnly | ObjectFlags.hasExtras) == 0
         {
             return LookasideObjects.deleteMemory(slot, index: handle.index.unsafelyUnwrapped)
         }
+        deleteGenerally(handle, routine: routine)
+    }
+
+    @inline(never)
+    static func deleteGenerally(_ handle: WdfObject, routine: StaticString) {
+        let slot = ObjectTable.resolve(handle, routine: routine)
         let kind = ObjectKind(rawValue: slot.pointee.kind)!
         if kind == .driver || kind == .device {
             Verifier.message(driver: slot.pointee.driver, "\(routine): a \(kind) is deleted by the framework, not the driver; nothing happens")

@@ -197,13 +197,16 @@ enum ObjectTable {
         }
     }
 
-    /// The slot of a live (or deleted but still referenced) object, or nil.
+    /// The slot of a live (or deleted but still referenced) object, or nil. A handle's 24 index
+    /// bits always name a chunk of the table (chunkSize × chunkCount = 2^24), and slot 0 is
+    /// never used (its state stays free), so the marker, the chunk, the generation and the state
+    /// are all there is to check.
+    @inline(__always)
     static func lookup(_ handle: WdfObject) -> UnsafeMutablePointer<ObjectSlot>? {
-        guard let index = handle.index, index != 0, Int(index) < chunkSize * chunkCount, let table = chunkTable,
-            table[Int(index) / chunkSize].load(ordering: .acquiring) != 0
-        else { return nil }
-        let slot = slot(index)
-        guard slot.pointee.generation.load(ordering: .acquiring) == handle.generation,
+        guard let index = handle.index, let table = chunkTable else { return nil }
+        let chunk = table[Int(index) / chunkSize].load(ordering: .acquiring)
+        guard let slot = UnsafeMutablePointer<ObjectSlot>(bitPattern: chunk).map({ $0 + Int(index) % chunkSize }),
+            slot.pointee.generation.load(ordering: .acquiring) == handle.generation,
             slot.pointee.state.load(ordering: .acquiring) != SlotState.free
         else { return nil }
         return slot

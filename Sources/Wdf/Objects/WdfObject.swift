@@ -50,10 +50,10 @@ public struct WdfObject: Hashable, Sendable, CustomStringConvertible {
 
     @inlinable public init(rawValue: UInt) { self.rawValue = rawValue }
 
-    static let marker: UInt = 0x5744 << 48  // "WD"
-    static let markerMask: UInt = 0xFFFF << 48
-    static let indexBits: UInt = 24
-    static let generationBits: UInt = 20
+    static var marker: UInt { 0x5744 << 48 }  // "WD"
+    static var markerMask: UInt { 0xFFFF << 48 }
+    static var indexBits: UInt { 24 }
+    static var generationBits: UInt { 20 }
 
     init(index: UInt32, generation: UInt32) {
         rawValue = Self.marker | (UInt(generation) << (4 + Self.indexBits)) | (UInt(index) << 4)
