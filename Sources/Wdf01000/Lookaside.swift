@@ -140,12 +140,12 @@ public func ExInitializeNPagedLookasideList(
 
 @c @implementation
 public func ExAllocateFromNPagedLookasideList(_ Lookaside: PNPAGED_LOOKASIDE_LIST!) -> PVOID? {
-    LookasideHandle.allocate(from: UnsafeMutableRawPointer(Lookaside), routine: "ExAllocateFromNPagedLookasideList")
+    LookasideHandle.allocateByCall(from: UnsafeMutableRawPointer(Lookaside), routine: "ExAllocateFromNPagedLookasideList")
 }
 
 @c @implementation
 public func ExFreeToNPagedLookasideList(_ Lookaside: PNPAGED_LOOKASIDE_LIST!, _ Entry: PVOID!) {
-    LookasideHandle.free(Entry, to: UnsafeMutableRawPointer(Lookaside), routine: "ExFreeToNPagedLookasideList")
+    LookasideHandle.freeByCall(Entry, to: UnsafeMutableRawPointer(Lookaside), routine: "ExFreeToNPagedLookasideList")
 }
 
 @c @implementation
@@ -164,12 +164,12 @@ public func ExInitializePagedLookasideList(
 
 @c @implementation
 public func ExAllocateFromPagedLookasideList(_ Lookaside: PPAGED_LOOKASIDE_LIST!) -> PVOID? {
-    LookasideHandle.allocate(from: UnsafeMutableRawPointer(Lookaside), routine: "ExAllocateFromPagedLookasideList")
+    LookasideHandle.allocateByCall(from: UnsafeMutableRawPointer(Lookaside), routine: "ExAllocateFromPagedLookasideList")
 }
 
 @c @implementation
 public func ExFreeToPagedLookasideList(_ Lookaside: PPAGED_LOOKASIDE_LIST!, _ Entry: PVOID!) {
-    LookasideHandle.free(Entry, to: UnsafeMutableRawPointer(Lookaside), routine: "ExFreeToPagedLookasideList")
+    LookasideHandle.freeByCall(Entry, to: UnsafeMutableRawPointer(Lookaside), routine: "ExFreeToPagedLookasideList")
 }
 
 @c @implementation

@@ -85,6 +85,20 @@ extension LookasideHandle {
         freeSlow(entry, to: storage, routine: routine)
     }
 
+    /// `allocate(from:routine:)` behind a call, for the entry points that share one copy of
+    /// it (the legacy NPAGED_/PAGED_LOOKASIDE_LIST routines). Identical inline copies would be
+    /// folded into one body that every routine, `ExAllocateFromLookasideListEx` included, jumps to.
+    @inline(never)
+    public static func allocateByCall(from storage: UnsafeMutableRawPointer?, routine: StaticString) -> UnsafeMutableRawPointer? {
+        allocate(from: storage, routine: routine)
+    }
+
+    /// `free(_:to:routine:)` behind a call (see `allocateByCall`).
+    @inline(never)
+    public static func freeByCall(_ entry: UnsafeMutableRawPointer?, to storage: UnsafeMutableRawPointer?, routine: StaticString) {
+        free(entry, to: storage, routine: routine)
+    }
+
     @usableFromInline @inline(never)
     static func allocateSlow(from storage: UnsafeMutableRawPointer?, routine: StaticString) -> UnsafeMutableRawPointer? {
         LookasideHandle(resolving: requireStorage(storage, routine: routine), routine: routine).core.allocateSlow(routine: routine)
