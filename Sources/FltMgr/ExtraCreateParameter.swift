@@ -23,25 +23,28 @@ public struct EcpAllocationFlags: OptionSet, Sendable {
 /// The hidden header in front of every ECP context (80 bytes, so the context stays 16-byte
 /// aligned): type, cleanup, flags, size, source lookaside, owning filter, list links.
 ///
-/// An allocation writes every field but `next` (written when the ECP joins a list, the only time
-/// it is read). The fast paths read and write it through the offsets of `EcpLayout`.
+/// Laid out for the allocation fast path, which writes it with four stores: magic, size and
+/// flags; the type; the cleanup and the list (0); the source list. `next` is written when the
+/// ECP joins a list (the only time it is read); `filter` only for a pool ECP (an ECP from a list
+/// is its list's owner's). The fast paths use the offsets of `EcpLayout`.
 struct EcpHeader {
     var magic: UInt32
-    var flags: UInt32
     var size: UInt32
+    var flags: UInt32
     var reserved: UInt32
     var type: EcpType
     /// The cleanup: a C routine's address, or (with `swiftCleanup` in `flags`) a retained
     /// `CleanupBox`; 0 for none.
     var cleanup: UInt
+    /// The list that holds this ECP, or 0.
+    var list: UInt
     /// The caller storage of the ECP lookaside list the memory came from, or 0 (pool).
     var lookaside: UInt
-    var filter: UInt
     /// The next ECP's context in the list that holds this one (0 at the tail). Meaningful only
     /// while `list` is not 0.
     var next: UInt
-    /// The list that holds this ECP, or 0.
-    var list: UInt
+    /// The filter that allocated a pool ECP. Meaningful only while `lookaside` is 0.
+    var filter: UInt
     var reserved2: UInt
 
     static var size: Int { EcpLayout.size }
@@ -56,15 +59,15 @@ struct EcpHeader {
     /// Whether `EcpLayout` matches the struct (a test checks it).
     static var layoutIsConsistent: Bool {
         MemoryLayout<EcpHeader>.size == EcpLayout.size
-            && MemoryLayout<EcpHeader>.offset(of: \.magic) == EcpLayout.magicAndFlags
-            && MemoryLayout<EcpHeader>.offset(of: \.flags) == EcpLayout.magicAndFlags + 4
-            && MemoryLayout<EcpHeader>.offset(of: \.size) == EcpLayout.sizeAndReserved
-            && MemoryLayout<EcpHeader>.offset(of: \.reserved) == EcpLayout.sizeAndReserved + 4
+            && MemoryLayout<EcpHeader>.offset(of: \.magic) == EcpLayout.magicAndSize
+            && MemoryLayout<EcpHeader>.offset(of: \.size) == EcpLayout.magicAndSize + 4
+            && MemoryLayout<EcpHeader>.offset(of: \.flags) == EcpLayout.magicAndSize + 8
+            && MemoryLayout<EcpHeader>.offset(of: \.reserved) == EcpLayout.magicAndSize + 12
             && MemoryLayout<EcpHeader>.offset(of: \.type) == EcpLayout.type
             && MemoryLayout<EcpHeader>.offset(of: \.cleanup) == EcpLayout.cleanup
-            && MemoryLayout<EcpHeader>.offset(of: \.lookaside) == EcpLayout.lookaside
-            && MemoryLayout<EcpHeader>.offset(of: \.filter) == EcpLayout.filter
             && MemoryLayout<EcpHeader>.offset(of: \.list) == EcpLayout.list
+            && MemoryLayout<EcpHeader>.offset(of: \.list) == EcpLayout.cleanup + 8
+            && MemoryLayout<EcpHeader>.offset(of: \.lookaside) == EcpLayout.lookaside
     }
 
     @inline(__always)
@@ -78,13 +81,13 @@ struct EcpHeader {
 @usableFromInline
 enum EcpLayout {
     @inlinable static var size: Int { 80 }
-    @inlinable static var magicAndFlags: Int { 0 }
-    @inlinable static var sizeAndReserved: Int { 8 }
+    /// Magic and size, then flags and a reserved word: 16 bytes.
+    @inlinable static var magicAndSize: Int { 0 }
     @inlinable static var type: Int { 16 }
+    /// The cleanup, then the list: 16 bytes.
     @inlinable static var cleanup: Int { 32 }
-    @inlinable static var lookaside: Int { 40 }
-    @inlinable static var filter: Int { 48 }
-    @inlinable static var list: Int { 64 }
+    @inlinable static var list: Int { 40 }
+    @inlinable static var lookaside: Int { 48 }
     @inlinable static var liveMagic: UInt32 { 0x4563_7041 }  // "ApcE"
     @inlinable static var freedMagic: UInt32 { 0x4563_7046 }  // "FpcE"
 }
@@ -175,40 +178,33 @@ public enum ExtraCreateParameters {
         return finish(block, filter: filter, type: type, size: size, cleanup: cleanupRoutine, isSwift: false, lookaside: source)
     }
 
-    /// `allocate(filter:type:size:flags:cleanupRoutine:from:)` with the type read from memory laid
-    /// out like the C `GUID`, inlined into its caller (the C front door): when the context fits
-    /// the list, the IRQL and the filter are fine and the calling thread has an entry cached, the
-    /// ECP is made here without a call; anything else goes to the general path above, which
-    /// checks everything again in the documented order.
+    /// `allocate(filter:type:size:flags:cleanupRoutine:from:)` for the common case, inlined into
+    /// its caller (the C front door), with the type read from memory laid out like the C `GUID`:
+    /// when the IRQL and the filter are fine and the context fits the list, the ECP is taken from
+    /// the list here. Returns nil, having done nothing, for anything else: the caller then calls
+    /// `allocate(filter:type:size:flags:cleanupRoutine:from:)`, which checks everything in the
+    /// documented order.
     @inlinable @inline(__always)
-    public static func allocate(
-        filter: Filter, typeAt type: UnsafeRawPointer, size: UInt32, flags: EcpAllocationFlags, cleanupRoutine: UInt,
-        from lookaside: EcpLookasideStorage
-    ) throws(NTStatus) -> UnsafeMutableRawPointer {
+    public static func allocateFromList(
+        filter: Filter, typeAt type: UnsafeRawPointer, size: UInt32, cleanupRoutine: UInt, from lookaside: EcpLookasideStorage
+    ) -> Result<UnsafeMutableRawPointer, NTStatus>? {
         let routine: StaticString = "FltAllocateExtraCreateParameterFromLookasideList"
-        guard Irql.current <= .apc, let words = EcpHotTable.words, FilterTable.isRegistered(filter, in: words) else {
-            return try allocate(
-                filter: filter, type: EcpType(type), size: size, flags: flags, cleanupRoutine: cleanupRoutine, from: lookaside)
-        }
+        guard Irql.current <= .apc, let words = EcpHotTable.words, FilterTable.isRegistered(filter, in: words) else { return nil }
         // The general path's next check, with the same bug check for a list that is not one.
         let list = LookasideHandle(resolving: lookaside.storage, routine: routine)
-        guard Int(size) &+ EcpLayout.size <= list.entrySize else {
-            return try allocate(
-                filter: filter, type: EcpType(type), size: size, flags: flags, cleanupRoutine: cleanupRoutine, from: lookaside)
-        }
+        guard Int(size) &+ EcpLayout.size <= list.entrySize else { return nil }
         // Counted by the list: no counter of the filter's is written here.
-        guard let block = list.allocate(routine: routine) else { throw listAllocationFailed(lookaside.storage) }
-        // Every field but `next` (see `EcpHeader`): a recycled entry keeps its old contents.
-        block.storeBytes(of: UInt64(EcpLayout.liveMagic), toByteOffset: EcpLayout.magicAndFlags, as: UInt64.self)
-        block.storeBytes(of: UInt64(size), toByteOffset: EcpLayout.sizeAndReserved, as: UInt64.self)
+        guard let block = list.allocate(routine: routine) else { return .failure(listAllocationFailed(lookaside.storage)) }
+        // Four stores (see `EcpHeader`); a recycled entry keeps its old contents elsewhere.
+        block.storeBytes(
+            of: SIMD2<UInt64>(UInt64(EcpLayout.liveMagic) | UInt64(size) &<< 32, 0), toByteOffset: EcpLayout.magicAndSize,
+            as: SIMD2<UInt64>.self)
         block.storeBytes(of: type.loadUnaligned(as: SIMD2<UInt64>.self), toByteOffset: EcpLayout.type, as: SIMD2<UInt64>.self)
-        block.storeBytes(of: cleanupRoutine, toByteOffset: EcpLayout.cleanup, as: UInt.self)
+        block.storeBytes(of: SIMD2<UInt64>(UInt64(cleanupRoutine), 0), toByteOffset: EcpLayout.cleanup, as: SIMD2<UInt64>.self)
         block.storeBytes(of: UInt(bitPattern: lookaside.storage), toByteOffset: EcpLayout.lookaside, as: UInt.self)
-        block.storeBytes(of: filter.rawValue, toByteOffset: EcpLayout.filter, as: UInt.self)
-        block.storeBytes(of: 0, toByteOffset: EcpLayout.list, as: UInt.self)
         let context = block + EcpLayout.size
         LiveEcps.slot(for: context, in: words).pointee.store(UInt(bitPattern: context), ordering: .relaxed)
-        return context
+        return .success(context)
     }
 
     /// The list counted an allocation that gave no entry.
@@ -293,8 +289,8 @@ public enum ExtraCreateParameters {
         lookaside: UInt
     ) -> UnsafeMutableRawPointer {
         block.assumingMemoryBound(to: EcpHeader.self).initialize(to: EcpHeader(
-            magic: EcpHeader.liveMagic, flags: isSwift ? EcpHeader.swiftCleanup : 0, size: size, reserved: 0, type: type,
-            cleanup: cleanup, lookaside: lookaside, filter: filter.rawValue, next: 0, list: 0, reserved2: 0))
+            magic: EcpHeader.liveMagic, size: size, flags: isSwift ? EcpHeader.swiftCleanup : 0, reserved: 0, type: type,
+            cleanup: cleanup, list: 0, lookaside: lookaside, next: 0, filter: filter.rawValue, reserved2: 0))
         let context = block + EcpHeader.size
         LiveEcps.insert(context)
         return context
@@ -319,15 +315,14 @@ public enum ExtraCreateParameters {
         }
         let slot = LiveEcps.slot(for: context, in: words)
         let block = context - EcpLayout.size
-        // Recorded live: the header is ours to read.
+        // Recorded live: the header is ours to read. No cleanup and in no list (one compare).
         guard slot.pointee.load(ordering: .relaxed) == UInt(bitPattern: context),
-            block.load(fromByteOffset: EcpLayout.list, as: UInt.self) == 0,
-            block.load(fromByteOffset: EcpLayout.cleanup, as: UInt.self) == 0,
+            block.load(fromByteOffset: EcpLayout.cleanup, as: SIMD2<UInt64>.self) == .zero,
             let storage = UnsafeMutableRawPointer(bitPattern: block.load(fromByteOffset: EcpLayout.lookaside, as: UInt.self))
         else { return freeChecked(filter: filter, context) }
         // Forgotten and marked freed before the memory goes back; counted by the list.
         slot.pointee.store(0, ordering: .relaxed)
-        block.storeBytes(of: EcpLayout.freedMagic, toByteOffset: EcpLayout.magicAndFlags, as: UInt32.self)
+        block.storeBytes(of: EcpLayout.freedMagic, toByteOffset: EcpLayout.magicAndSize, as: UInt32.self)
         LookasideHandle.free(block, to: storage, routine: "FltFreeExtraCreateParameter")
     }
 

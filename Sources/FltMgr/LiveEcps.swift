@@ -13,9 +13,16 @@ enum EcpHotTable {
     /// Words before the live table: one per filter slot.
     @inlinable static var filterWords: Int { 256 }
 
+    /// Where the table starts in its first page. The filter words are read first on every call,
+    /// right after the stores of the last call: an offset that lies where blocks rarely start (a
+    /// pool page's first block starts at 16, its ECP header runs to 96) keeps those loads from
+    /// looking like they depend on those stores (4 KiB aliasing).
+    static var pageOffset: Int { 0x200 }
+
     static func create() {
         let count = filterWords + LiveEcps.slotCount
-        let table = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: count)
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: pageOffset + count * MemoryLayout<UInt>.stride, alignment: 4096)
+        let table = (memory + pageOffset).bindMemory(to: Atomic<UInt>.self, capacity: count)
         for index in 0..<filterWords { (table + index).initialize(to: Atomic(FilterTable.vacantWord(index))) }
         for index in filterWords..<count { (table + index).initialize(to: Atomic(0)) }
         words = table

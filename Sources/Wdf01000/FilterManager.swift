@@ -83,21 +83,21 @@ public func FltAllocateExtraCreateParameterFromLookasideList(
     _ CleanupCallback: PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?, _ LookasideList: PVOID?,
     _ EcpContext: UnsafeMutablePointer<PVOID?>?
 ) -> NTSTATUS {
-    // The whole fast path is inlined here; a NULL pointer goes to the checks in their order.
-    guard let out = EcpContext, let type = EcpType, let lookaside = LookasideList else {
-        return allocateFromLookasideChecked(Filter, EcpType, SizeOfContext, Flags, CleanupCallback, LookasideList, EcpContext)
-    }
-    do {
-        out.pointee = try ExtraCreateParameters.allocate(
+    // The whole fast path is inlined here; anything else (NULL pointers included) goes to the
+    // checks in their order.
+    guard let out = EcpContext, let type = EcpType, let lookaside = LookasideList,
+        let result = ExtraCreateParameters.allocateFromList(
             filter: filter(Filter), typeAt: UnsafeRawPointer(type), size: SizeOfContext,
-            flags: EcpAllocationFlags(rawValue: Flags), cleanupRoutine: cleanupAddress(CleanupCallback),
-            from: EcpLookasideStorage(lookaside))
-    } catch {
-        // *EcpContext is NULL on failure (nothing reads it before: a bug check ends the process).
+            cleanupRoutine: cleanupAddress(CleanupCallback), from: EcpLookasideStorage(lookaside))
+    else { return allocateFromLookasideChecked(Filter, EcpType, SizeOfContext, Flags, CleanupCallback, LookasideList, EcpContext) }
+    switch result {
+    case .success(let context):
+        out.pointee = context
+        return STATUS_SUCCESS
+    case .failure(let status):
         out.pointee = nil
-        return error.rawValue
+        return status.rawValue
     }
-    return STATUS_SUCCESS
 }
 
 /// `FltAllocateExtraCreateParameterFromLookasideList` with its pointer checks in order.

@@ -16,16 +16,20 @@ let countingCleanup: @convention(c) (UnsafeMutableRawPointer?, UnsafeRawPointer?
 
 var countingCleanupAddress: UInt { UInt(bitPattern: unsafeBitCast(countingCleanup, to: UnsafeRawPointer.self)) }
 
-/// The C door's entry: the type read from memory laid out like a C `GUID`.
+/// What the C door does: the fast path with the type read from memory laid out like a C `GUID`,
+/// else the general path.
 func allocateAsTheCDoor(
     _ filter: Filter, _ type: EcpType, size: UInt32, flags: EcpAllocationFlags = [], cleanupRoutine: UInt = 0,
     from storage: EcpLookasideStorage
 ) throws(NTStatus) -> UnsafeMutableRawPointer {
     var guid = type
-    return try withUnsafeBytes(of: &guid) { bytes throws(NTStatus) in
-        try ExtraCreateParameters.allocate(
-            filter: filter, typeAt: bytes.baseAddress!, size: size, flags: flags, cleanupRoutine: cleanupRoutine, from: storage)
+    let fast = withUnsafeBytes(of: &guid) { bytes in
+        ExtraCreateParameters.allocateFromList(
+            filter: filter, typeAt: bytes.baseAddress!, size: size, cleanupRoutine: cleanupRoutine, from: storage)
     }
+    if let fast { return try fast.get() }
+    return try ExtraCreateParameters.allocate(
+        filter: filter, type: type, size: size, flags: flags, cleanupRoutine: cleanupRoutine, from: storage)
 }
 
 /// An ECP lookaside list in caller storage, as C code holds one.
