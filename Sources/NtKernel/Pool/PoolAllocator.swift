@@ -81,7 +81,8 @@ enum PoolAllocator {
             for page in 0..<pages {
                 let pageStart = span + page * PoolArena.pageSize
                 PoolArena.entry(for: pageStart).unsafelyUnwrapped.pointee = PoolArena.PageEntry(
-                    kind: PoolArena.PageKind.small.rawValue, state: 0, sizeClass: UInt16(sizeClass), pages: 1,
+                    kind: PoolArena.PageKind.small.rawValue, state: 0, sizeClass: UInt16(sizeClass),
+                    pages: PoolSizeClass.reciprocal(ofSmall: sizeClass),
                     tag: 0, typeBits: 0, processIndex: 0)
                 for index in 0..<perPage { carved[page * perPage + index] = pageStart + index * blockSize }
             }
@@ -153,7 +154,10 @@ enum PoolAllocator {
         switch entry.pointee.kind {
         case PoolArena.PageKind.small.rawValue:
             let blockSize = PoolSizeClass.blockSize(ofSmall: Int(entry.pointee.sizeClass))
-            let leading = pageOffset % blockSize
+            // pageOffset % blockSize, with the quotient from the page's reciprocal (exact within
+            // a page; see `PoolSizeClass.reciprocal`).
+            let quotient = ((pageOffset >> 4) &* Int(entry.pointee.pages)) >> 16
+            let leading = pageOffset &- quotient &* blockSize
             guard leading == PoolBlockHeader.size || (leading == 64 && blockSize % 64 == 0),
                 pageOffset - leading + blockSize <= PoolArena.pageSize
             else { return .invalid }

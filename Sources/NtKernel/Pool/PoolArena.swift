@@ -37,7 +37,8 @@ enum PoolArena {
         var state: UInt8
         /// For a small page: the size class index.
         var sizeClass: UInt16
-        /// For a large head: the number of pages.
+        /// For a large head: the number of pages. For a small page: `PoolSizeClass.reciprocal`
+        /// of its class, so finding a block start needs no division.
         var pages: UInt32
         /// For a large head: the tag, pool type bits and quota process.
         var tag: UInt32

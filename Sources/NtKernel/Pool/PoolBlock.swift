@@ -42,6 +42,15 @@ enum PoolSizeClass {
     @inline(__always)
     static func blockSize(ofSmall index: Int) -> Int { (index + 1) * granularity }
 
+    /// 2^16 divided by a small class's block size in 16-byte units, rounded up. For a page
+    /// offset o, `((o >> 4) * reciprocal) >> 16` is `o / blockSize` exactly: o >> 4 is below
+    /// 256 and the units are at most 256, so the rounding error (under (o >> 4) / 2^16 < 1/256)
+    /// never carries into the integer part.
+    static func reciprocal(ofSmall index: Int) -> UInt32 {
+        let units = index + 1
+        return UInt32((65536 + units - 1) / units)
+    }
+
     /// The small class for a block of `blockSize` bytes (a multiple of 16, at most a page).
     @inline(__always)
     static func smallIndex(forBlockSize blockSize: Int) -> Int { blockSize / granularity - 1 }
