@@ -174,21 +174,27 @@ public enum MemoryObjects {
 
 /// Kind-specific work when an object is destroyed.
 enum KindHooks {
+    /// A memory object's buffer goes back to where it came from.
+    @inline(__always)
+    static func destroyMemory(_ slot: UnsafeMutablePointer<ObjectSlot>) {
+        switch slot.pointee.source {
+        case MemorySource.pool.rawValue:
+            if let buffer = slot.pointee.buffer { Pool.free(buffer) }
+            slot.cold.pointee.size = 0
+        case MemorySource.lookaside.rawValue:
+            LookasideObjects.giveBack(slot)
+        case MemorySource.preallocated.rawValue:
+            slot.cold.pointee.size = 0
+        default:
+            break
+        }
+        slot.pointee.buffer = nil
+    }
+
     static func destroy(_ slot: UnsafeMutablePointer<ObjectSlot>, index: UInt32) {
         switch slot.pointee.kind {
         case ObjectKind.memory.rawValue:
-            switch slot.pointee.source {
-            case MemorySource.pool.rawValue:
-                if let buffer = slot.pointee.buffer { Pool.free(buffer) }
-                slot.cold.pointee.size = 0
-            case MemorySource.lookaside.rawValue:
-                LookasideObjects.giveBack(slot)
-            case MemorySource.preallocated.rawValue:
-                slot.cold.pointee.size = 0
-            default:
-                break
-            }
-            slot.pointee.buffer = nil
+            destroyMemory(slot)
         case ObjectKind.lookaside.rawValue:
             ObjectExtras.of(slot)?.lookaside?.list = nil  // deletes the executive list (frees cached entries)
             slot.pointee.buffer?.assumingMemoryBound(to: LookasideFastPath.self).deallocate()

@@ -240,7 +240,12 @@ enum ObjectLifetime {
             ObjectTable.slot(top.index).pointee.state.store(SlotState.disposed, ordering: .releasing)
             var position = top.start
             while position < pending.count {
-                release(pending[position] & ~disposedLeaf, routine: "WdfObjectDelete")
+                let entry = pending[position]
+                if entry & disposedLeaf != 0 {
+                    releaseLeaf(entry & ~disposedLeaf)
+                } else {
+                    release(entry, routine: "WdfObjectDelete")
+                }
                 position += 1
             }
             pending.removeLast(pending.count - top.start)
@@ -369,6 +374,20 @@ enum ObjectLifetime {
                 "\(routine): the last reference to \(ObjectTable.handle(of: index)) was dropped while it is still parented (not deleted)")
         }
         destroy(index)
+    }
+
+    /// Drops the creation reference of a leaf the traversal disposed (no callbacks, no
+    /// children): a generic or memory object without extras or tracking is destroyed right here.
+    @inline(__always)
+    static func releaseLeaf(_ index: UInt32) {
+        let slot = ObjectTable.slot(index)
+        guard slot.pointee.references.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue <= 0 else { return }
+        let kind = slot.pointee.kind
+        guard slot.pointee.flags & (ObjectFlags.hasExtras | ObjectFlags.tracked) == 0,
+            kind == ObjectKind.generic.rawValue || kind == ObjectKind.memory.rawValue
+        else { return destroy(index) }
+        if kind == ObjectKind.memory.rawValue { KindHooks.destroyMemory(slot) }
+        ObjectTable.freeSlot(index)
     }
 
     /// Runs destroy callbacks, frees what the object holds, and frees the slot.
