@@ -233,6 +233,19 @@ struct PoolBugCheckTests {
         expectStop(result, code: 0xC2, parameter1: 0x99)
     }
 
+    /// 64 bytes into an ordinary block, where a cache-aligned block that had the same memory
+    /// kept its header, is not a block start either.
+    @Test func freeingWhereAnEarlierCacheAlignedBufferStarted() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let aligned = try! Pool.allocate(.nonPagedCacheAligned, byteCount: 200, tag: "TAln")
+            Pool.free(aligned)
+            let block = try! Pool.allocate(.nonPaged, byteCount: 304, tag: "TAln")  // the same 320-byte block
+            precondition(block == aligned - 48)
+            Pool.free(block + 48)
+        }
+        expectStop(result, code: 0xC2, parameter1: 0x99)
+    }
+
     @Test func freeingTheMiddleOfABlock() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let block = try! Pool.allocate(.nonPaged, byteCount: 256, tag: "TMid")

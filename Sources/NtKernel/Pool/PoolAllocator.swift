@@ -56,11 +56,15 @@ enum PoolAllocator {
         bin.pointee.count -= 1
         let block = bin.pointee.entries.unsafelyUnwrapped[bin.pointee.count]
         let buffer = block + pad
-        (buffer - PoolBlockHeader.size).assumingMemoryBound(to: PoolBlockHeader.self).pointee = PoolBlockHeader(
+        let header = PoolBlockHeader(
             tag: tag, requestedSize: UInt32(byteCount),
             typeBits: (paged ? PoolBlockHeader.paged : 0) | (processIndex != 0 ? PoolBlockHeader.quotaCharged : 0),
             processIndex: processIndex, state: BlockState.allocated, sizeClass: UInt8(sizeClass),
             leadingPad: UInt8(pad), reserved: 0)
+        (buffer - PoolBlockHeader.size).assumingMemoryBound(to: PoolBlockHeader.self).pointee = header
+        // A cache-aligned block starts with a copy too: the first bytes of every block say where
+        // its buffer is (see `locate`).
+        if pad != PoolBlockHeader.size { block.assumingMemoryBound(to: PoolBlockHeader.self).pointee = header }
         PoolAccounting.recordAllocation(context, tag: tag, paged: paged, bytes: blockSize)
         if zero { buffer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount) }
         return buffer
@@ -161,10 +165,13 @@ enum PoolAllocator {
             guard leading == PoolBlockHeader.size || (leading == 64 && blockSize % 64 == 0),
                 pageOffset - leading + blockSize <= PoolArena.pageSize
             else { return .invalid }
-            let header = (buffer - PoolBlockHeader.size).assumingMemoryBound(to: PoolBlockHeader.self)
-            guard Int(header.pointee.leadingPad) == leading || header.pointee.state != BlockState.allocated else {
+            // The block's first bytes say where its buffer is (its header, or for a cache-aligned
+            // block a copy of it): an address 64 bytes into an ordinary block is not a
+            // cache-aligned block's buffer, whatever the data there looks like.
+            guard Int((buffer - leading).assumingMemoryBound(to: PoolBlockHeader.self).pointee.leadingPad) == leading else {
                 return .invalid
             }
+            let header = (buffer - PoolBlockHeader.size).assumingMemoryBound(to: PoolBlockHeader.self)
             return .small(header: header, block: buffer - leading)
         case PoolArena.PageKind.largeHead.rawValue where pageOffset == 0:
             return .large(entry: entry)
