@@ -4,6 +4,34 @@
 _Thread_local void *nt_thread_context_storage __attribute__((tls_model("initial-exec")));
 _Thread_local void *nt_wdf_slot_cache_storage __attribute__((tls_model("initial-exec")));
 
+#include <linux/membarrier.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int nt_asymmetric_fences;
+
+/* Registers the process for expedited private membarriers when the library loads, before any
+ * thread of ours runs. */
+__attribute__((constructor)) static void nt_register_asymmetric_fences(void) {
+    long commands = syscall(__NR_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (commands > 0 && (commands & MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0
+        && syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0) {
+        nt_asymmetric_fences = 1;
+    }
+}
+
+void nt_heavy_fence(void) {
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (!nt_asymmetric_fences) return;
+    if (syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) != 0) {
+        /* Registered, so this cannot fail; if it did, the light fences would order nothing. */
+        fputs("nt_heavy_fence: membarrier failed after registration\n", stderr);
+        abort();
+    }
+}
+
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <stdio.h>

@@ -196,6 +196,45 @@ extension WdfSuites {
             #expect(throws: NTStatus.integerOverflow) { try WdfLookaside.create(bufferSize: Int(UInt32.max)) }
         }
 
+        /// Memory objects hold no reference on their list: a deleted list waits for its buffers,
+        /// and whichever thread returns the last one destroys it, exactly once, while others
+        /// return theirs at the same moment (and a reference taken on the list still counts).
+        @Test func aDeletedListIsDestroyedOnceAfterBuffersReturnedOnManyThreads() throws {
+            for round in 0..<200 {
+                let destroyed = Atomic<Int>(0)
+                let list = try WdfLookaside.create(
+                    attributes: ObjectAttributes(destroy: { _ in destroyed.wrappingAdd(1, ordering: .relaxed) }),
+                    bufferSize: 64, tag: "LkDr")
+                let perThread = 1 + round % 9
+                let batches = (0..<3).map { _ in (0..<perThread).map { _ in try! list.createMemory() } }
+                let referenced = round % 4 == 0
+                if referenced { list.object.reference() }
+                DispatchQueue.concurrentPerform(iterations: 4) { worker in
+                    if worker == 3 { list.delete() } else { for memory in batches[worker] { memory.delete() } }
+                }
+                if referenced {
+                    #expect(destroyed.load(ordering: .relaxed) == 0)
+                    list.object.dereference()
+                }
+                #expect(destroyed.load(ordering: .relaxed) == 1, "round \(round)")
+                #expect(Pool.usage(of: "LkDr")?.nonPagedBytes == 0, "round \(round)")
+            }
+        }
+
+        /// A memory object whose creation fails after its buffer was taken gives the buffer back:
+        /// a deleted list does not wait for it.
+        @Test func aFailedMemoryCreationDoesNotKeepADeletedListWaiting() throws {
+            var attributes = ObjectAttributes()
+            attributes.context = ContextType(key: 0xC0DF, size: 1 << 50, name: "HUGE")
+            let log = CallbackLog()
+            let list = try WdfLookaside.create(
+                attributes: ObjectAttributes(destroy: log.callback("list-destroy")), bufferSize: 64, memoryAttributes: attributes,
+                tag: "LkFa")
+            #expect(throws: NTStatus.insufficientResources) { try list.createMemory() }
+            list.delete()
+            #expect(log.all == ["list-destroy"])
+        }
+
         @Test func twoThreadsOneListOneParent() throws {
             let parent = try WdfObject.create()
             let list = try WdfLookaside.create(bufferSize: 128, memoryAttributes: ObjectAttributes(parent: parent), tag: "LkTh")

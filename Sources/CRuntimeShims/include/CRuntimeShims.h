@@ -17,6 +17,17 @@ extern _Thread_local void *nt_wdf_slot_cache_storage __attribute__((tls_model("i
 static inline void *nt_wdf_slot_cache_get(void) { return nt_wdf_slot_cache_storage; }
 static inline void nt_wdf_slot_cache_set(void *cache) { nt_wdf_slot_cache_storage = cache; }
 
+/* Asymmetric fences (membarrier(2)). A hot path that must order a store before a later load
+ * against a rare path uses the light fence, a compiler barrier only; the rare path uses the
+ * heavy fence, which makes every thread of the process execute a full barrier. Where the kernel
+ * lacks MEMBARRIER_CMD_PRIVATE_EXPEDITED both are full fences. */
+extern int nt_asymmetric_fences;
+static inline void nt_light_fence(void) {
+    if (__builtin_expect(nt_asymmetric_fences, 1)) __asm__ volatile("" ::: "memory");
+    else __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+void nt_heavy_fence(void);
+
 /* ThreadSanitizer annotations. Synchronization.Mutex is built without instrumentation, so
  * ThreadSanitizer cannot see the order it imposes; KernelLock tells it with these. The symbols
  * exist only when the ThreadSanitizer runtime is linked (weak: NULL otherwise). */

@@ -136,7 +136,8 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         if context.pointee.irql > pointee.irqlLimit.rawValue { irqlFailure(context, routine: routine) }
         guard let magazine = magazine(for: context) else { return freeShared(entry) }
         if magazine.pointee.key.load(ordering: .relaxed) != UInt(bitPattern: context) { drain(magazine) }
-        LookasideCounters.bump(magazine.pointee.frees)
+        // The free is counted last: once counted, the list may be deleted (see `countFree`).
+        defer { LookasideCounters.countFree(magazine.pointee.frees) }
         let count = magazine.pointee.count
         if count + pointee.depotCount.load(ordering: .relaxed) >= pointee.depth.load(ordering: .relaxed) {
             LookasideCounters.bump(magazine.pointee.freeMisses)
@@ -242,7 +243,8 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
 
     @inline(never)
     func freeShared(_ entry: UnsafeMutableRawPointer) {
-        pointee.shared.frees.add(1, ordering: .relaxed)
+        // Counted last (see `LookasideCounters.countFree`).
+        defer { pointee.shared.frees.wrappingAdd(1, ordering: .releasing) }
         let kept = pointee.depot.withLock { depot -> Bool in
             guard depot.count < Swift.min(pointee.depth.load(ordering: .relaxed), pointee.maximumDepth) else { return false }
             depot.entries[depot.count] = entry
@@ -351,7 +353,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     func statistics() -> LookasideStatistics {
         var allocates = pointee.shared.allocates.load(ordering: .relaxed)
         var allocateMisses = pointee.shared.allocateMisses.load(ordering: .relaxed)
-        var frees = pointee.shared.frees.load(ordering: .relaxed)
+        var frees = pointee.shared.frees.load(ordering: .acquiring)
         var freeMisses = pointee.shared.freeMisses.load(ordering: .relaxed)
         var cached = pointee.depotCount.load(ordering: .relaxed)
         let current = ThreadContext.currentIfAttached.map { UInt(bitPattern: $0) } ?? 0
@@ -360,7 +362,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
                 let magazine = pointee.magazines.magazine(inSlot: slot)
                 allocates &+= magazine.pointee.allocates.load(ordering: .relaxed)
                 allocateMisses &+= magazine.pointee.allocateMisses.load(ordering: .relaxed)
-                frees &+= magazine.pointee.frees.load(ordering: .relaxed)
+                frees &+= magazine.pointee.frees.load(ordering: .acquiring)
                 freeMisses &+= magazine.pointee.freeMisses.load(ordering: .relaxed)
                 if current != 0, magazine.pointee.owner.load(ordering: .relaxed) == current {
                     cached += magazine.pointee.count

@@ -53,7 +53,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         else { return false }
         magazine.entries[count] = entry
         magazine.pointee.count = count &+ 1
-        LookasideCounters.bump(magazine.pointee.frees)
+        LookasideCounters.countFree(magazine.pointee.frees)
         return true
     }
 }

@@ -121,4 +121,12 @@ struct LookasideCounters: ~Copyable {
     static func bump(_ counter: borrowing Atomic<UInt64>, by amount: UInt64 = 1) {
         counter.store(counter.load(ordering: .relaxed) &+ amount, ordering: .relaxed)
     }
+
+    /// Counts a free, as the free's last access to the list: a releasing store (a plain store
+    /// on x86), so that whoever reads the count with an acquiring load (statistics) may delete
+    /// the list once it sees every entry back.
+    @inlinable @inline(__always)
+    static func countFree(_ counter: borrowing Atomic<UInt64>) {
+        counter.store(counter.load(ordering: .relaxed) &+ 1, ordering: .releasing)
+    }
 }

@@ -1,4 +1,5 @@
 public import NtKernel
+import Synchronization
 
 /// What `WdfMemoryCreateFromLookaside` needs of a list, as plain values: kept in the list's slot
 /// (its `buffer` field), so the hot path takes no reference count and no lock. Freed when the
@@ -30,6 +31,9 @@ final class LookasideObjectState: @unchecked Sendable {
     let zeroes: Bool
     /// The driver whose pool tracking records this list's memory objects (nil: tracking off).
     let tracking: DriverState?
+    /// Allocations from the executive list that failed: counted there as allocations, they are
+    /// no memory object's buffer (see `LookasideObjects.outstanding`).
+    let failedAllocations = Atomic<Int>(0)
 
     init(list: LookasideList, bufferSize: Int, poolType: PoolType, tag: PoolTag, memoryAttributes: ObjectAttributes,
          memoryOwner: (parent: UInt32, driver: UInt32), tracking: DriverState?) {
@@ -171,11 +175,10 @@ public enum LookasideObjects {
             return try createMemoryGenerally(from: lookaside, listSlot: listSlot, clearOutput: clearOutput)
         }
         clearOutput()
-        guard let entry = fast.pointee.list.allocate(routine: routine) else { throw .insufficientResources }
+        let listIndex = lookaside.index!
+        guard let entry = fast.pointee.list.allocate(routine: routine) else { try allocationFailed(listIndex) }
         let bufferSize = fast.pointee.bufferSize
         if fast.pointee.zeroes { entry.initializeMemory(as: UInt8.self, repeating: 0, count: bufferSize) }
-        let listIndex = lookaside.index!
-        listSlot.pointee.references.wrappingAdd(1, ordering: .relaxed)
         do {
             let (index, handle) = try ObjectLifetime.create(
                 kind: .memory, parent: fast.pointee.memoryParent, driver: fast.pointee.memoryDriver,
@@ -183,15 +186,21 @@ public enum LookasideObjects {
             ) { slot in
                 slot.pointee.buffer = entry
                 slot.pointee.source = MemorySource.lookaside.rawValue
-                slot.pointee.lookaside = listIndex
+                slot.pointee.lookaside.store(listIndex, ordering: .relaxed)
             }
             ObjectTable.slot(index).pointee.flags |= ObjectFlags.created
             return WdfMemory(handle)
         } catch {
-            fast.pointee.list.free(entry, routine: routine)
-            ObjectLifetime.release(listIndex, routine: routine)
+            returnEntry(entry, toList: listIndex, routine: routine)
             throw error
         }
+    }
+
+    /// Counts a failed allocation from the list (see `outstanding`).
+    @inline(never)
+    static func allocationFailed(_ listIndex: UInt32) throws(NTStatus) -> Never {
+        ObjectExtras.of(ObjectTable.slot(listIndex))?.lookaside?.failedAllocations.wrappingAdd(1, ordering: .relaxed)
+        throw .insufficientResources
     }
 
     @inline(never)
@@ -208,10 +217,9 @@ public enum LookasideObjects {
             deletedList(lookaside, routine: routine)
         }
         clearOutput()
-        guard let entry = try? list.allocate() else { throw .insufficientResources }
-        if state.zeroes { entry.initializeMemory(as: UInt8.self, repeating: 0, count: state.bufferSize) }
         let listIndex = lookaside.index!
-        listSlot.pointee.references.wrappingAdd(1, ordering: .relaxed)
+        guard let entry = try? list.allocate() else { try allocationFailed(listIndex) }
+        if state.zeroes { entry.initializeMemory(as: UInt8.self, repeating: 0, count: state.bufferSize) }
         let attributes = state.memoryAttributes
         do {
             let handle = try ObjectCreation.create(
@@ -220,15 +228,14 @@ public enum LookasideObjects {
             ) { slot in
                 slot.pointee.buffer = entry
                 slot.pointee.source = MemorySource.lookaside.rawValue
-                slot.pointee.lookaside = listIndex
+                slot.pointee.lookaside.store(listIndex, ordering: .relaxed)
             }
             if let tracking = state.tracking {
                 Verifier.track(handle.index!, driver: tracking, kind: .memory, tag: state.tag, size: state.bufferSize, creator: routine)
             }
             return WdfMemory(handle)
         } catch {
-            list.free(entry)
-            ObjectLifetime.release(listIndex, routine: routine)
+            returnEntry(entry, toList: listIndex, routine: routine)
             throw error
         }
     }
@@ -256,16 +263,105 @@ public enum LookasideObjects {
         ObjectTable.freeSlot(index)
     }
 
-    /// A memory object from a list is destroyed: its buffer goes back to the list, and the
-    /// list loses the reference the memory object held (the list is destroyed after its last one).
+    /// A memory object from a list is destroyed: its buffer goes back to the list.
     @inline(__always)
     static func giveBack(_ slot: UnsafeMutablePointer<ObjectSlot>) {
-        let listIndex = slot.pointee.lookaside
-        if let buffer = slot.pointee.buffer,
-            let fast = ObjectTable.slot(listIndex).pointee.buffer?.assumingMemoryBound(to: LookasideFastPath.self)
-        {
-            fast.pointee.list.free(buffer, routine: "WdfObjectDelete")
-        }
-        ObjectLifetime.release(listIndex, routine: "WdfObjectDelete")
+        guard let buffer = slot.pointee.buffer else { return }
+        returnEntry(buffer, toList: slot.pointee.lookaside.load(ordering: .relaxed), routine: "WdfObjectDelete")
     }
+
+    // MARK: A deleted list waits for its memory
+
+    /// Gives a buffer back to its list. Memory objects hold no reference on their list: a list
+    /// whose last reference is gone while buffers are still out waits for them (`ListDrain`),
+    /// and the return of the last one destroys it. The free is the buffer's last access to the
+    /// executive list (it counts the free last); then, after the light fence, only the list's
+    /// slot is read, which is never freed.
+    @inline(__always)
+    static func returnEntry(_ entry: UnsafeMutableRawPointer, toList listIndex: UInt32, routine: StaticString) {
+        let listSlot = ObjectTable.slot(listIndex)
+        listSlot.pointee.buffer.unsafelyUnwrapped.assumingMemoryBound(to: LookasideFastPath.self).pointee.list
+            .free(entry, routine: routine)
+        AsymmetricFence.light()
+        if listSlot.pointee.lookaside.load(ordering: .relaxed) != 0 { entryReturnedToDrainingList(listIndex) }
+    }
+
+    /// Whether a lookaside-list object whose last reference is gone must wait for buffers still
+    /// out (false: destroy it now). Called by `ObjectLifetime.destroy`.
+    static func mustAwaitMemory(_ listIndex: UInt32) -> Bool {
+        let listSlot = ObjectTable.slot(listIndex)
+        guard listSlot.pointee.lookaside.load(ordering: .relaxed) != ListDrain.destroying else { return false }
+        listSlot.pointee.lookaside.store(ListDrain.checking, ordering: .relaxed)
+        return !checkDrained(listIndex)
+    }
+
+    /// A buffer came back to a list that was waiting (or a slot that was one: it may have been
+    /// reused since, which this tells apart). Becomes the checker when none is at work, or asks
+    /// the one at work to look again.
+    @inline(never)
+    static func entryReturnedToDrainingList(_ listIndex: UInt32) {
+        let listSlot = ObjectTable.slot(listIndex)
+        while true {
+            switch listSlot.pointee.lookaside.load(ordering: .relaxed) {
+            case ListDrain.awaiting:
+                guard listSlot.pointee.lookaside.compareExchange(
+                    expected: ListDrain.awaiting, desired: ListDrain.checking, ordering: .sequentiallyConsistent
+                ).exchanged else { continue }
+                if checkDrained(listIndex) { ObjectLifetime.destroy(listIndex) }
+                return
+            case ListDrain.checking:
+                guard listSlot.pointee.lookaside.compareExchange(
+                    expected: ListDrain.checking, desired: ListDrain.recheck, ordering: .sequentiallyConsistent
+                ).exchanged else { continue }
+                return
+            default:
+                return  // a recheck is already asked for, the list is being destroyed, or the slot is no list's
+            }
+        }
+    }
+
+    /// Run by the one thread that moved the list to `checking`: true when every buffer is back
+    /// (the list is then `destroying`, and the caller destroys it), false when some are still out
+    /// (the list is `awaiting` again, and their return will check again). The heavy fence pairs
+    /// with the light one in `returnEntry`: a buffer returned before it is counted here, one
+    /// returned after it sees the list waiting.
+    static func checkDrained(_ listIndex: UInt32) -> Bool {
+        let listSlot = ObjectTable.slot(listIndex)
+        while true {
+            AsymmetricFence.heavy()
+            if outstanding(listIndex) == 0 {
+                listSlot.pointee.lookaside.store(ListDrain.destroying, ordering: .relaxed)
+                return true
+            }
+            if listSlot.pointee.lookaside.compareExchange(
+                expected: ListDrain.checking, desired: ListDrain.awaiting, ordering: .sequentiallyConsistent
+            ).exchanged { return false }
+            // A buffer came back meanwhile and asked for a recheck.
+            listSlot.pointee.lookaside.store(ListDrain.checking, ordering: .relaxed)
+        }
+    }
+
+    /// Buffers of the list that are out: the executive list's allocations minus its frees and
+    /// the allocations that failed. Exact for the checker: every free counted itself last, with
+    /// a releasing store that the statistics read with an acquiring load.
+    static func outstanding(_ listIndex: UInt32) -> Int {
+        guard let state = ObjectExtras.of(ObjectTable.slot(listIndex))?.lookaside, let list = state.list else { return 0 }
+        let statistics = list.statistics
+        return Int(truncatingIfNeeded: statistics.totalAllocates &- statistics.totalFrees)
+            - state.failedAllocations.load(ordering: .relaxed)
+    }
+}
+
+/// The states of a lookaside-list object whose last reference is gone (kept in its slot's
+/// `lookaside` field; 0 before). Values above any slot index, so a slot reused by a memory object
+/// never reads as one.
+enum ListDrain {
+    /// Buffers are out; the return of each one checks.
+    static var awaiting: UInt32 { 0xFFFF_FFF1 }
+    /// One thread is counting the buffers out.
+    static var checking: UInt32 { 0xFFFF_FFF2 }
+    /// A buffer came back while the count was taken: count again.
+    static var recheck: UInt32 { 0xFFFF_FFF3 }
+    /// Every buffer is back; the list is being destroyed.
+    static var destroying: UInt32 { 0xFFFF_FFF4 }
 }

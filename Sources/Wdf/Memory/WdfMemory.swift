@@ -150,7 +150,7 @@ public enum MemoryObjects {
     @inline(__always)
     static func size(of slot: UnsafeMutablePointer<ObjectSlot>) -> Int {
         guard slot.pointee.source == MemorySource.lookaside.rawValue else { return slot.cold.pointee.size }
-        let list = ObjectTable.slot(slot.pointee.lookaside).pointee.buffer.unsafelyUnwrapped
+        let list = ObjectTable.slot(slot.pointee.lookaside.load(ordering: .relaxed)).pointee.buffer.unsafelyUnwrapped
         return list.assumingMemoryBound(to: LookasideFastPath.self).pointee.bufferSize
     }
 

@@ -25,7 +25,7 @@ enum ObjectLifetime {
         slot.pointee.parent = 0
         slot.pointee.buffer = nil
         slot.pointee.source = MemorySource.none.rawValue
-        slot.pointee.lookaside = 0
+        slot.pointee.lookaside.store(0, ordering: .relaxed)
         slot.pointee.driverLink.store(UInt64(driver) << 32, ordering: .relaxed)
         if let extras { ObjectExtras.attach(extras, to: slot) }
         prepare(slot)
@@ -270,7 +270,6 @@ enum ObjectLifetime {
         }
         let count = parentSlot.pointee.childCount.load(ordering: .sequentiallyConsistent)
         guard count != 0 else { return }
-        children.reserveCapacity(children.count + Int(count))
         try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
             var child = parentSlot.cold.pointee.firstChild
             var taken: Int32 = 0
@@ -325,7 +324,7 @@ enum ObjectLifetime {
             return extras.state.withLock { destroy ? $0.destroy : $0.cleanup }
         }
         if slot.pointee.source == MemorySource.lookaside.rawValue,
-            let list = ObjectExtras.of(ObjectTable.slot(slot.pointee.lookaside))?.lookaside
+            let list = ObjectExtras.of(ObjectTable.slot(slot.pointee.lookaside.load(ordering: .relaxed)))?.lookaside
         {
             let callback = destroy ? list.memoryAttributes.destroy : list.memoryAttributes.cleanup
             return callback.map { [$0] } ?? []
@@ -390,9 +389,11 @@ enum ObjectLifetime {
         ObjectTable.freeSlot(index)
     }
 
-    /// Runs destroy callbacks, frees what the object holds, and frees the slot.
+    /// Runs destroy callbacks, frees what the object holds, and frees the slot. A lookaside list
+    /// whose buffers are not all back waits for them (the last one's return destroys it).
     static func destroy(_ index: UInt32) {
         let slot = ObjectTable.slot(index)
+        if slot.pointee.kind == ObjectKind.lookaside.rawValue, LookasideObjects.mustAwaitMemory(index) { return }
         let handle = ObjectTable.handle(of: index)
         runCleanup(index)
         if slot.pointee.flags & ObjectFlags.hasCallbacks != 0 {

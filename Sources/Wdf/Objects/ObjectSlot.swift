@@ -46,8 +46,10 @@ struct ObjectSlot: ~Copyable {
     let driverLink = Atomic<UInt64>(0)
     /// The parent's slot (0: none, or unlinked).
     var parent: UInt32 = 0
-    /// For memory from a lookaside-list object: that list's slot.
-    var lookaside: UInt32 = 0
+    /// For memory from a lookaside-list object: that list's slot. For a lookaside-list object:
+    /// its `ListDrain` state once it waits for its memory objects (0 before). Atomic for the
+    /// latter: memory objects deleted on other threads read it.
+    let lookaside = Atomic<UInt32>(0)
     /// Memory objects: the buffer. Lookaside-list objects: their `LookasideFastPath`.
     var buffer: UnsafeMutableRawPointer? = nil
 
