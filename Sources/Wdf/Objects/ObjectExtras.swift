@@ -28,9 +28,12 @@ final class ObjectExtras: @unchecked Sendable {
 
     init(creator: StaticString) { self.creator = creator }
 
+    /// The object's extras. Reads the pointer, not the `hasExtras` flag: other threads ask for a
+    /// driver's extras while its teardown updates the driver's flags. (For an object without
+    /// extras the read maps the kernel's shared zero page, not memory of its own.)
     @inline(__always)
     static func of(_ slot: UnsafeMutablePointer<ObjectSlot>) -> ObjectExtras? {
-        guard slot.pointee.flags & ObjectFlags.hasExtras != 0, let raw = slot.cold.pointee.extras else { return nil }
+        guard let raw = slot.cold.pointee.extras else { return nil }
         return Unmanaged<ObjectExtras>.fromOpaque(raw).takeUnretainedValue()
     }
 
