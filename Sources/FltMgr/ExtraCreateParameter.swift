@@ -193,8 +193,9 @@ public enum ExtraCreateParameters {
         // The general path's next check, with the same bug check for a list that is not one.
         let list = LookasideHandle(resolving: lookaside.storage, routine: routine)
         guard Int(size) &+ EcpLayout.size <= list.entrySize else { return nil }
-        // Counted by the list: no counter of the filter's is written here.
-        guard let block = list.allocate(routine: routine) else { return .failure(listAllocationFailed(lookaside.storage)) }
+        // Counted by the list: no counter of the filter's is written here. An empty cache (or
+        // anything else the list does not do inline) takes the checked path.
+        guard let block = list.allocateCached() else { return nil }
         // Four stores (see `EcpHeader`); a recycled entry keeps its old contents elsewhere.
         block.storeBytes(
             of: SIMD2<UInt64>(UInt64(EcpLayout.liveMagic) | UInt64(size) &<< 32, 0), toByteOffset: EcpLayout.magicAndSize,
@@ -205,13 +206,6 @@ public enum ExtraCreateParameters {
         let context = block + EcpLayout.size
         LiveEcps.slot(for: context, in: words).pointee.store(UInt(bitPattern: context), ordering: .relaxed)
         return .success(context)
-    }
-
-    /// The list counted an allocation that gave no entry.
-    @usableFromInline @inline(never)
-    static func listAllocationFailed(_ storage: UnsafeMutableRawPointer) -> NTStatus {
-        FilterTable.lookasideAllocationFailed(storage)
-        return .insufficientResources
     }
 
     /// The memory for an ECP: an entry of the list when it fits, else a pool block. Returns the

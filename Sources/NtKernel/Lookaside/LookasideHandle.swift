@@ -66,6 +66,13 @@ public struct LookasideHandle: @unchecked Sendable {
     @inlinable @inline(__always)
     public func allocate(routine: StaticString) -> UnsafeMutableRawPointer? { core.allocate(routine: routine) }
 
+    /// An entry from the calling thread's cache, or nil, having done nothing, when taking one
+    /// needs more (an empty cache, the thread's first call, a flush to catch up with, an IRQL
+    /// too high). For a caller with its own inline fast path and a checked path to fall back
+    /// to: no call on the way, so the caller's values need not survive one.
+    @inlinable @inline(__always)
+    public func allocateCached() -> UnsafeMutableRawPointer? { core.allocateFromMagazine() }
+
     @inlinable @inline(__always)
     public func free(_ entry: UnsafeMutableRawPointer, routine: StaticString) { core.free(entry, routine: routine) }
 
