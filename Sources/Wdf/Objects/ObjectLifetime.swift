@@ -270,6 +270,10 @@ enum ObjectLifetime {
         }
         let count = parentSlot.pointee.childCount.load(ordering: .sequentiallyConsistent)
         guard count != 0 else { return }
+        // Room for all of them at once (a wide parent: one allocation), growing at least
+        // geometrically (a deep chain: amortized constant).
+        let needed = children.count + Int(count)
+        if children.capacity < needed { children.reserveCapacity(Swift.max(needed, 2 * children.capacity)) }
         try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
             var child = parentSlot.cold.pointee.firstChild
             var taken: Int32 = 0
