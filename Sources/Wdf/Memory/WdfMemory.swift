@@ -146,7 +146,7 @@ public enum MemoryObjects {
     }
 
     /// A memory object's buffer size: its list's buffer size for memory from a lookaside list
-    /// (which it holds a reference to), else the size recorded at creation.
+    /// (a list with buffers out is not destroyed), else the size recorded at creation.
     @inline(__always)
     static func size(of slot: UnsafeMutablePointer<ObjectSlot>) -> Int {
         guard slot.pointee.source == MemorySource.lookaside.rawValue else { return slot.cold.pointee.size }

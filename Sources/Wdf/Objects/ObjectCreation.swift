@@ -63,8 +63,8 @@ enum ObjectCreation {
     }
 
     /// Takes back an object whose creation failed after its slot was linked: no callbacks run.
-    /// What `prepare` put in the slot (a memory object's buffer and the reference it holds on
-    /// its lookaside list, a list object's fast-path record) stays the caller's to free.
+    /// What `prepare` put in the slot (a memory object's buffer, a list object's fast-path
+    /// record) stays the caller's to free.
     static func abandon(_ index: UInt32) {
         let slot = ObjectTable.slot(index)
         slot.pointee.buffer = nil

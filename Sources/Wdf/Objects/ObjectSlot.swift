@@ -59,11 +59,11 @@ struct ObjectSlot: ~Copyable {
 
 /// The part of an object's record that most objects never touch. All zero in a fresh chunk,
 /// and again whenever its slot is free: unlinking clears the links, destroying an object
-/// clears its extras and size. `extras` counts only while the slot's flags have
-/// `ObjectFlags.hasExtras`.
+/// clears its extras and size.
 struct ObjectColdSlot {
-    /// Callbacks, contexts, reference tags, kind-specific state: an `ObjectExtras` (retained),
-    /// present when the slot's flags have `ObjectFlags.hasExtras`.
+    /// Callbacks, contexts, reference tags, kind-specific state: an `ObjectExtras` (retained).
+    /// The slot's `ObjectFlags.hasExtras` mirrors it, so an object's own hot paths can tell
+    /// without touching this record.
     var extras: UnsafeMutableRawPointer? = nil
     /// Memory objects from the pool or preallocated: the buffer's size (a lookaside list's
     /// memory takes its list's buffer size).
