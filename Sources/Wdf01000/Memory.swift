@@ -116,14 +116,13 @@ public func WdfLookasideListCreate(
 
 @c @implementation
 public func WdfMemoryCreateFromLookaside(_ Lookaside: WDFLOOKASIDE?, _ Memory: UnsafeMutablePointer<WDFMEMORY?>?) -> NTSTATUS {
-    let routine: StaticString = "WdfMemoryCreateFromLookaside"
     let list = handle(Lookaside)
     do {
         // The handle is checked before the out-pointer (inside createMemory, which resolves it once).
-        let memory = try LookasideObjects.createMemory(
-            from: list, requireOutput: { _ = require(Memory, "Memory", routine) }, clearOutput: { Memory?.pointee = nil })
+        let memory = try LookasideObjects.createMemory(from: list, outputGiven: Memory != nil)
         Memory.unsafelyUnwrapped.pointee = opaque(memory.object)
     } catch {
+        Memory.unsafelyUnwrapped.pointee = nil
         return error.rawValue
     }
     return STATUS_SUCCESS

@@ -72,7 +72,7 @@ public struct WdfLookaside: Hashable, Sendable {
     /// A memory object whose buffer comes from this list: a slot and a cached entry, no new heap
     /// allocation once the list is warm. Corresponds to `WdfMemoryCreateFromLookaside`.
     public func createMemory() throws(NTStatus) -> WdfMemory {
-        try LookasideObjects.createMemory(from: object, clearOutput: {})
+        try LookasideObjects.createMemory(from: object)
     }
 
     /// The executive list's counters.
@@ -158,23 +158,22 @@ public enum LookasideObjects {
         _ = ObjectTable.resolve(lookaside, kinds: .lookaside, routine: routine)
     }
 
-    /// `WdfMemoryCreateFromLookaside`: the handle check, then `requireOutput` (the C door's
-    /// out-pointer check), then the rest. The common case (no context, no pool tracking) takes a
-    /// cached entry and a cached slot: no lock, no allocation.
+    /// `WdfMemoryCreateFromLookaside`: the handle check, then the out-pointer check (the C door
+    /// says whether it got one: none is bug check 0x10D/4), then the rest. The common case (no
+    /// context, no pool tracking) takes a cached entry and a cached slot: no lock, no allocation.
+    /// The C door clears its out-pointer when this throws (a bug check ends the process, so
+    /// clearing it earlier would show nowhere).
     @inline(__always)
-    public static func createMemory(
-        from lookaside: WdfObject, requireOutput: () -> Void = {}, clearOutput: () -> Void
-    ) throws(NTStatus) -> WdfMemory {
+    public static func createMemory(from lookaside: WdfObject, outputGiven: Bool = true) throws(NTStatus) -> WdfMemory {
         let routine: StaticString = "WdfMemoryCreateFromLookaside"
         let listSlot = ObjectTable.resolve(lookaside, kinds: .lookaside, routine: routine)
-        requireOutput()
+        if !outputGiven { ObjectTable.requiredParameterMissing("Memory", routine: routine) }
         guard listSlot.pointee.state.load(ordering: .acquiring) == SlotState.live,
             let fast = listSlot.pointee.buffer?.assumingMemoryBound(to: LookasideFastPath.self)
         else { deletedList(lookaside, routine: routine) }
         if fast.pointee.needsGeneralPath {
-            return try createMemoryGenerally(from: lookaside, listSlot: listSlot, clearOutput: clearOutput)
+            return try createMemoryGenerally(from: lookaside, listSlot: listSlot)
         }
-        clearOutput()
         let listIndex = lookaside.index!
         guard let entry = fast.pointee.list.allocate(routine: routine) else { try allocationFailed(listIndex) }
         let bufferSize = fast.pointee.bufferSize
@@ -210,13 +209,12 @@ public enum LookasideObjects {
 
     /// Memory objects that need a context or pool tracking.
     static func createMemoryGenerally(
-        from lookaside: WdfObject, listSlot: UnsafeMutablePointer<ObjectSlot>, clearOutput: () -> Void
+        from lookaside: WdfObject, listSlot: UnsafeMutablePointer<ObjectSlot>
     ) throws(NTStatus) -> WdfMemory {
         let routine: StaticString = "WdfMemoryCreateFromLookaside"
         guard let state = ObjectExtras.of(listSlot)?.lookaside, let list = state.list else {
             deletedList(lookaside, routine: routine)
         }
-        clearOutput()
         let listIndex = lookaside.index!
         guard let entry = try? list.allocate() else { try allocationFailed(listIndex) }
         if state.zeroes { entry.initializeMemory(as: UInt8.self, repeating: 0, count: state.bufferSize) }
@@ -255,9 +253,8 @@ public enum LookasideObjects {
         ObjectLifetime.unlink(index)
         slot.pointee.flags |= ObjectFlags.cleanedUp
         slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
-        let remaining = slot.pointee.references.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue
         // Someone else holds a reference: the last release destroys it.
-        guard remaining <= 0 else { return }
+        guard ObjectLifetime.dropReference(slot) <= 0 else { return }
         giveBack(slot)
         slot.pointee.buffer = nil
         ObjectTable.freeSlot(index)

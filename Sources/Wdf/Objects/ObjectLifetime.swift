@@ -1,5 +1,10 @@
 import Synchronization
 import NtKernel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
 
 /// Creation, deletion, references and destruction of framework objects (SPEC §5).
 ///
@@ -30,16 +35,17 @@ enum ObjectLifetime {
         if let extras { ObjectExtras.attach(extras, to: slot) }
         prepare(slot)
         slot.pointee.references.store(1, ordering: .relaxed)
-        // Releasing is enough: linking under a driver publishes with a sequentially consistent
-        // store (a full barrier), and an explicit link takes the parent's lock.
-        slot.pointee.state.store(SlotState.live, ordering: .releasing)
         if let parent {
             do {
+                // Makes the object live once it is linked (a driver's child) or before (an
+                // explicit child: the parent's lock orders it).
                 try link(index, under: parent)
             } catch {
                 abandonUnlinked(index)
                 throw error
             }
+        } else {
+            slot.pointee.state.store(SlotState.live, ordering: .releasing)
         }
         return (index, ObjectTable.handle(of: index))
     }
@@ -54,8 +60,15 @@ enum ObjectLifetime {
         ObjectTable.freeSlot(index)
     }
 
-    /// Appends `child` to `parent`'s children (youngest last). A driver keeps no list: its
-    /// children are marked and numbered instead (no lock).
+    /// Appends `child` to `parent`'s children (youngest last) and makes it live. A driver keeps
+    /// no list: its children are marked and numbered instead, with no lock and no atomic
+    /// read-modify-write.
+    ///
+    /// Linking to a driver is a store-then-load handshake with the driver's teardown
+    /// (`implicitChildren`): the child stores its link, then reads the driver's state; the
+    /// teardown stores the driver's state, then scans the links. With the asymmetric fences
+    /// between, at least one sees the other: the child fails with `.deletePending`, or the scan
+    /// finds it (and waits for it to go live, which it does right after its check).
     @inline(__always)
     static func link(_ child: UInt32, under parent: UInt32) throws(NTStatus) {
         let parentSlot = ObjectTable.slot(parent)
@@ -66,16 +79,16 @@ enum ObjectLifetime {
             // The low half is never 0 (0 means "not linked to the driver").
             if cache.pointee.created & 0xFFFF_FFFF == 0 { cache.pointee.created &+= 1 }
             childSlot.pointee.parent = parent
-            childSlot.pointee.driverLink.store(
-                UInt64(parent) << 32 | (cache.pointee.created & 0xFFFF_FFFF), ordering: .sequentiallyConsistent)
-            // Our state is already live (sequentially consistent): a teardown that starts now
-            // either sees this object in its scan or is seen here.
-            guard parentSlot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live else {
-                childSlot.pointee.driverLink.store(UInt64(parent) << 32, ordering: .sequentiallyConsistent)
+            childSlot.pointee.driverLink.store(UInt64(parent) << 32 | (cache.pointee.created & 0xFFFF_FFFF), ordering: .relaxed)
+            AsymmetricFence.light()
+            guard parentSlot.pointee.state.load(ordering: .relaxed) == SlotState.live else {
+                childSlot.pointee.driverLink.store(UInt64(parent) << 32, ordering: .relaxed)
                 throw .deletePending
             }
+            childSlot.pointee.state.store(SlotState.live, ordering: .releasing)
             return
         }
+        childSlot.pointee.state.store(SlotState.live, ordering: .releasing)
         try linkExplicitly(child, under: parent)
     }
 
@@ -144,16 +157,24 @@ enum ObjectLifetime {
             || slot.pointee.childCount.load(ordering: .sequentiallyConsistent) != 0
     }
 
-    /// A driver's children (objects created without a parent), oldest first per thread.
+    /// A driver's children (objects created without a parent), oldest first per thread. The
+    /// heavy fence is the teardown's side of the handshake in `link`: every child that saw its
+    /// driver live is found here. One found between its link and going live is waited for.
     static func implicitChildren(of driver: UInt32) -> [UInt32] {
+        AsymmetricFence.heavy()
         var found: [(order: UInt64, index: UInt32)] = []
         let end = ObjectTable.highWaterMark
         var index: UInt32 = 1
         while index < end {
             let slot = ObjectTable.slot(index)
-            let link = slot.pointee.driverLink.load(ordering: .sequentiallyConsistent)
-            if link >> 32 == UInt64(driver), link & 0xFFFF_FFFF != 0, slot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live {
-                found.append((link & 0xFFFF_FFFF, index))
+            while true {
+                let link = slot.pointee.driverLink.load(ordering: .acquiring)
+                guard link >> 32 == UInt64(driver), link & 0xFFFF_FFFF != 0 else { break }
+                let state = slot.pointee.state.load(ordering: .acquiring)
+                if state == SlotState.live { found.append((link & 0xFFFF_FFFF, index)) }
+                guard state == SlotState.free else { break }
+                // Linked but not yet live: its creator is between its check and going live.
+                sched_yield()
             }
             index += 1
         }
@@ -264,7 +285,7 @@ enum ObjectLifetime {
         let parentSlot = ObjectTable.slot(parent)
         if parentSlot.pointee.kind == ObjectKind.driver.rawValue {
             for child in implicitChildren(of: parent) {
-                ObjectTable.slot(child).pointee.driverLink.store(UInt64(parent) << 32, ordering: .sequentiallyConsistent)
+                ObjectTable.slot(child).pointee.driverLink.store(UInt64(parent) << 32, ordering: .relaxed)
                 claim(child, into: &children)
             }
         }
@@ -368,7 +389,7 @@ enum ObjectLifetime {
     /// still live (parented, not deleted) is bug check 0x10D, p1 = 7 (`WDF_OBJECT_ERROR`).
     static func release(_ index: UInt32, routine: StaticString) {
         let slot = ObjectTable.slot(index)
-        let remaining = slot.pointee.references.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue
+        let remaining = dropReference(slot)
         guard remaining <= 0 else { return }
         let state = slot.pointee.state.load(ordering: .acquiring)
         guard state == SlotState.disposed else {
@@ -379,12 +400,23 @@ enum ObjectLifetime {
         destroy(index)
     }
 
+    /// Drops one reference the caller holds and returns how many are left. The last one is taken
+    /// without a read-modify-write: a count of 1 seen by its holder cannot rise, because taking
+    /// a reference needs one already (`WdfObjectReference` on an object nobody else holds a
+    /// reference on races with its deletion, and the handle goes stale). The acquiring load orders
+    /// every other holder's work, released with its own drop, before the destruction.
+    @inline(__always)
+    static func dropReference(_ slot: UnsafeMutablePointer<ObjectSlot>) -> Int32 {
+        if slot.pointee.references.load(ordering: .acquiring) == 1 { return 0 }
+        return slot.pointee.references.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue
+    }
+
     /// Drops the creation reference of a leaf the traversal disposed (no callbacks, no
     /// children): a generic or memory object without extras or tracking is destroyed right here.
     @inline(__always)
     static func releaseLeaf(_ index: UInt32) {
         let slot = ObjectTable.slot(index)
-        guard slot.pointee.references.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue <= 0 else { return }
+        guard dropReference(slot) <= 0 else { return }
         let kind = slot.pointee.kind
         guard slot.pointee.flags & (ObjectFlags.hasExtras | ObjectFlags.tracked) == 0,
             kind == ObjectKind.generic.rawValue || kind == ObjectKind.memory.rawValue
