@@ -1,4 +1,5 @@
 import Synchronization
+internal import CRuntimeShims
 import NtKernel
 #if canImport(Glibc)
 import Glibc
@@ -261,6 +262,7 @@ enum ObjectLifetime {
             ObjectTable.slot(top.index).pointee.state.store(SlotState.disposed, ordering: .releasing)
             var position = top.start
             while position < pending.count {
+                if position + prefetchDistance < pending.count { prefetchBuffer(pending[position + prefetchDistance] & ~disposedLeaf) }
                 let entry = pending[position]
                 if entry & disposedLeaf != 0 {
                     releaseLeaf(entry & ~disposedLeaf)
@@ -286,26 +288,38 @@ enum ObjectLifetime {
         if parentSlot.pointee.kind == ObjectKind.driver.rawValue {
             for child in implicitChildren(of: parent) {
                 ObjectTable.slot(child).pointee.driverLink.store(UInt64(parent) << 32, ordering: .relaxed)
-                claim(child, into: &children)
+                claim(child, into: &children, destroyingLeaves: false)
             }
         }
         let count = parentSlot.pointee.childCount.load(ordering: .sequentiallyConsistent)
         guard count != 0 else { return }
-        // Room for all of them at once (a wide parent: one allocation), growing at least
-        // geometrically (a deep chain: amortized constant).
-        let needed = children.count + Int(count)
-        if children.capacity < needed { children.reserveCapacity(Swift.max(needed, 2 * children.capacity)) }
+        // A parent without a cleanup callback cannot look at its children once they are
+        // disposed, so its plain leaves are destroyed as they are taken (no second pass).
+        let destroyingLeaves = parentSlot.pointee.flags & ObjectFlags.hasCallbacks == 0
+        if !destroyingLeaves {
+            // Room for all of them at once (a wide parent: one allocation), growing at least
+            // geometrically (a deep chain: amortized constant).
+            let needed = children.count + Int(count)
+            if children.capacity < needed { children.reserveCapacity(Swift.max(needed, 2 * children.capacity)) }
+        }
         try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
             var child = parentSlot.cold.pointee.firstChild
+            // A scout runs ahead along the list and fetches the buffers that freeing will read.
+            var scout = child
+            for _ in 0..<prefetchDistance where scout != 0 { scout = ObjectTable.slot(scout).cold.pointee.nextSibling }
             var taken: Int32 = 0
             while child != 0 {
+                if scout != 0 {
+                    prefetchBuffer(scout)
+                    scout = ObjectTable.slot(scout).cold.pointee.nextSibling
+                }
                 let childSlot = ObjectTable.slot(child)
                 let childCold = childSlot.cold
                 let next = childCold.pointee.nextSibling
                 childSlot.pointee.parent = 0
                 childCold.pointee.previousSibling = 0
                 childCold.pointee.nextSibling = 0
-                claim(child, into: &children)
+                claim(child, into: &children, destroyingLeaves: destroyingLeaves)
                 taken += 1
                 child = next
             }
@@ -315,10 +329,24 @@ enum ObjectLifetime {
         }
     }
 
-    /// Moves a detached child from live to disposing and queues it. A leaf without callbacks is
-    /// disposed right here (nothing of that is observable); the rest is the traversal's.
+    /// How far ahead along a child list the buffers that freeing reads are fetched.
+    static var prefetchDistance: Int { 16 }
+
+    /// Fetches the start of a child's pool buffer, whose block header freeing it reads: the
+    /// children of a wide parent are freed in a row, and their buffers are all over the pool.
     @inline(__always)
-    static func claim(_ child: UInt32, into children: inout [UInt32]) {
+    static func prefetchBuffer(_ index: UInt32) {
+        let slot = ObjectTable.slot(index)
+        if slot.pointee.source == MemorySource.pool.rawValue, let buffer = slot.pointee.buffer { nt_prefetch(buffer - 16) }
+    }
+
+    /// Moves a detached child from live to disposing and queues it. A leaf without callbacks is
+    /// disposed right here (nothing of that is observable); with `destroyingLeaves`, a plain one
+    /// whose buffer (if any) is not a lookaside list's is also destroyed here (a list's buffer
+    /// coming back may destroy the list, which runs callbacks: not under the child-list lock).
+    /// The rest is the traversal's.
+    @inline(__always)
+    static func claim(_ child: UInt32, into children: inout [UInt32], destroyingLeaves: Bool) {
         let slot = ObjectTable.slot(child)
         guard slot.pointee.state.compareExchange(
             expected: SlotState.live, desired: SlotState.disposing, ordering: .sequentiallyConsistent
@@ -326,7 +354,11 @@ enum ObjectLifetime {
         if slot.pointee.flags & ObjectFlags.hasCallbacks == 0, !hasChildren(child) {
             slot.pointee.flags |= ObjectFlags.cleanedUp
             slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
-            children.append(child | disposedLeaf)
+            if destroyingLeaves, isPlain(slot), slot.pointee.source != MemorySource.lookaside.rawValue {
+                releaseLeaf(child)
+            } else {
+                children.append(child | disposedLeaf)
+            }
         } else {
             children.append(child)
         }
@@ -417,12 +449,18 @@ enum ObjectLifetime {
     static func releaseLeaf(_ index: UInt32) {
         let slot = ObjectTable.slot(index)
         guard dropReference(slot) <= 0 else { return }
-        let kind = slot.pointee.kind
-        guard slot.pointee.flags & (ObjectFlags.hasExtras | ObjectFlags.tracked) == 0,
-            kind == ObjectKind.generic.rawValue || kind == ObjectKind.memory.rawValue
-        else { return destroy(index) }
-        if kind == ObjectKind.memory.rawValue { KindHooks.destroyMemory(slot) }
+        guard isPlain(slot) else { return destroy(index) }
+        if slot.pointee.kind == ObjectKind.memory.rawValue { KindHooks.destroyMemory(slot) }
         ObjectTable.freeSlot(index)
+    }
+
+    /// A generic or memory object without extras or tracking: destroying it runs no callback,
+    /// takes no lock beyond the pool's and the slot table's, and frees nothing but its buffer.
+    @inline(__always)
+    static func isPlain(_ slot: UnsafeMutablePointer<ObjectSlot>) -> Bool {
+        let kind = slot.pointee.kind
+        return slot.pointee.flags & (ObjectFlags.hasExtras | ObjectFlags.tracked) == 0
+            && (kind == ObjectKind.generic.rawValue || kind == ObjectKind.memory.rawValue)
     }
 
     /// Runs destroy callbacks, frees what the object holds, and frees the slot. A lookaside list
