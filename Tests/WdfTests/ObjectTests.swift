@@ -28,6 +28,32 @@ extension WdfSuites {
             #expect(!root.isValid && !a.isValid)
         }
 
+        /// A parent without callbacks destroys plain leaves as it detaches them only when no
+        /// child (or grandchild) could look at them: here a younger sibling's and a nephew's
+        /// cleanup read older plain memory objects, which must still be valid.
+        @Test func cleanupCallbacksSeeTheirPlainSiblingsAndCousins() throws {
+            let parent = try WdfObject.create()
+            let older = try WdfMemory.create(attributes: ObjectAttributes(parent: parent), size: 48)
+            let uncle = try WdfObject.create(attributes: ObjectAttributes(parent: parent))
+            let cousin = try WdfMemory.create(attributes: ObjectAttributes(parent: parent), size: 32)
+            let seen = KernelLock<[Int]>([])
+            _ = try WdfObject.create(attributes: ObjectAttributes(parent: uncle, cleanup: { _ in
+                seen.withLock { $0.append(cousin.size) }
+            }))
+            _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent, cleanup: { _ in
+                seen.withLock { $0.append(older.size) }
+            }))
+            parent.delete()
+            #expect(seen.withLock { $0 } == [32, 48])
+            #expect(!older.object.isValid && !cousin.object.isValid)
+
+            // Without anyone to look, plain leaves go as they are detached; all of them go.
+            let plain = try WdfObject.create()
+            let leaves = try (0..<100).map { _ in try WdfMemory.create(attributes: ObjectAttributes(parent: plain), size: 16) }
+            plain.delete()
+            #expect(leaves.allSatisfy { !$0.object.isValid })
+        }
+
         @Test func referencesKeepADeletedObjectUntilTheLastOne() throws {
             let log = CallbackLog()
             let object = try WdfObject.create(attributes: ObjectAttributes(cleanup: log.callback("cleanup"), destroy: log.callback("destroy")))

@@ -148,7 +148,7 @@ public enum LookasideObjects {
             let slot = ObjectTable.slot(current)
             if slot.pointee.kind == ObjectKind.device.rawValue { return current }
             if slot.pointee.kind == ObjectKind.driver.rawValue { return nil }
-            current = slot.pointee.parent
+            current = slot.pointee.parent.load(ordering: .relaxed)
         }
         return nil
     }

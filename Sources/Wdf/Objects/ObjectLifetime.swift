@@ -28,7 +28,8 @@ enum ObjectLifetime {
         // The cold record is already empty (its fields are cleared before a slot is freed).
         slot.pointee.kind = kind.rawValue
         slot.pointee.flags = flags
-        slot.pointee.parent = 0
+        slot.pointee.parent.store(0, ordering: .relaxed)
+        slot.pointee.childCount.store(0, ordering: .relaxed)
         slot.pointee.buffer = nil
         slot.pointee.source = MemorySource.none.rawValue
         slot.pointee.lookaside.store(0, ordering: .relaxed)
@@ -79,7 +80,7 @@ enum ObjectLifetime {
             cache.pointee.created &+= 1
             // The low half is never 0 (0 means "not linked to the driver").
             if cache.pointee.created & 0xFFFF_FFFF == 0 { cache.pointee.created &+= 1 }
-            childSlot.pointee.parent = parent
+            childSlot.pointee.parent.store(parent, ordering: .relaxed)
             childSlot.pointee.driverLink.store(UInt64(parent) << 32 | (cache.pointee.created & 0xFFFF_FFFF), ordering: .relaxed)
             AsymmetricFence.light()
             guard parentSlot.pointee.state.load(ordering: .relaxed) == SlotState.live else {
@@ -96,15 +97,24 @@ enum ObjectLifetime {
     static func linkExplicitly(_ child: UInt32, under parent: UInt32) throws(NTStatus) {
         let parentSlot = ObjectTable.slot(parent)
         // Counted before the state check, so a delete that finds no children can skip the lock.
-        parentSlot.pointee.childCount.wrappingAdd(1, ordering: .sequentiallyConsistent)
+        let earlier = parentSlot.pointee.childCount.wrappingAdd(1, ordering: .sequentiallyConsistent).oldValue
+        let childSlot = ObjectTable.slot(child)
+        // A child with callbacks can watch its siblings; a parent that gets its first child
+        // has a subtree that can watch its own siblings.
+        if childSlot.pointee.flags & ObjectFlags.hasCallbacks != 0 {
+            parentSlot.pointee.childCount.bitwiseOr(watchedBit, ordering: .relaxed)
+        }
+        if earlier & ~watchedBit == 0 {
+            let grandparent = parentSlot.pointee.parent.load(ordering: .relaxed)
+            if grandparent != 0 { ObjectTable.slot(grandparent).pointee.childCount.bitwiseOr(watchedBit, ordering: .relaxed) }
+        }
         try ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
             guard parentSlot.pointee.state.load(ordering: .sequentiallyConsistent) == SlotState.live else {
                 parentSlot.pointee.childCount.wrappingSubtract(1, ordering: .relaxed)
                 throw .deletePending
             }
-            let childSlot = ObjectTable.slot(child)
             let parentCold = parentSlot.cold
-            childSlot.pointee.parent = parent
+            childSlot.pointee.parent.store(parent, ordering: .relaxed)
             childSlot.cold.pointee.previousSibling = parentCold.pointee.lastChild
             childSlot.cold.pointee.nextSibling = 0
             if parentCold.pointee.lastChild != 0 {
@@ -120,7 +130,7 @@ enum ObjectLifetime {
     @inline(__always)
     static func unlink(_ child: UInt32) {
         let childSlot = ObjectTable.slot(child)
-        let parent = childSlot.pointee.parent
+        let parent = childSlot.pointee.parent.load(ordering: .relaxed)
         guard parent != 0 else { return }
         let link = childSlot.pointee.driverLink.load(ordering: .relaxed)
         if link & 0xFFFF_FFFF != 0 {
@@ -135,14 +145,14 @@ enum ObjectLifetime {
     static func unlinkExplicitly(_ child: UInt32, from parent: UInt32) {
         let childSlot = ObjectTable.slot(child)
         try! ObjectTable.withChildList(of: parent) { () throws(NTStatus) in
-            guard childSlot.pointee.parent == parent else { return }
+            guard childSlot.pointee.parent.load(ordering: .relaxed) == parent else { return }
             let parentSlot = ObjectTable.slot(parent)
             let childCold = childSlot.cold
             let previous = childCold.pointee.previousSibling
             let next = childCold.pointee.nextSibling
             if previous != 0 { ObjectTable.slot(previous).cold.pointee.nextSibling = next } else { parentSlot.cold.pointee.firstChild = next }
             if next != 0 { ObjectTable.slot(next).cold.pointee.previousSibling = previous } else { parentSlot.cold.pointee.lastChild = previous }
-            childSlot.pointee.parent = 0
+            childSlot.pointee.parent.store(0, ordering: .relaxed)
             childCold.pointee.previousSibling = 0
             childCold.pointee.nextSibling = 0
             parentSlot.pointee.childCount.wrappingSubtract(1, ordering: .relaxed)
@@ -276,6 +286,11 @@ enum ObjectLifetime {
         release(root, routine: "WdfObjectDelete")
     }
 
+    /// Set in a parent's `childCount` (and kept while it lives) once a child has callbacks or
+    /// children of its own: some cleanup callback in its subtree could then look at a sibling
+    /// after that sibling's disposal, before the creation references are dropped (SPEC §5).
+    static var watchedBit: Int32 { 1 << 30 }
+
     /// Marks an entry of the children being disposed whose disposal is already complete: a leaf
     /// without callbacks (slot indices stay below 2^24).
     static var disposedLeaf: UInt32 { 1 << 31 }
@@ -291,11 +306,12 @@ enum ObjectLifetime {
                 claim(child, into: &children, destroyingLeaves: false)
             }
         }
-        let count = parentSlot.pointee.childCount.load(ordering: .sequentiallyConsistent)
+        let counted = parentSlot.pointee.childCount.load(ordering: .sequentiallyConsistent)
+        let count = counted & ~watchedBit
         guard count != 0 else { return }
-        // A parent without a cleanup callback cannot look at its children once they are
-        // disposed, so its plain leaves are destroyed as they are taken (no second pass).
-        let destroyingLeaves = parentSlot.pointee.flags & ObjectFlags.hasCallbacks == 0
+        // When neither the parent nor any child can run a cleanup callback that looks at a
+        // disposed child, the plain leaves are destroyed as they are taken (no second pass).
+        let destroyingLeaves = parentSlot.pointee.flags & ObjectFlags.hasCallbacks == 0 && counted & watchedBit == 0
         if !destroyingLeaves {
             // Room for all of them at once (a wide parent: one allocation), growing at least
             // geometrically (a deep chain: amortized constant).
@@ -316,7 +332,7 @@ enum ObjectLifetime {
                 let childSlot = ObjectTable.slot(child)
                 let childCold = childSlot.cold
                 let next = childCold.pointee.nextSibling
-                childSlot.pointee.parent = 0
+                childSlot.pointee.parent.store(0, ordering: .relaxed)
                 childCold.pointee.previousSibling = 0
                 childCold.pointee.nextSibling = 0
                 claim(child, into: &children, destroyingLeaves: destroyingLeaves)

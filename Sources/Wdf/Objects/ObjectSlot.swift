@@ -36,7 +36,8 @@ struct ObjectSlot: ~Copyable {
     var source: UInt8 = MemorySource.none.rawValue
     let references = Atomic<Int32>(0)
     /// Children linked (or being linked) under this object: lets a delete skip the child list
-    /// (and its lock) when there are none.
+    /// (and its lock) when there are none. Bit 30 (`ObjectLifetime.watchedBit`) says a child
+    /// could watch its siblings while they are disposed.
     let childCount = Atomic<Int32>(0)
     /// The slot of the driver this object belongs to in the high 32 bits (the driver's own slot
     /// for a driver). The low 32 bits are 0, or, for an object whose parent is the driver
@@ -44,8 +45,10 @@ struct ObjectSlot: ~Copyable {
     /// driver's teardown disposes them in. Atomic, because the teardown scans every slot while
     /// other threads create and delete objects.
     let driverLink = Atomic<UInt64>(0)
-    /// The parent's slot (0: none, or unlinked).
-    var parent: UInt32 = 0
+    /// The parent's slot (0: none, or unlinked). Atomic: a child's first child reads it (to mark
+    /// the grandparent, see `ObjectLifetime.watchedBit`) while the grandparent's delete may be
+    /// detaching the child.
+    let parent = Atomic<UInt32>(0)
     /// For memory from a lookaside-list object: that list's slot. For a lookaside-list object:
     /// its `ListDrain` state once it waits for its memory objects (0 before). Atomic for the
     /// latter: memory objects deleted on other threads read it.
