@@ -54,6 +54,50 @@ extension WdfSuites {
             #expect(leaves.allSatisfy { !$0.object.isValid })
         }
 
+        /// Objects parented to a driver are linked with a store-then-load handshake against the
+        /// driver's teardown: each creation racing the teardown either fails with
+        /// STATUS_DELETE_PENDING or is found and deleted by it. Nothing leaks, nothing is freed
+        /// twice.
+        @Test func creationsRacingADriversTeardownAreDeletedOrRefused() throws {
+            for round in 0..<40 {
+                let owner = WdfDriver.current
+                let driver = try WdfDriver.create(registryPath: "TdRace\(round)", host: nil, config: WdfDriver.Config())
+                // Keeps the driver's slot readable (disposed) until the creators are done.
+                driver.object.reference()
+                // The list belongs to the current driver; its memory objects to the racing one.
+                let list = try WdfLookaside.create(
+                    attributes: ObjectAttributes(parent: owner.object), bufferSize: 48,
+                    memoryAttributes: ObjectAttributes(parent: driver.object), tag: "TdLk")
+                let created = KernelLock<[WdfObject]>([])
+                DispatchQueue.concurrentPerform(iterations: 3) { worker in
+                    if worker == 2 {
+                        for _ in 0..<(round % 8) * 20 { sched_yield() }
+                        _ = driver.tearDown()
+                        return
+                    }
+                    var mine: [WdfObject] = []
+                    while mine.count < 3000 {
+                        do {
+                            if worker == 0 {
+                                mine.append(try WdfMemory.create(attributes: ObjectAttributes(parent: driver.object), tag: "TdPl", size: 24).object)
+                            } else {
+                                mine.append(try list.createMemory().object)
+                            }
+                        } catch {
+                            #expect(error as? NTStatus == .deletePending, "worker \(worker) after \(mine.count)")
+                            break
+                        }
+                    }
+                    created.withLock { $0.append(contentsOf: mine) }
+                }
+                driver.object.dereference()
+                #expect(created.withLock { $0 }.allSatisfy { !$0.isValid }, "round \(round)")
+                list.delete()
+                #expect(Pool.usage(of: "TdPl").map { $0.nonPagedBytes } ?? 0 == 0, "round \(round)")
+                #expect(Pool.usage(of: "TdLk").map { $0.nonPagedBytes } ?? 0 == 0, "round \(round)")
+            }
+        }
+
         @Test func referencesKeepADeletedObjectUntilTheLastOne() throws {
             let log = CallbackLog()
             let object = try WdfObject.create(attributes: ObjectAttributes(cleanup: log.callback("cleanup"), destroy: log.callback("destroy")))

@@ -29,7 +29,6 @@ enum ObjectLifetime {
         slot.pointee.kind = kind.rawValue
         slot.pointee.flags = flags
         slot.pointee.parent.store(0, ordering: .relaxed)
-        slot.pointee.childCount.store(0, ordering: .relaxed)
         slot.pointee.buffer = nil
         slot.pointee.source = MemorySource.none.rawValue
         slot.pointee.lookaside.store(0, ordering: .relaxed)
@@ -286,7 +285,7 @@ enum ObjectLifetime {
         release(root, routine: "WdfObjectDelete")
     }
 
-    /// Set in a parent's `childCount` (and kept while it lives) once a child has callbacks or
+    /// Set in a parent's `childCount` (and kept until it is destroyed) once a child has callbacks or
     /// children of its own: some cleanup callback in its subtree could then look at a sibling
     /// after that sibling's disposal, before the creation references are dropped (SPEC §5).
     static var watchedBit: Int32 { 1 << 30 }
@@ -499,6 +498,9 @@ enum ObjectLifetime {
         }
         if slot.pointee.flags & ObjectFlags.tracked != 0 { Verifier.untrack(slot, index: index) }
         ObjectExtras.detach(from: slot)
+        // Its children are gone; a watched bit may be left (objects that never had one, or
+        // whose count is 0, are freed by the paths that skip this: see `releaseLeaf`).
+        slot.pointee.childCount.store(0, ordering: .relaxed)
         ObjectTable.freeSlot(index)
     }
 }
