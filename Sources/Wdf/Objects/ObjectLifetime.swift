@@ -66,7 +66,7 @@ enum ObjectLifetime {
     /// read-modify-write.
     ///
     /// Linking to a driver is a store-then-load handshake with the driver's teardown
-    /// (`implicitChildren`): the child stores its link, then reads the driver's state; the
+    /// (`detachChildren`): the child stores its link, then reads the driver's state; the
     /// teardown stores the driver's state, then scans the links. With the asymmetric fences
     /// between, at least one sees the other: the child fails with `.deletePending`, or the scan
     /// finds it (and waits for it to go live, which it does right after its check).
@@ -167,11 +167,9 @@ enum ObjectLifetime {
             || slot.pointee.childCount.load(ordering: .sequentiallyConsistent) != 0
     }
 
-    /// A driver's children (objects created without a parent), oldest first per thread. The
-    /// heavy fence is the teardown's side of the handshake in `link`: every child that saw its
-    /// driver live is found here. One found between its link and going live is waited for.
+    /// A driver's children (objects created without a parent), oldest first per thread. One
+    /// found between its link and going live is waited for (see `link`).
     static func implicitChildren(of driver: UInt32) -> [UInt32] {
-        AsymmetricFence.heavy()
         var found: [(order: UInt64, index: UInt32)] = []
         let end = ObjectTable.highWaterMark
         var index: UInt32 = 1
@@ -300,6 +298,9 @@ enum ObjectLifetime {
     static func detachChildren(of parent: UInt32, into children: inout [UInt32]) {
         let parentSlot = ObjectTable.slot(parent)
         if parentSlot.pointee.kind == ObjectKind.driver.rawValue {
+            // The teardown's side of the handshake in `link` (the driver is already disposing):
+            // every child that saw its driver live is in the scan.
+            AsymmetricFence.heavy()
             for child in implicitChildren(of: parent) {
                 ObjectTable.slot(child).pointee.driverLink.store(UInt64(parent) << 32, ordering: .relaxed)
                 claim(child, into: &children, destroyingLeaves: false)
