@@ -68,10 +68,31 @@ enum ObjectTable {
         return Chunks(addresses: addresses)
     }()
 
+    /// The shared free slots: chains of up to `SlotCache.capacity` slots that threads gave back,
+    /// linked through the slots themselves (see `FreeChain`), so giving back or taking a chain
+    /// is one lock hold of a few instructions however many slots are free.
     private struct FreeList: @unchecked Sendable {
-        var free: [UInt32] = []
+        /// The first slot of the first chain (0: none).
+        var chains: UInt32 = 0
         /// The next never-used slot (slot 0 is never used: 0 means "none" in links).
         var next: UInt32 = 1
+    }
+
+    /// The links of a free slot in the shared free list, kept in its `buffer` field (which no
+    /// one reads while the slot is free, and `create` resets): the next slot of its chain in
+    /// the low 32 bits, and, in a chain's first slot, the first slot of the next chain in the
+    /// high 32 bits.
+    enum FreeChain {
+        @inline(__always)
+        static func links(of index: UInt32) -> (nextInChain: UInt32, nextChain: UInt32) {
+            let bits = UInt(bitPattern: slot(index).pointee.buffer)
+            return (UInt32(truncatingIfNeeded: bits), UInt32(truncatingIfNeeded: bits >> 32))
+        }
+
+        @inline(__always)
+        static func setLinks(of index: UInt32, nextInChain: UInt32, nextChain: UInt32 = 0) {
+            slot(index).pointee.buffer = UnsafeMutableRawPointer(bitPattern: UInt(nextChain) << 32 | UInt(nextInChain))
+        }
     }
 
     private static let freeList = KernelLock(FreeList())
@@ -114,34 +135,57 @@ enum ObjectTable {
     @inline(never)
     static func refill(_ cache: UnsafeMutablePointer<SlotCache>) -> Int {
         let wanted = SlotCache.capacity / 2
-        let moved = freeList.withLock { list -> Int in
-            var moved = 0
-            while moved < wanted, let index = list.free.popLast() {
-                cache.pointee.indices[moved] = index
-                moved += 1
+        let (chain, fresh) = freeList.withLock { list -> (chain: UInt32, fresh: Int) in
+            if list.chains != 0 {
+                let chain = list.chains
+                list.chains = FreeChain.links(of: chain).nextChain
+                return (chain, 0)
             }
-            while moved < wanted, list.next < UInt32(chunkSize * chunkCount) {
+            var fresh = 0
+            while fresh < wanted, list.next < UInt32(chunkSize * chunkCount) {
                 let index = list.next
                 // A chunk that cannot be mapped: no slot for now (the create fails with
                 // STATUS_INSUFFICIENT_RESOURCES); a later refill tries again.
                 if Int(index) % chunkSize == 0 || index == 1, !makeChunk(Int(index) / chunkSize) { break }
                 list.next += 1
-                cache.pointee.indices[moved] = index
-                moved += 1
+                cache.pointee.indices[fresh] = index
+                fresh += 1
             }
-            return moved
+            return (0, fresh)
         }
-        // Taken from the end: lowest index first, so consecutive creations get ascending slots
-        // (a parent's children then lie in address order, which the delete walk streams through).
+        // The chain is this thread's now: its links are read, and cleared, outside the lock.
+        var moved = fresh
+        var next = chain
+        while next != 0 {
+            cache.pointee.indices[moved] = next
+            moved += 1
+            let following = FreeChain.links(of: next).nextInChain
+            slot(next).pointee.buffer = nil
+            next = following
+        }
+        // Taken from the end: a chain's first slot (the last one given back) first, and fresh
+        // slots lowest index first, so consecutive creations get ascending slots (a parent's
+        // children then lie in address order, which the delete walk streams through).
         var taken = UnsafeMutableBufferPointer(start: cache.pointee.indices, count: moved)
         taken.reverse()
         cache.pointee.count = moved
         return moved
     }
 
-    /// Gives slots back to the shared free list.
+    /// Gives slots back to the shared free list, as one chain whose first slot is the last of
+    /// `indices` (the one a thread freed last, the likeliest to be in cache). At most
+    /// `SlotCache.capacity` slots, at least one.
     static func giveBack(_ indices: UnsafeBufferPointer<UInt32>) {
-        freeList.withLock { $0.free.append(contentsOf: indices) }
+        guard let first = indices.last else { return }
+        // indices[k] links to indices[k - 1]; the first slot's links are set under the lock.
+        for position in 0..<indices.count - 1 {
+            FreeChain.setLinks(of: indices[position], nextInChain: position > 0 ? indices[position - 1] : 0)
+        }
+        let second = indices.count > 1 ? indices[indices.count - 2] : 0
+        freeList.withLock { list in
+            FreeChain.setLinks(of: first, nextInChain: second, nextChain: list.chains)
+            list.chains = first
+        }
     }
 
     /// One past the highest slot ever handed out.
@@ -173,10 +217,10 @@ enum ObjectTable {
         slot.pointee.state.store(SlotState.free, ordering: .releasing)
         let cache = SlotCache.current
         if cache.pointee.count == SlotCache.capacity {
+            // The upper half (the slots freed last) goes back, as one chain: nothing moves.
             let half = SlotCache.capacity / 2
-            giveBack(UnsafeBufferPointer(start: cache.pointee.indices, count: half))
-            cache.pointee.indices.update(from: cache.pointee.indices + half, count: SlotCache.capacity - half)
-            cache.pointee.count -= half
+            giveBack(UnsafeBufferPointer(start: cache.pointee.indices + half, count: SlotCache.capacity - half))
+            cache.pointee.count = half
         }
         cache.pointee.indices[cache.pointee.count] = index
         cache.pointee.count += 1
