@@ -180,6 +180,53 @@ struct PoolTests {
         #expect(usage.pagedFrees + usage.nonPagedFrees == UInt64(threads * rounds))
         #expect(usage.pagedBytes == 0 && usage.nonPagedBytes == 0)
     }
+
+    /// Thousands of blocks of one size freed in a row overflow the thread's cache into the
+    /// shared depot, across several of its segments; taken again (here or on another thread),
+    /// every block comes back once, intact and distinct.
+    @Test func manyBlocksGoThroughTheDepotAndComeBackOnce() throws {
+        let tag = PoolTag("TDep")
+        let count = 5000, size = 200
+        var blocks: [UnsafeMutableRawPointer] = []
+        for index in 0..<count {
+            let block = try Pool.allocate(.nonPaged, byteCount: size, tag: tag)
+            block.storeBytes(of: index, as: Int.self)
+            blocks.append(block)
+        }
+        for (index, block) in blocks.enumerated() {
+            #expect(block.load(as: Int.self) == index)
+            Pool.free(block, tag: tag)
+        }
+        let freed = Set(blocks)
+        let other = Thread.detachNewThreadAndWait {
+            var again: [UInt] = []
+            for _ in 0..<count { again.append(UInt(bitPattern: try! Pool.allocate(.nonPaged, byteCount: size, tag: tag))) }
+            return again
+        }.map { UnsafeMutableRawPointer(bitPattern: $0)! }
+        let mine = try (0..<count).map { _ in try Pool.allocate(.nonPaged, byteCount: size, tag: tag) }
+        let all = other + mine
+        #expect(Set(all).count == all.count)
+        #expect(Set(all).intersection(freed).count > count / 2)
+        for block in all { Pool.free(block, tag: tag) }
+        let usage = try #require(Pool.usage(of: tag))
+        #expect(usage.nonPagedAllocations == UInt64(3 * count) && usage.nonPagedFrees == UInt64(3 * count))
+        #expect(usage.nonPagedBytes == 0)
+    }
+}
+
+extension Thread {
+    /// Runs `body` on a new thread and returns its result once the thread has finished.
+    static func detachNewThreadAndWait<Result: Sendable>(_ body: @escaping @Sendable () -> Result) -> Result {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result?
+        let thread = Thread {
+            result = body()
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        return result!
+    }
 }
 
 @Suite("Pool bug checks")

@@ -138,6 +138,29 @@ extension WdfSuites {
             second.delete()
         }
 
+        /// A parent's delete frees thousands of slots in a row: the thread's slot cache gives
+        /// them back to the shared free list in chains, and another thread takes them again.
+        @Test func slotsFreedInBulkAreReusedOnceByAnotherThread() throws {
+            let parent = try WdfObject.create()
+            let children = try (0..<5000).map { _ in try WdfObject.create(attributes: ObjectAttributes(parent: parent)) }
+            parent.delete()
+            #expect(children.allSatisfy { !$0.isValid })
+            let done = DispatchSemaphore(value: 0)
+            let created = Mutex<[WdfObject]>([])
+            Thread {
+                let handles = (0..<5000).map { _ in try! WdfObject.create() }
+                created.withLock { $0 = handles }
+                done.signal()
+            }.start()
+            done.wait()
+            let handles = created.withLock { $0 }
+            #expect(Set(handles).count == handles.count)
+            #expect(handles.allSatisfy { $0.isValid })
+            #expect(children.allSatisfy { !$0.isValid })
+            for handle in handles { handle.delete() }
+            #expect(handles.allSatisfy { !$0.isValid })
+        }
+
         @Test func contexts() throws {
             let object = try WdfObject.create(attributes: ObjectAttributes(context: ContextType(Counter.self)))
             #expect(object.withContext(Counter.self) { $0.value } == 0)
