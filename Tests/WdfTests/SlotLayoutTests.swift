@@ -13,7 +13,7 @@ extension WdfSuites {
             let memory = try WdfMemory.create(size: 24)
             defer { memory.delete() }
             let slot = ObjectTable.slot(memory.object.index!)
-            #expect(UnsafeMutableRawPointer(slot.cold) - UnsafeMutableRawPointer(slot) == ObjectTable.chunkSize * 40)
+            #expect(UnsafeMutableRawPointer(slot.cold) - UnsafeMutableRawPointer(slot) == ObjectTable.slotCount * 40)
             #expect(slot.cold.pointee.size == 24)
         }
 

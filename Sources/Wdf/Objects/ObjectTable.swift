@@ -45,32 +45,27 @@ struct SlotCache {
     }
 }
 
-/// Every framework object's slot, in chunks that are never freed, plus the locks that guard
-/// parent/child links. A chunk is one anonymous mapping: `chunkSize` slots, then as many cold
-/// records (`ObjectColdSlot`), which the kernel maps in only when an object first uses its own.
+/// Every framework object's slot, in one address-space reservation that is never freed, plus
+/// the locks that guard parent/child links. Slot `i` is at `base + i × 40`, its cold record
+/// (`ObjectColdSlot`) a fixed distance further on, in a second half of the reservation that the
+/// kernel maps in only where an object first uses its own. Finding a slot is arithmetic on its
+/// index: no table to load on the way.
 ///
-/// Validation reads only slot memory (always mapped): a handle is live when its marker is
-/// right, its slot exists, the slot's generation matches and the slot is in use.
+/// Slots are made (their generation set) a chunk at a time, as slot numbers are first handed
+/// out. Validation reads only slot memory: a handle is live when its marker is right, the
+/// slot's generation matches and the slot is in use. A handle to a slot never made reads
+/// zeros (the kernel's zero page), which no live object has.
 enum ObjectTable {
     static let chunkSize = 4096
     static let chunkCount = 4096  // 16M objects
+    static var slotCount: Int { chunkSize * chunkCount }
     /// From a slot to its cold record.
-    static var coldOffset: Int { chunkSize * MemoryLayout<ObjectSlot>.stride }
+    static var coldOffset: Int { slotCount * MemoryLayout<ObjectSlot>.stride }
 
-    struct Chunks: @unchecked Sendable {
-        /// Chunk addresses (0: not made yet).
-        let addresses: UnsafeMutablePointer<Atomic<UInt>>
-    }
+    /// The reservation: every slot, then every cold record (nil until the first slot is made;
+    /// a constant-initialized global, so reading it needs no lazy-initialization check).
+    nonisolated(unsafe) static var base: UnsafeMutableRawPointer? = nil
 
-    static let chunks: Chunks = {
-        let addresses = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: chunkCount)
-        for index in 0..<chunkCount { (addresses + index).initialize(to: Atomic(0)) }
-        return Chunks(addresses: addresses)
-    }()
-
-    /// The shared free slots: chains of up to `SlotCache.capacity` slots that threads gave back,
-    /// linked through the slots themselves (see `FreeChain`), so giving back or taking a chain
-    /// is one lock hold of a few instructions however many slots are free.
     private struct FreeList: @unchecked Sendable {
         /// The first slot of the first chain (0: none).
         var chains: UInt32 = 0
@@ -106,15 +101,9 @@ enum ObjectTable {
         return Stripes(locks: locks)
     }()
 
-    /// The chunk table's address, published once (a constant-initialized global: reading it
-    /// needs no lazy-initialization check, unlike `chunks`).
-    nonisolated(unsafe) static var chunkTable: UnsafeMutablePointer<Atomic<UInt>>? = nil
-
     @inline(__always)
     static func slot(_ index: UInt32) -> UnsafeMutablePointer<ObjectSlot> {
-        let table = chunkTable.unsafelyUnwrapped
-        let chunk = UnsafeMutablePointer<ObjectSlot>(bitPattern: table[Int(index) / chunkSize].load(ordering: .acquiring))
-        return chunk.unsafelyUnwrapped + Int(index) % chunkSize
+        (base.unsafelyUnwrapped + Int(index) &* MemoryLayout<ObjectSlot>.stride).assumingMemoryBound(to: ObjectSlot.self)
     }
 
     /// Runs `body` holding the lock that guards the child list of `parent`.
@@ -142,7 +131,7 @@ enum ObjectTable {
                 return (chain, 0)
             }
             var fresh = 0
-            while fresh < wanted, list.next < UInt32(chunkSize * chunkCount) {
+            while fresh < wanted, list.next < UInt32(slotCount) {
                 let index = list.next
                 // A chunk that cannot be mapped: no slot for now (the create fails with
                 // STATUS_INSUFFICIENT_RESOURCES); a later refill tries again.
@@ -191,19 +180,22 @@ enum ObjectTable {
     /// One past the highest slot ever handed out.
     static var highWaterMark: UInt32 { freeList.withLock { $0.next } }
 
+    /// Makes the slots of a chunk (their generation starts at 1), reserving the table first
+    /// if need be; false when the reservation cannot be made. Called under the free list's lock.
     private static func makeChunk(_ chunkIndex: Int) -> Bool {
-        if chunkTable == nil { chunkTable = chunks.addresses }
-        guard chunks.addresses[chunkIndex].load(ordering: .acquiring) == 0 else { return true }
-        precondition(MemoryLayout<ObjectColdSlot>.stride == MemoryLayout<ObjectSlot>.stride)
-        let bytes = 2 * coldOffset
-        guard let mapping = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-            mapping != MAP_FAILED
-        else { return false }
-        // The cold half stays as mapped: zero, which is every cold record's empty state.
-        let chunk = mapping.bindMemory(to: ObjectSlot.self, capacity: chunkSize)
-        for offset in 0..<chunkSize { (chunk + offset).initialize(to: ObjectSlot()) }
-        (mapping + coldOffset).bindMemory(to: ObjectColdSlot.self, capacity: chunkSize)
-        chunks.addresses[chunkIndex].store(UInt(bitPattern: chunk), ordering: .releasing)
+        if base == nil {
+            precondition(MemoryLayout<ObjectColdSlot>.stride == MemoryLayout<ObjectSlot>.stride)
+            guard let mapping = mmap(
+                nil, 2 * coldOffset, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+                mapping != MAP_FAILED
+            else { return false }
+            // The cold half stays as mapped: zero, which is every cold record's empty state.
+            mapping.bindMemory(to: ObjectSlot.self, capacity: slotCount)
+            (mapping + coldOffset).bindMemory(to: ObjectColdSlot.self, capacity: slotCount)
+            base = mapping
+        }
+        let first = slot(UInt32(chunkIndex * chunkSize))
+        for offset in 0..<chunkSize { (first + offset).initialize(to: ObjectSlot()) }
         return true
     }
 
@@ -242,15 +234,14 @@ enum ObjectTable {
     }
 
     /// The slot of a live (or deleted but still referenced) object, or nil. A handle's 24 index
-    /// bits always name a chunk of the table (chunkSize × chunkCount = 2^24), and slot 0 is
-    /// never used (its state stays free), so the marker, the chunk, the generation and the state
-    /// are all there is to check.
+    /// bits always name a slot of the reservation (chunkSize × chunkCount = 2^24), and slot 0
+    /// is never used (its state stays free), so the marker, the generation and the state are
+    /// all there is to check.
     @inline(__always)
     static func lookup(_ handle: WdfObject) -> UnsafeMutablePointer<ObjectSlot>? {
-        guard let index = handle.index, let table = chunkTable else { return nil }
-        let chunk = table[Int(index) / chunkSize].load(ordering: .acquiring)
-        guard let slot = UnsafeMutablePointer<ObjectSlot>(bitPattern: chunk).map({ $0 + Int(index) % chunkSize }),
-            slot.pointee.generation.load(ordering: .acquiring) == handle.generation,
+        guard let index = handle.index, base != nil else { return nil }
+        let slot = slot(index)
+        guard slot.pointee.generation.load(ordering: .acquiring) == handle.generation,
             slot.pointee.state.load(ordering: .acquiring) != SlotState.free
         else { return nil }
         return slot
