@@ -120,6 +120,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         if context.pointee.irql > pointee.irqlLimit.rawValue { irqlFailure(context, routine: routine) }
         guard let magazine = magazine(for: context) else { return allocateShared() }
         if magazine.pointee.key.load(ordering: .relaxed) != UInt(bitPattern: context) { drain(magazine) }
+        magazine.settle()
         LookasideCounters.bump(magazine.pointee.allocates)
         if magazine.pointee.count > 0 {
             magazine.pointee.count -= 1
@@ -136,6 +137,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         if context.pointee.irql > pointee.irqlLimit.rawValue { irqlFailure(context, routine: routine) }
         guard let magazine = magazine(for: context) else { return freeShared(entry) }
         if magazine.pointee.key.load(ordering: .relaxed) != UInt(bitPattern: context) { drain(magazine) }
+        magazine.settle()
         // The free is counted last: once counted, the list may be deleted (see `countFree`).
         defer { LookasideCounters.countFree(magazine.pointee.frees) }
         let count = magazine.pointee.count
@@ -157,6 +159,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         if magazine.pointee.owner.load(ordering: .relaxed) != UInt(bitPattern: context) {
             ThreadRegistry.state.withLock { _ in
                 magazine.pointee.count = 0
+                magazine.pointee.last = nil
                 magazine.pointee.core = self
                 magazine.pointee.nextInThread = context.pointee.magazines
                 context.pointee.magazines = magazine
@@ -295,6 +298,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     @inline(never)
     func drain(_ magazine: UnsafeMutablePointer<LookasideMagazine>) {
         magazine.pointee.key.store(magazine.pointee.owner.load(ordering: .relaxed), ordering: .relaxed)
+        magazine.settle()
         let count = magazine.pointee.count
         magazine.pointee.count = 0
         for index in 0..<count { release(magazine.entries[index]) }
@@ -334,6 +338,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     /// The counters stay in the magazine (statistics sum every slot). Returns the entries the
     /// depot did not take: the caller hands them to the free routine once it holds no lock.
     func retire(_ magazine: UnsafeMutablePointer<LookasideMagazine>, keepEntries: Bool) -> LookasideSurplus {
+        magazine.settle()
         let count = magazine.pointee.count
         var accepted = 0
         if keepEntries, magazine.pointee.key.load(ordering: .relaxed) == magazine.pointee.owner.load(ordering: .relaxed) {
@@ -365,7 +370,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
                 frees &+= magazine.pointee.frees.load(ordering: .acquiring)
                 freeMisses &+= magazine.pointee.freeMisses.load(ordering: .relaxed)
                 if current != 0, magazine.pointee.owner.load(ordering: .relaxed) == current {
-                    cached += magazine.pointee.count
+                    cached += magazine.pointee.held
                 }
             }
         }

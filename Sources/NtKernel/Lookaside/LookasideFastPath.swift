@@ -21,18 +21,25 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         freeSlow(entry, routine: routine)
     }
 
-    /// Takes an entry from the calling thread's magazine, or returns nil when the call needs the
-    /// slow path: an empty magazine, the thread's first call on the list, a flush to catch up
-    /// with (the flush clears the magazine's key), a thread without a slot, or an IRQL too high. Four loads on the common path.
+    /// Takes an entry from the calling thread's magazine (its `last` entry if it has one), or
+    /// returns nil when the call needs the slow path: an empty magazine, the thread's first call
+    /// on the list, a flush to catch up with (the flush clears the magazine's key), a thread
+    /// without a slot, or an IRQL too high.
     @inlinable @inline(__always)
     func allocateFromMagazine() -> UnsafeMutableRawPointer? {
         guard let raw = nt_thread_context_get() else { return nil }
         let context = raw.assumingMemoryBound(to: ThreadContext.self)
         let magazine = pointee.magazines.magazine(atOffset: context.pointee.magazineOffset)
-        let count = magazine.pointee.count
-        guard count > 0, context.pointee.irql <= pointee.irqlLimit.rawValue,
+        guard context.pointee.irql <= pointee.irqlLimit.rawValue,
             magazine.pointee.key.load(ordering: .relaxed) == UInt(bitPattern: raw)
         else { return nil }
+        if let last = magazine.pointee.last {
+            magazine.pointee.last = nil
+            LookasideCounters.bump(magazine.pointee.allocates)
+            return last
+        }
+        let count = magazine.pointee.count
+        guard count > 0 else { return nil }
         magazine.pointee.count = count &- 1
         LookasideCounters.bump(magazine.pointee.allocates)
         return magazine.entries[count &- 1]
@@ -47,12 +54,16 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         let context = raw.assumingMemoryBound(to: ThreadContext.self)
         let magazine = pointee.magazines.magazine(atOffset: context.pointee.magazineOffset)
         let count = magazine.pointee.count
-        guard count < pointee.freeLimit.load(ordering: .relaxed),
+        let last = magazine.pointee.last
+        guard count &+ (last == nil ? 0 : 1) < pointee.freeLimit.load(ordering: .relaxed),
             context.pointee.irql <= pointee.irqlLimit.rawValue,
             magazine.pointee.key.load(ordering: .relaxed) == UInt(bitPattern: raw)
         else { return false }
-        magazine.entries[count] = entry
-        magazine.pointee.count = count &+ 1
+        if let last {
+            magazine.entries[count] = last
+            magazine.pointee.count = count &+ 1
+        }
+        magazine.pointee.last = entry
         LookasideCounters.countFree(magazine.pointee.frees)
         return true
     }

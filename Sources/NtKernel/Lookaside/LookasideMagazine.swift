@@ -24,7 +24,13 @@ struct LookasideMagazine: ~Copyable {
     /// Bytes per magazine in the table: the header, then `capacity` entry pointers.
     static var stride: Int { headerSize + capacity * 8 }
 
+    /// Entries in `entries`, not counting `last`.
     @usableFromInline var count: Int
+    /// The entry freed last (nil: none), the top of the magazine kept apart from `entries`: an
+    /// allocation that follows a free (the common rhythm) finds it with one load, instead of a
+    /// load of `count` and then one of the entry it names, both waiting for the free's stores.
+    /// Slow paths put it back among the entries first (`settle`).
+    @usableFromInline var last: UnsafeMutableRawPointer?
     /// The owner's context while the magazine is valid; 0 after a flush of the list, which the
     /// owner catches up with (freeing what the magazine holds) on its next call. One compare on
     /// the hot path checks both "this thread's" and "not flushed".
@@ -39,6 +45,9 @@ struct LookasideMagazine: ~Copyable {
     var nextInThread: UnsafeMutablePointer<LookasideMagazine>?
     /// The list, set when a thread starts using the magazine.
     var core: UnsafeMutablePointer<LookasideCore>?
+
+    /// Entries held, `last` included.
+    var held: Int { count + (last == nil ? 0 : 1) }
 
     var ownerContext: UnsafeMutablePointer<ThreadContext>? {
         UnsafeMutablePointer(bitPattern: owner.load(ordering: .relaxed))
@@ -100,6 +109,15 @@ struct LookasideMagazineTable {
 }
 
 extension UnsafeMutablePointer where Pointee == LookasideMagazine {
+    /// Puts `last` back on top of the entries (owner thread only; there is always room: the
+    /// magazine holds at most `capacity` entries, `last` included).
+    func settle() {
+        guard let last = pointee.last else { return }
+        entries[pointee.count] = last
+        pointee.count += 1
+        pointee.last = nil
+    }
+
     /// The entry pointers, right behind the header.
     @inlinable var entries: UnsafeMutablePointer<UnsafeMutableRawPointer> {
         @inline(__always) get {

@@ -12,6 +12,10 @@ import Musl
 struct SlotCache {
     static let capacity = 64
 
+    /// The slot freed last (0: none), kept apart from `indices`: a create that follows a delete
+    /// (the common rhythm) finds its slot with one load, instead of a load of `count` and then
+    /// one of the entry it names, both waiting for the delete's stores.
+    var last: UInt32 = 0
     var count = 0
     let indices: UnsafeMutablePointer<UInt32>
     /// Creations by this thread so far: orders objects whose parent is the driver.
@@ -27,6 +31,9 @@ struct SlotCache {
     private static let exitHook: Void = ThreadStorageKey.objectTable.setExitHook { raw in
         nt_wdf_slot_cache_set(nil)
         let cache = raw.assumingMemoryBound(to: SlotCache.self)
+        if cache.pointee.last != 0 {
+            withUnsafePointer(to: cache.pointee.last) { ObjectTable.giveBack(UnsafeBufferPointer(start: $0, count: 1)) }
+        }
         ObjectTable.giveBack(UnsafeBufferPointer(start: cache.pointee.indices, count: cache.pointee.count))
         cache.pointee.indices.deallocate()
         cache.deallocate()
@@ -116,6 +123,11 @@ enum ObjectTable {
     @inline(__always)
     static func allocateSlot() throws(NTStatus) -> UInt32 {
         let cache = SlotCache.current
+        let last = cache.pointee.last
+        if last != 0 {
+            cache.pointee.last = 0
+            return last
+        }
         if cache.pointee.count == 0, refill(cache) == 0 { throw .insufficientResources }
         cache.pointee.count -= 1
         return cache.pointee.indices[cache.pointee.count]
@@ -208,13 +220,16 @@ enum ObjectTable {
         slot.pointee.generation.store(generation, ordering: .releasing)
         slot.pointee.state.store(SlotState.free, ordering: .releasing)
         let cache = SlotCache.current
+        let previous = cache.pointee.last
+        cache.pointee.last = index
+        guard previous != 0 else { return }
         if cache.pointee.count == SlotCache.capacity {
             // The upper half (the slots freed last) goes back, as one chain: nothing moves.
             let half = SlotCache.capacity / 2
             giveBack(UnsafeBufferPointer(start: cache.pointee.indices + half, count: SlotCache.capacity - half))
             cache.pointee.count = half
         }
-        cache.pointee.indices[cache.pointee.count] = index
+        cache.pointee.indices[cache.pointee.count] = previous
         cache.pointee.count += 1
     }
 
