@@ -132,7 +132,10 @@ public enum LookasideObjects {
             handle = try ObjectCreation.create(
                 kind: .lookaside, attributes: listAttributes, owner: owner,
                 flags: poolType.isPaged ? ObjectFlags.passiveOnly : 0, extras: extras, routine: routine
-            ) { slot in slot.pointee.buffer = UnsafeMutableRawPointer(fast) }
+            ) { slot in
+                slot.pointee.buffer = UnsafeMutableRawPointer(fast)
+                slot.cold.pointee.lookasideList = list.handle
+            }
         } catch {
             fast.deallocate()
             throw error
@@ -277,8 +280,7 @@ public enum LookasideObjects {
     @inline(__always)
     static func returnEntry(_ entry: UnsafeMutableRawPointer, toList listIndex: UInt32, routine: StaticString) {
         let listSlot = ObjectTable.slot(listIndex)
-        listSlot.pointee.buffer.unsafelyUnwrapped.assumingMemoryBound(to: LookasideFastPath.self).pointee.list
-            .free(entry, routine: routine)
+        listSlot.cold.pointee.lookasideList.unsafelyUnwrapped.free(entry, routine: routine)
         AsymmetricFence.light()
         if listSlot.pointee.lookaside.load(ordering: .relaxed) != 0 { entryReturnedToDrainingList(listIndex) }
     }

@@ -199,6 +199,7 @@ enum KindHooks {
             ObjectExtras.of(slot)?.lookaside?.list = nil  // deletes the executive list (frees cached entries)
             slot.pointee.buffer?.assumingMemoryBound(to: LookasideFastPath.self).deallocate()
             slot.pointee.buffer = nil
+            slot.cold.pointee.lookasideList = nil
         default:
             break
         }

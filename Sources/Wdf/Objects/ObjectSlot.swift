@@ -77,8 +77,10 @@ struct ObjectColdSlot {
     /// Siblings under an object parent (a driver keeps no list), guarded by the parent's stripe lock.
     var nextSibling: UInt32 = 0
     var previousSibling: UInt32 = 0
-    /// Pads the record to the slot's stride, so a slot's cold record is at a fixed distance.
-    private var reserved: UInt64 = 0
+    /// Lookaside-list objects: the executive list. The delete of a memory object reaches it from
+    /// the list's slot number with arithmetic and this one load (its list slot's `buffer`, the
+    /// `LookasideFastPath`, would be two more, on the path that the next create waits for).
+    var lookasideList: LookasideHandle? = nil
 }
 
 extension UnsafeMutablePointer where Pointee == ObjectSlot {
