@@ -21,6 +21,8 @@ from collections import defaultdict
 PEERS = ["glibc", "jemalloc", "tcmalloc", "mimalloc", "talloc"]
 OURS = ["lookaside", "pool", "wdfmemory", "ecp"]
 ALL = PEERS + OURS
+# References, not allocators anyone would use: shown for single pairs only.
+REFERENCES = ["floor"]
 LABEL = {
     "glibc": "glibc malloc/free",
     "jemalloc": "jemalloc malloc/free",
@@ -31,11 +33,12 @@ LABEL = {
     "pool": "ExAllocatePoolWithTag/ExFreePoolWithTag",
     "wdfmemory": "WdfMemoryCreateFromLookaside/WdfObjectDelete",
     "ecp": "FltAllocateExtraCreateParameterFromLookasideList/FltFreeExtraCreateParameter",
+    "floor": "floor_allocate/floor_free (Benchmarks/CHarness/floor.c)",
 }
 SHORT = {
     "glibc": "glibc", "jemalloc": "jemalloc", "tcmalloc": "tcmalloc", "mimalloc": "mimalloc",
     "talloc": "talloc", "lookaside": "lookaside (ours)", "pool": "pool (ours)",
-    "wdfmemory": "WDF memory (ours)", "ecp": "ECP (ours)",
+    "wdfmemory": "WDF memory (ours)", "ecp": "ECP (ours)", "floor": "floor (reference)",
 }
 SIZES = [32, 256, 1024, 4096]
 BATCHES = [25, 100, 400, 1000]
@@ -220,10 +223,14 @@ def targets(h, swift, machine):
     la = h.get("lookaside", "pair", 256)
     g = glibc("pair", 256)
     tc = h.get("tcmalloc", "pair", 256)
+    fl = h.get("floor", "pair", 256)
     if la and g and tc:
         add("ExAllocateFromLookasideListEx + ExFreeToLookasideListEx, 256 B, 1 thread",
             "≤ 0.3× glibc, ≤ 1.0× tcmalloc",
-            "%s ns: %.2f× glibc (%s ns), %.2f× tcmalloc (%s ns)" % (ns(la), la / g, ns(g), la / tc, ns(tc)),
+            "%s ns: %.2f× glibc (%s ns), %.2f× tcmalloc (%s ns)%s" % (
+                ns(la), la / g, ns(g), la / tc, ns(tc),
+                "; the floor, a bare per-thread cache behind a library call: %s ns, %.2f× glibc" % (ns(fl), fl / g)
+                if fl else ""),
             la / g <= 0.3 and la / tc <= 1.0)
     wm = h.get("wdfmemory", "pair", 256)
     if wm and g:
@@ -334,10 +341,18 @@ def render(h, swift, machine, swift_md):
     w("## Single allocate+free pairs, 1 thread")
     w("")
     rows = []
-    for a in ALL:
+    for a in ALL + [r for r in REFERENCES if h.get(r, "pair", 256)]:
         rows.append([SHORT[a]] + [cell(h.get(a, "pair", s), h.get("glibc", "pair", s)) for s in SIZES])
     w(table(["allocator"] + ["%d B" % s for s in SIZES], rows))
     w("")
+    if h.get("floor", "pair", 256):
+        w("The floor is not an allocator: it is a per-thread stack of up to 32 blocks per list behind one "
+          "exported function each way (initial-exec thread-local storage, like libWdf01000.so and the malloc "
+          "replacements), with malloc and free behind it and nothing checked or counted "
+          "(`Benchmarks/CHarness/floor.c`). It shows the least a pair of calls into a per-thread cache in a "
+          "shared library costs on this machine: the call through the PLT and the store-to-load forwarding "
+          "of the cache's top from one call to the next.")
+        w("")
 
     w("## Batches allocated, then freed, 1 thread (ns per pair)")
     w("")
@@ -459,7 +474,7 @@ def render(h, swift, machine, swift_md):
 
     w("## Allocators")
     w("")
-    w(table(["name", "calls"], [[SHORT[a], "`%s`" % LABEL[a]] for a in ALL], ["---", "---"]))
+    w(table(["name", "calls"], [[SHORT[a], "`%s`" % LABEL[a]] for a in ALL + REFERENCES], ["---", "---"]))
     w("")
     w("glibc, jemalloc, tcmalloc (gperftools' tcmalloc_minimal) and mimalloc replace malloc by being linked "
       "ahead of libc, one program each (`bench-X which` prints the library that provides malloc). Our lists are "

@@ -17,8 +17,11 @@
  *                   ExFreeToLookasideListEx), "pool" (ExAllocatePoolWithTag/ExFreePoolWithTag),
  *                   "wdfmemory" (WdfMemoryCreateFromLookaside/WdfObjectDelete), "ecp"
  *                   (FltAllocateExtraCreateParameterFromLookasideList/FltFreeExtraCreateParameter)
+ *   bench-floor     -DWITH_FLOOR -lbenchfloor: allocator "floor", a bare per-thread cache behind a
+ *                   shared-library call (floor.c): the least such a pair costs on this machine
  *
  * Usage: bench-X run  ALLOCATOR [target-ms]    pairs, batches, 2 threads, producer/consumer
+ *        bench-X pairs ALLOCATOR [target-ms]   only the single pairs (1 and 2 threads)
  *        bench-X prodcons ALLOCATOR [target-ms]  only the producer/consumer pair
  *        bench-X mem  ALLOCATOR [count]        RSS (and pool accounting) per live 256-byte object
  *        bench-X tree ALLOCATOR [children]     create, then delete a parent with N children
@@ -41,6 +44,9 @@
 
 #ifdef WITH_TALLOC
 #include <talloc.h>
+#endif
+#ifdef WITH_FLOOR
+#include "floor.h"
 #endif
 #ifdef WITH_WDF
 #define INITGUID
@@ -82,6 +88,9 @@ typedef struct state {
     WDFLOOKASIDE wdfList;   /* wdfmemory */
     NPAGED_LOOKASIDE_LIST ecpList; /* ecp */
 #endif
+#ifdef WITH_FLOOR
+    floor_list floorList; /* floor */
+#endif
     void *batch[MAX_BATCH];
 } __attribute__((aligned(64))) state;
 
@@ -103,6 +112,13 @@ static int tal_setup(state *s) { s->ctx = talloc_new(NULL); return s->ctx ? 0 : 
 static void tal_teardown(state *s) { talloc_free(s->ctx); }
 static inline void *tal_alloc(state *s) { return talloc_size(s->ctx, s->size); }
 static inline void tal_free(state *s, void *p) { (void)s; talloc_free(p); }
+#endif
+
+#ifdef WITH_FLOOR
+static int floor_setup(state *s) { return floor_init(&s->floorList, s->size); }
+static void floor_teardown(state *s) { floor_delete(&s->floorList); }
+static inline void *floor_alloc(state *s) { return floor_allocate(&s->floorList); }
+static inline void floor_release(state *s, void *p) { floor_free(&s->floorList, p); }
 #endif
 
 #ifdef WITH_WDF
@@ -242,6 +258,9 @@ DEFINE_KERNELS(malloc, malloc_free)
 #ifdef WITH_TALLOC
 DEFINE_KERNELS(tal, tal_free)
 #endif
+#ifdef WITH_FLOOR
+DEFINE_KERNELS(floor, floor_release)
+#endif
 #ifdef WITH_WDF
 DEFINE_KERNELS(lookaside, lookaside_free)
 DEFINE_KERNELS(pool, pool_free)
@@ -259,6 +278,8 @@ static const allocator allocators[] = {
     ALLOCATOR("wdfmemory", wdfmemory, wdfmemory_free, 1),
     ALLOCATOR("ecp", ecp, ecp_free, 1),
     ALLOCATOR("glibc-in-wdf", malloc, malloc_free, 1),
+#elif defined(WITH_FLOOR)
+    ALLOCATOR("floor", floor, floor_release, 1),
 #elif defined(WITH_TALLOC)
     /* talloc is not thread-safe for one context shared by two threads: no producer/consumer. */
     ALLOCATOR("talloc", tal, tal_free, 0),
@@ -450,7 +471,9 @@ static void probe(const allocator *a) {
     emit(a->name, "probe", 0, 1, 1, (double)n, t, t / (double)n);
 }
 
-static void mode_run(const allocator *a, double target_ms) {
+/* Everything (pairs, batches, 2 threads, producer/consumer), or with `pairs_only` the single
+   pairs alone (the floor, a reference for the pairs only). */
+static void mode_run(const allocator *a, double target_ms, int pairs_only) {
     double target = target_ms * 1e6;
     probe(a);
     /* Process warm-up, not reported: first use of every size on 2 threads at once (thread slots,
@@ -462,7 +485,7 @@ static void mode_run(const allocator *a, double target_ms) {
     }
     for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
         size_t size = sizes[si];
-        for (int bi = -1; bi < (int)(sizeof batches / sizeof batches[0]); bi++) {
+        for (int bi = -1; bi < (pairs_only ? 0 : (int)(sizeof batches / sizeof batches[0])); bi++) {
             int batch = bi < 0 ? 0 : batches[bi];
             int per = batch ? batch : 1;
             long units = calibrate(a, size, batch, target);
@@ -473,7 +496,7 @@ static void mode_run(const allocator *a, double target_ms) {
             }
         }
     }
-    mode_prodcons(a, target_ms);
+    if (!pairs_only) mode_prodcons(a, target_ms);
 }
 
 static void mode_prodcons(const allocator *a, double target_ms) {
@@ -632,7 +655,7 @@ static NTSTATUS BenchDriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING path) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s run|mem|tree|which [allocator] [argument]\n", argv[0]);
+        fprintf(stderr, "usage: %s run|pairs|prodcons|mem|tree|which [allocator] [argument]\n", argv[0]);
         return 2;
     }
     const char *mode = argv[1];
@@ -648,8 +671,8 @@ int main(int argc, char **argv) {
     PDRIVER_OBJECT driver;
     if (!NT_SUCCESS(WdfHostLoadDriver("WdfBench", BenchDriverEntry, &driver))) return 1;
 #endif
-    if (strcmp(mode, "run") == 0) {
-        mode_run(find_allocator(name), argc > 3 ? atof(argv[3]) : 40.0);
+    if (strcmp(mode, "run") == 0 || strcmp(mode, "pairs") == 0) {
+        mode_run(find_allocator(name), argc > 3 ? atof(argv[3]) : 40.0, strcmp(mode, "pairs") == 0);
     } else if (strcmp(mode, "prodcons") == 0) {
         mode_prodcons(find_allocator(name), argc > 3 ? atof(argv[3]) : 40.0);
     } else if (strcmp(mode, "mem") == 0) {

@@ -1,0 +1,85 @@
+/*
+ * The floor: the least an allocate+free pair through a shared library can cost on this machine,
+ * measured so that the lookaside figures have a reference beside them. A per-thread stack of up
+ * to 32 cached blocks per list (initial-exec thread-local storage, as libWdf01000.so and the
+ * malloc replacements use), behind an exported function each way, with malloc and free behind
+ * that. It checks nothing: no storage check, no IRQL, no counters, no flush, no depth.
+ *
+ * Built as libbenchfloor.so; bench-floor (bench.c with -DWITH_FLOOR) calls it through the PLT,
+ * as the other programs call their allocators.
+ */
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "floor.h"
+
+#define FLOOR_DEPTH 32
+#define FLOOR_CACHES 16
+
+typedef struct floor_cache {
+    long list; /* the list whose blocks these are (0: none) */
+    long count;
+    void *entries[FLOOR_DEPTH];
+} floor_cache;
+
+static __thread floor_cache caches[FLOOR_CACHES] __attribute__((tls_model("initial-exec")));
+static _Atomic long next_list = 1;
+
+int floor_init(floor_list *list, size_t size) {
+    list->size = size;
+    list->id = atomic_fetch_add(&next_list, 1);
+    return 0;
+}
+
+/* The calling thread's cache slot for the list, taken over (its old blocks freed) if it held
+ * another list's. */
+static floor_cache *claim(floor_list *list) {
+    floor_cache *cache = &caches[list->id % FLOOR_CACHES];
+    if (cache->list != list->id) {
+        for (long i = 0; i < cache->count; i++) free(cache->entries[i]);
+        cache->list = list->id;
+        cache->count = 0;
+    }
+    return cache;
+}
+
+__attribute__((noinline)) static void *allocate_slow(floor_list *list) {
+    floor_cache *cache = claim(list);
+    if (cache->count > 0) return cache->entries[--cache->count];
+    return malloc(list->size);
+}
+
+__attribute__((noinline)) static void free_slow(floor_list *list, void *block) {
+    floor_cache *cache = claim(list);
+    if (cache->count < FLOOR_DEPTH) cache->entries[cache->count++] = block;
+    else free(block);
+}
+
+void *floor_allocate(floor_list *list) {
+    floor_cache *cache = &caches[list->id % FLOOR_CACHES];
+    long count = cache->count;
+    if (__builtin_expect(cache->list == list->id && count > 0, 1)) {
+        cache->count = count - 1;
+        return cache->entries[count - 1];
+    }
+    return allocate_slow(list);
+}
+
+void floor_free(floor_list *list, void *block) {
+    floor_cache *cache = &caches[list->id % FLOOR_CACHES];
+    long count = cache->count;
+    if (__builtin_expect(cache->list == list->id && count < FLOOR_DEPTH, 1)) {
+        cache->entries[count] = block;
+        cache->count = count + 1;
+        return;
+    }
+    free_slow(list, block);
+}
+
+void floor_delete(floor_list *list) {
+    floor_cache *cache = &caches[list->id % FLOOR_CACHES];
+    if (cache->list != list->id) return;
+    for (long i = 0; i < cache->count; i++) free(cache->entries[i]);
+    cache->list = 0;
+    cache->count = 0;
+}

@@ -1,0 +1,15 @@
+/* The floor allocator (floor.c): a bare per-thread cache behind a shared-library call. */
+#ifndef BENCH_FLOOR_H
+#define BENCH_FLOOR_H
+#include <stddef.h>
+
+typedef struct floor_list {
+    size_t size;
+    long id;
+} floor_list;
+
+int floor_init(floor_list *list, size_t size);
+void *floor_allocate(floor_list *list);
+void floor_free(floor_list *list, void *block);
+void floor_delete(floor_list *list);
+#endif
