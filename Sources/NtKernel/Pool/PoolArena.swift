@@ -12,7 +12,7 @@ import Musl
 /// is recognized by a range check and a page-map lookup (bug check, not a crash), and block
 /// headers of freed blocks stay readable (double frees are caught). Pages are committed in
 /// chunks as the region grows; spans are reused by exact page count.
-enum PoolArena {
+package enum PoolArena {
     static let pageSize = 4096
     static let pageShift = 12
     /// Reserved address space (not memory): 256 GiB.
@@ -56,12 +56,41 @@ enum PoolArena {
     nonisolated(unsafe) static var base: UnsafeMutableRawPointer? = nil
     nonisolated(unsafe) static var pageMap: UnsafeMutablePointer<PageEntry>? = nil
 
+    /// The span of address bits (12 to 27) that the L1 data cache's way predictor hashes on AMD
+    /// Zen: two lines of one set whose addresses differ only above bit 27 evict each other on
+    /// every access. Large reservations are often placed next to each other, a multiple of this
+    /// apart, so the first lines of each would collide; the runtime's other hot tables start at
+    /// a chosen distance from the pool's phase instead (see `reservation(bytes:phase:)`).
+    package static var wayPredictorPeriod: Int { 1 << 28 }
+
+    /// Reserves `bytes` of address space (readable and writable, mapped in on first touch)
+    /// starting `phase` bytes past the pool's own start modulo `wayPredictorPeriod`, or nil when
+    /// the system refuses. What the mapping holds beyond `bytes` is never touched.
+    package static func reservation(bytes: Int, phase: Int) -> UnsafeMutableRawPointer? {
+        let period = wayPredictorPeriod
+        guard let mapping = mmap(
+            nil, bytes + period, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+            mapping != MAP_FAILED
+        else { return nil }
+        let wanted = (Int(bitPattern: region.base) &+ phase) & (period - 1)
+        let shift = (wanted &- Int(bitPattern: mapping)) & (period - 1)
+        return mapping + shift
+    }
+
     static let region: Region = {
         let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
         let base = mmap(nil, reservedBytes, PROT_NONE, flags, -1, 0)
         let mapBytes = (reservedBytes >> pageShift) * MemoryLayout<PageEntry>.stride
-        let map = mmap(nil, mapBytes, PROT_NONE, flags, -1, 0)
-        guard let base, base != MAP_FAILED, let map, map != MAP_FAILED else {
+        // The page map starts half a way-predictor period past the region's phase, so the
+        // entry of the region's first pages and those pages' first blocks never collide.
+        let period = 1 << 28
+        let mapped = mmap(nil, mapBytes + period, PROT_NONE, flags, -1, 0)
+        let map = mapped.flatMap { mapped -> UnsafeMutableRawPointer? in
+            guard mapped != MAP_FAILED, let base, base != MAP_FAILED else { return nil }
+            let wanted = (Int(bitPattern: base) &+ period / 2) & (period - 1)
+            return mapped + ((wanted &- Int(bitPattern: mapped)) & (period - 1))
+        }
+        guard let base, base != MAP_FAILED, let map else {
             BugCheck.raise(.badPoolCaller, 0, 0, 0, 0, "pool initialization: cannot reserve the pool's address space")
         }
         let region = Region(base: base, pageMap: map.bindMemory(to: PageEntry.self, capacity: reservedBytes >> pageShift))

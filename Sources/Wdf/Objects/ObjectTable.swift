@@ -197,9 +197,11 @@ enum ObjectTable {
     private static func makeChunk(_ chunkIndex: Int) -> Bool {
         if base == nil {
             precondition(MemoryLayout<ObjectColdSlot>.stride == MemoryLayout<ObjectSlot>.stride)
-            guard let mapping = mmap(
-                nil, 2 * coldOffset, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
-                mapping != MAP_FAILED
+            // A quarter of the way predictor's period past the pool's phase (its cold half,
+            // 640 MiB on, lands three quarters past): the first slots, a process's hottest,
+            // never share a predictor entry with the first pool blocks. Placed at the pool's
+            // phase, a lookaside memory object's pair cost twice as much.
+            guard let mapping = PoolArena.reservation(bytes: 2 * coldOffset, phase: PoolArena.wayPredictorPeriod / 4)
             else { return false }
             // The cold half stays as mapped: zero, which is every cold record's empty state.
             mapping.bindMemory(to: ObjectSlot.self, capacity: slotCount)
