@@ -63,13 +63,13 @@ package enum PoolArena {
     /// a chosen distance from the pool's phase instead (see `reservation(bytes:phase:)`).
     package static var wayPredictorPeriod: Int { 1 << 28 }
 
-    /// Reserves `bytes` of address space (readable and writable, mapped in on first touch)
-    /// starting `phase` bytes past the pool's own start modulo `wayPredictorPeriod`, or nil when
-    /// the system refuses. What the mapping holds beyond `bytes` is never touched.
+    /// Reserves `bytes` of address space starting `phase` bytes past the pool's own start modulo
+    /// `wayPredictorPeriod`, or nil when the system refuses. The reservation reads as zeros and
+    /// commits no memory (a read-only private mapping is not charged, even with strict
+    /// overcommit); the caller makes parts of it writable as it needs them.
     package static func reservation(bytes: Int, phase: Int) -> UnsafeMutableRawPointer? {
         let period = wayPredictorPeriod
-        guard let mapping = mmap(
-            nil, bytes + period, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+        guard let mapping = mmap(nil, bytes + period, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
             mapping != MAP_FAILED
         else { return nil }
         let wanted = (Int(bitPattern: region.base) &+ phase) & (period - 1)

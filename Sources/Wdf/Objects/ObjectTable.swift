@@ -203,12 +203,17 @@ enum ObjectTable {
             // phase, a lookaside memory object's pair cost twice as much.
             guard let mapping = PoolArena.reservation(bytes: 2 * coldOffset, phase: PoolArena.wayPredictorPeriod / 4)
             else { return false }
-            // The cold half stays as mapped: zero, which is every cold record's empty state.
             mapping.bindMemory(to: ObjectSlot.self, capacity: slotCount)
             (mapping + coldOffset).bindMemory(to: ObjectColdSlot.self, capacity: slotCount)
             base = mapping
         }
+        // The chunk's slots and cold records become writable (the cold ones stay as mapped:
+        // zero, every cold record's empty state, and the kernel maps them in on first touch).
         let first = slot(UInt32(chunkIndex * chunkSize))
+        let bytes = chunkSize * MemoryLayout<ObjectSlot>.stride
+        guard mprotect(first, bytes, PROT_READ | PROT_WRITE) == 0,
+            mprotect(UnsafeMutableRawPointer(first) + coldOffset, bytes, PROT_READ | PROT_WRITE) == 0
+        else { return false }
         for offset in 0..<chunkSize { (first + offset).initialize(to: ObjectSlot()) }
         return true
     }
