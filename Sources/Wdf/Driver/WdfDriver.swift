@@ -51,7 +51,6 @@ public struct WdfDriver: Hashable, Sendable {
             let memory = try ObjectContexts.make(for: handle, key: context.key, bytes: attributes.contextBytes, tag: tag)
             extras.state.withLock { $0.contexts.append(memory) }
         }
-        ObjectTable.slot(index).pointee.flags |= ObjectFlags.created
         let driver = WdfDriver(handle)
         DriverRegistry.add(index)
         if let host {

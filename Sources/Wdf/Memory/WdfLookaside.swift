@@ -182,7 +182,7 @@ public enum LookasideObjects {
         let bufferSize = fast.pointee.bufferSize
         if fast.pointee.zeroes { entry.initializeMemory(as: UInt8.self, repeating: 0, count: bufferSize) }
         do {
-            let (index, handle) = try ObjectLifetime.create(
+            let (_, handle) = try ObjectLifetime.create(
                 kind: .memory, parent: fast.pointee.memoryParent, driver: fast.pointee.memoryDriver,
                 flags: fast.pointee.memoryFlags, extras: nil
             ) { slot in
@@ -190,7 +190,6 @@ public enum LookasideObjects {
                 slot.pointee.source = MemorySource.lookaside.rawValue
                 slot.pointee.lookaside.store(listIndex, ordering: .relaxed)
             }
-            ObjectTable.slot(index).pointee.flags |= ObjectFlags.created
             return WdfMemory(handle)
         } catch {
             returnEntry(entry, toList: listIndex, routine: routine)

@@ -58,7 +58,6 @@ enum ObjectCreation {
                 throw error
             }
         }
-        ObjectTable.slot(index).pointee.flags |= ObjectFlags.created
         return handle
     }
 

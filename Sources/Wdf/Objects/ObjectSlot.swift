@@ -95,8 +95,7 @@ extension UnsafeMutablePointer where Pointee == ObjectSlot {
 enum ObjectFlags {
     /// Must be disposed at PASSIVE_LEVEL (paged lookaside lists and their memory).
     static let passiveOnly: UInt8 = 0x1
-    /// Created successfully: callbacks may run.
-    static let created: UInt8 = 0x2
+    // 0x2 is free (it marked a finished creation, which nothing read).
     /// The cleanup callbacks have run.
     static let cleanedUp: UInt8 = 0x4
     /// Has an `ObjectExtras` (in its cold record).
