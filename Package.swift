@@ -7,6 +7,14 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+// The runtime's modules in release builds: every function starts on a 64-byte boundary. Without
+// it, a change anywhere in the library moves the hot paths across cache-line and fetch-block
+// boundaries, and the single-pair figures moved by up to 0.5 ns (7%) between builds whose hot
+// code was byte-identical; aligned, they stay at the good end. It costs about 3% of code size.
+let runtime: [SwiftSetting] = strict + [
+    .unsafeFlags(["-Xllvm", "-align-all-functions=6"], .when(configuration: .release)),
+]
+
 let package = Package(
     name: "wdf-memory",
     products: [
@@ -31,15 +39,15 @@ let package = Package(
         .target(
             name: "NtKernel",
             dependencies: ["CRuntimeShims", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict
+            swiftSettings: runtime
         ),
         // KMDF object model: handles, attributes, contexts, lifetime; driver, device, request,
         // memory and lookaside-list objects; the framework verifier.
-        .target(name: "Wdf", dependencies: ["NtKernel", "CRuntimeShims"], swiftSettings: strict),
+        .target(name: "Wdf", dependencies: ["NtKernel", "CRuntimeShims"], swiftSettings: runtime),
         // Filter Manager: filters, ECP lookaside lists, extra create parameters, ECP lists.
-        .target(name: "FltMgr", dependencies: ["NtKernel"], swiftSettings: strict),
+        .target(name: "FltMgr", dependencies: ["NtKernel"], swiftSettings: runtime),
         // C exports (`@c @implementation`): convert arguments, call the Swift layer, convert results.
-        .target(name: "Wdf01000", dependencies: ["NtKernel", "Wdf", "FltMgr", "CWdf"], swiftSettings: strict),
+        .target(name: "Wdf01000", dependencies: ["NtKernel", "Wdf", "FltMgr", "CWdf"], swiftSettings: runtime),
         // The sample driver that wdfmon loads, written in C against the public headers.
         .target(name: "SampleDriver", dependencies: ["CWdf"], path: "Sources/SampleDriver"),
         .executableTarget(
