@@ -153,21 +153,26 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
 
     /// The calling thread's magazine, which starts being this thread's on its first call; nil
     /// for a thread without a slot.
+    @inline(__always)
     func magazine(for context: UnsafeMutablePointer<ThreadContext>) -> UnsafeMutablePointer<LookasideMagazine>? {
         guard context.pointee.slot >= 0 else { return nil }
         let magazine = pointee.magazines.magazine(atOffset: context.pointee.magazineOffset)
-        if magazine.pointee.owner.load(ordering: .relaxed) != UInt(bitPattern: context) {
-            ThreadRegistry.state.withLock { _ in
-                magazine.pointee.count = 0
-                magazine.pointee.last = nil
-                magazine.pointee.core = self
-                magazine.pointee.nextInThread = context.pointee.magazines
-                context.pointee.magazines = magazine
-                magazine.pointee.owner.store(UInt(bitPattern: context), ordering: .relaxed)
-                magazine.pointee.key.store(UInt(bitPattern: context), ordering: .relaxed)
-            }
-        }
+        if magazine.pointee.owner.load(ordering: .relaxed) != UInt(bitPattern: context) { adopt(magazine, for: context) }
         return magazine
+    }
+
+    /// Makes the magazine of the calling thread's slot its own (its first call on the list).
+    @inline(never)
+    func adopt(_ magazine: UnsafeMutablePointer<LookasideMagazine>, for context: UnsafeMutablePointer<ThreadContext>) {
+        ThreadRegistry.state.withLock { _ in
+            magazine.pointee.count = 0
+            magazine.pointee.last = nil
+            magazine.pointee.core = self
+            magazine.pointee.nextInThread = context.pointee.magazines
+            context.pointee.magazines = magazine
+            magazine.pointee.owner.store(UInt(bitPattern: context), ordering: .relaxed)
+            magazine.pointee.key.store(UInt(bitPattern: context), ordering: .relaxed)
+        }
     }
 
     /// The magazine of a thread slot, if a live thread uses it.

@@ -122,12 +122,15 @@ extension LookasideHandle {
     }
 
     /// A NULL list pointer is bug check `DRIVER_VERIFIER_DETECTED_VIOLATION` (p1 0xF0).
+    @inlinable @inline(__always)
     public static func requireStorage(_ storage: UnsafeMutableRawPointer?, routine: StaticString) -> UnsafeMutableRawPointer {
-        guard let storage else {
-            BugCheck.raise(
-                .driverVerifierDetectedViolation, notInitializedViolation, 0, 0, 0,
-                "\(routine): the lookaside list pointer is NULL")
-        }
+        guard let storage else { nullStorage(routine: routine) }
         return storage
+    }
+
+    @usableFromInline @inline(never)
+    static func nullStorage(routine: StaticString) -> Never {
+        BugCheck.raise(
+            .driverVerifierDetectedViolation, notInitializedViolation, 0, 0, 0, "\(routine): the lookaside list pointer is NULL")
     }
 }
