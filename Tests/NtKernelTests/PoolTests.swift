@@ -181,6 +181,24 @@ struct PoolTests {
         #expect(usage.pagedBytes == 0 && usage.nonPagedBytes == 0)
     }
 
+    /// Huge reservations keep a chosen distance from the pool's phase modulo the L1 way
+    /// predictor's period, so their first lines and the pool's never share a predictor entry;
+    /// they read as zeros until made writable.
+    @Test func reservationsKeepTheirDistanceFromThePoolsPhase() throws {
+        let block = try Pool.allocate(.nonPaged, byteCount: 16, tag: "TRes")
+        defer { Pool.free(block, tag: "TRes") }
+        let period = PoolArena.wayPredictorPeriod
+        let base: UnsafeMutableRawPointer = try #require(PoolArena.base)
+        let pool = Int(bitPattern: base)
+        #expect((Int(bitPattern: PoolArena.pageMapAddress) &- pool) & (period - 1) == period / 2)
+        for phase in [0, period / 4, period / 2 + 4096] {
+            // Address space only (never made writable), left reserved.
+            let reserved = try #require(PoolArena.reservation(bytes: 1 << 16, phase: phase))
+            #expect((Int(bitPattern: reserved) &- pool) & (period - 1) == phase)
+            #expect(UnsafeRawBufferPointer(start: reserved, count: 1 << 16).allSatisfy { $0 == 0 })
+        }
+    }
+
     /// Thousands of blocks of one size freed in a row overflow the thread's cache into the
     /// shared depot, across several of its segments; taken again (here or on another thread),
     /// every block comes back once, intact and distinct.

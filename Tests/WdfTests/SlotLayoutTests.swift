@@ -1,4 +1,5 @@
 import Testing
+import NtKernel
 @testable import Wdf
 
 extension WdfSuites {
@@ -15,6 +16,17 @@ extension WdfSuites {
             let slot = ObjectTable.slot(memory.object.index!)
             #expect(UnsafeMutableRawPointer(slot.cold) - UnsafeMutableRawPointer(slot) == ObjectTable.slotCount * 40)
             #expect(slot.cold.pointee.size == 24)
+        }
+
+        /// The table starts a quarter of the way predictor's period past the pool's phase (see
+        /// `ObjectTable.makeChunk`): the first slots never evict the first pool blocks.
+        @Test func theTableKeepsItsDistanceFromThePool() throws {
+            let memory = try WdfMemory.create(size: 24)
+            defer { memory.delete() }
+            let period = PoolArena.wayPredictorPeriod
+            let table: UnsafeMutableRawPointer = try #require(ObjectTable.base)
+            let pool: UnsafeMutableRawPointer = try #require(PoolArena.base)
+            #expect((Int(bitPattern: table) &- Int(bitPattern: pool)) & (period - 1) == period / 4)
         }
 
         @Test func aLookasideMemoryObjectLeavesItsColdRecordEmpty() throws {

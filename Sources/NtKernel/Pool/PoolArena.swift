@@ -53,8 +53,11 @@ package enum PoolArena {
 
     /// The region's base and page map, published when the region is made (constant-initialized
     /// globals: reading them needs no lazy-initialization check). Nil before the first block.
-    nonisolated(unsafe) static var base: UnsafeMutableRawPointer? = nil
+    package nonisolated(unsafe) static var base: UnsafeMutableRawPointer? = nil
     nonisolated(unsafe) static var pageMap: UnsafeMutablePointer<PageEntry>? = nil
+
+    /// The page map's address (for the placement test).
+    package static var pageMapAddress: UnsafeRawPointer { UnsafeRawPointer(region.pageMap) }
 
     /// The span of address bits (12 to 27) that the L1 data cache's way predictor hashes on AMD
     /// Zen: two lines of one set whose addresses differ only above bit 27 evict each other on
