@@ -31,15 +31,17 @@ int floor_init(floor_list *list, size_t size) {
     return 0;
 }
 
-/* The calling thread's cache slot for the list, taken over (its old blocks freed) if it held
- * another list's. */
+/* Frees the blocks a cache slot holds and gives the slot to `list` (0: none). */
+static void reset(floor_cache *cache, long list) {
+    for (long i = 0; i < cache->count; i++) free(cache->entries[i]);
+    cache->list = list;
+    cache->count = 0;
+}
+
+/* The calling thread's cache slot for the list, taken over if it held another list's. */
 static floor_cache *claim(floor_list *list) {
     floor_cache *cache = &caches[list->id % FLOOR_CACHES];
-    if (cache->list != list->id) {
-        for (long i = 0; i < cache->count; i++) free(cache->entries[i]);
-        cache->list = list->id;
-        cache->count = 0;
-    }
+    if (cache->list != list->id) reset(cache, list->id);
     return cache;
 }
 
@@ -78,8 +80,5 @@ void floor_free(floor_list *list, void *block) {
 
 void floor_delete(floor_list *list) {
     floor_cache *cache = &caches[list->id % FLOOR_CACHES];
-    if (cache->list != list->id) return;
-    for (long i = 0; i < cache->count; i++) free(cache->entries[i]);
-    cache->list = 0;
-    cache->count = 0;
+    if (cache->list == list->id) reset(cache, 0);
 }

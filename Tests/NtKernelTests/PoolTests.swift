@@ -216,7 +216,7 @@ struct PoolTests {
             Pool.free(block, tag: tag)
         }
         let freed = Set(blocks)
-        let other = Thread.detachNewThreadAndWait {
+        let other = OtherThread.run {
             var again: [UInt] = []
             for _ in 0..<count { again.append(UInt(bitPattern: try! Pool.allocate(.nonPaged, byteCount: size, tag: tag))) }
             return again
@@ -229,21 +229,6 @@ struct PoolTests {
         let usage = try #require(Pool.usage(of: tag))
         #expect(usage.nonPagedAllocations == UInt64(3 * count) && usage.nonPagedFrees == UInt64(3 * count))
         #expect(usage.nonPagedBytes == 0)
-    }
-}
-
-extension Thread {
-    /// Runs `body` on a new thread and returns its result once the thread has finished.
-    static func detachNewThreadAndWait<Result: Sendable>(_ body: @escaping @Sendable () -> Result) -> Result {
-        let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var result: Result?
-        let thread = Thread {
-            result = body()
-            done.signal()
-        }
-        thread.start()
-        done.wait()
-        return result!
     }
 }
 

@@ -87,27 +87,3 @@ struct IrqlTests {
             "*** STOP: 0x0000010D (0x0000000000000005,0x000000000000DEAD,0x0000000000000000,0x0000000000000000)\nWDF_VIOLATION\ntest\n"))
     }
 }
-
-/// Runs a closure on a new thread and waits until that thread has exited (so its thread-exit
-/// work has run too).
-enum OtherThread {
-    private final class Job: @unchecked Sendable {
-        let body: () -> Void
-        init(_ body: @escaping () -> Void) { self.body = body }
-    }
-
-    static func run<T: Sendable>(_ body: @escaping @Sendable () -> T) -> T {
-        let box = ValueBox<T>()
-        let job = Unmanaged.passRetained(Job { box.value = body() })
-        var thread = pthread_t()
-        let created = pthread_create(&thread, nil, { raw in
-            Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().body()
-            return nil
-        }, job.toOpaque())
-        precondition(created == 0)
-        pthread_join(thread, nil)
-        return box.value!
-    }
-}
-
-final class ValueBox<T>: @unchecked Sendable { var value: T? }

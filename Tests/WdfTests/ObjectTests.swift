@@ -145,15 +145,7 @@ extension WdfSuites {
             let children = try (0..<5000).map { _ in try WdfObject.create(attributes: ObjectAttributes(parent: parent)) }
             parent.delete()
             #expect(children.allSatisfy { !$0.isValid })
-            let done = DispatchSemaphore(value: 0)
-            let created = Mutex<[WdfObject]>([])
-            Thread {
-                let handles = (0..<5000).map { _ in try! WdfObject.create() }
-                created.withLock { $0 = handles }
-                done.signal()
-            }.start()
-            done.wait()
-            let handles = created.withLock { $0 }
+            let handles = OtherThread.run { (0..<5000).map { _ in try! WdfObject.create() } }
             #expect(Set(handles).count == handles.count)
             #expect(handles.allSatisfy { $0.isValid })
             #expect(children.allSatisfy { !$0.isValid })

@@ -71,13 +71,20 @@ package enum PoolArena {
     /// commits no memory (a read-only private mapping is not charged, even with strict
     /// overcommit); the caller makes parts of it writable as it needs them.
     package static func reservation(bytes: Int, phase: Int) -> UnsafeMutableRawPointer? {
-        let period = wayPredictorPeriod
-        guard let mapping = mmap(nil, bytes + period, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+        guard let mapping = mmap(nil, bytes + wayPredictorPeriod, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
             mapping != MAP_FAILED
         else { return nil }
-        let wanted = (Int(bitPattern: region.base) &+ phase) & (period - 1)
-        let shift = (wanted &- Int(bitPattern: mapping)) & (period - 1)
-        return mapping + shift
+        return placed(mapping, phase: phase, pastThePhaseOf: region.base)
+    }
+
+    /// The first address in `mapping` (reserved with `wayPredictorPeriod` bytes to spare) that is
+    /// `phase` bytes past `base` modulo the period.
+    private static func placed(
+        _ mapping: UnsafeMutableRawPointer, phase: Int, pastThePhaseOf base: UnsafeMutableRawPointer
+    ) -> UnsafeMutableRawPointer {
+        let period = wayPredictorPeriod
+        let wanted = (Int(bitPattern: base) &+ phase) & (period - 1)
+        return mapping + ((wanted &- Int(bitPattern: mapping)) & (period - 1))
     }
 
     static let region: Region = {
@@ -86,12 +93,10 @@ package enum PoolArena {
         let mapBytes = (reservedBytes >> pageShift) * MemoryLayout<PageEntry>.stride
         // The page map starts half a way-predictor period past the region's phase, so the
         // entry of the region's first pages and those pages' first blocks never collide.
-        let period = 1 << 28
-        let mapped = mmap(nil, mapBytes + period, PROT_NONE, flags, -1, 0)
+        let mapped = mmap(nil, mapBytes + wayPredictorPeriod, PROT_NONE, flags, -1, 0)
         let map = mapped.flatMap { mapped -> UnsafeMutableRawPointer? in
             guard mapped != MAP_FAILED, let base, base != MAP_FAILED else { return nil }
-            let wanted = (Int(bitPattern: base) &+ period / 2) & (period - 1)
-            return mapped + ((wanted &- Int(bitPattern: mapped)) & (period - 1))
+            return placed(mapped, phase: wayPredictorPeriod / 2, pastThePhaseOf: base)
         }
         guard let base, base != MAP_FAILED, let map else {
             BugCheck.raise(.badPoolCaller, 0, 0, 0, 0, "pool initialization: cannot reserve the pool's address space")
