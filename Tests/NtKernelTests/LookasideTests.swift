@@ -401,6 +401,26 @@ struct LookasideBugCheckTests {
         expectStop(result, code: 0xC4, parameter1: 0xF0)
     }
 
+    @Test func nullEntryToAList() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let storage = UnsafeMutableRawPointer.allocate(byteCount: 96, alignment: 16)
+            _ = try! LookasideHandle.initialize(
+                in: storage, entrySize: 32, poolType: 0, flags: 0, tag: "LNul", depth: 0, allocator: nil, mirror: nil,
+                routine: "ExInitializeLookasideListEx")
+            LookasideHandle.free(nil, to: storage, routine: "ExFreeToLookasideListEx")
+        }
+        expectStop(result, code: 0xC2, parameter1: 0x99)
+        #expect(stopText(result).contains("ExFreeToLookasideListEx: the entry is NULL"))
+    }
+
+    /// The entry is checked ahead of the list: a NULL entry to a NULL list is BAD_POOL_CALLER.
+    @Test func nullEntryToNoList() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            LookasideHandle.free(nil, to: nil, routine: "ExFreeToLookasideListEx")
+        }
+        expectStop(result, code: 0xC2, parameter1: 0x99)
+    }
+
     @Test func pagedListCreatedAtDispatchLevel() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             Irql.raise(to: .dispatch)

@@ -53,15 +53,16 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         guard let raw = nt_thread_context_get() else { return false }
         let context = raw.assumingMemoryBound(to: ThreadContext.self)
         let magazine = pointee.magazines.magazine(atOffset: context.pointee.magazineOffset)
-        let count = magazine.pointee.count
-        let last = magazine.pointee.last
-        guard count &+ (last == nil ? 0 : 1) < pointee.freeLimit.load(ordering: .relaxed),
-            context.pointee.irql <= pointee.irqlLimit.rawValue,
+        guard context.pointee.irql <= pointee.irqlLimit.rawValue,
             magazine.pointee.key.load(ordering: .relaxed) == UInt(bitPattern: raw)
         else { return false }
-        if let last {
+        let count = magazine.pointee.count
+        if let last = magazine.pointee.last {
+            guard count &+ 1 < pointee.freeLimit.load(ordering: .relaxed) else { return false }
             magazine.entries[count] = last
             magazine.pointee.count = count &+ 1
+        } else {
+            guard count < pointee.freeLimit.load(ordering: .relaxed) else { return false }
         }
         magazine.pointee.last = entry
         LookasideCounters.countFree(magazine.pointee.frees)
@@ -92,8 +93,11 @@ extension LookasideHandle {
     /// bug check `BAD_POOL_CALLER` (0xC2/0x99). Corresponds to `ExFreeToLookasideListEx`.
     @inlinable @inline(__always)
     public static func free(_ entry: UnsafeMutableRawPointer?, to storage: UnsafeMutableRawPointer?, routine: StaticString) {
-        if let entry, let core = core(in: storage), core.freeToMagazine(entry) { return }
-        freeSlow(entry, to: storage, routine: routine)
+        // The NULL entry's bug check has a way out of its own: sharing the slow path's, its test
+        // would be merged with the storage's into flag arithmetic ahead of both branches.
+        guard let entry else { nullEntry(routine: routine) }
+        if let core = core(in: storage), core.freeToMagazine(entry) { return }
+        freeSlow(to: storage, entry, routine: routine)
     }
 
     /// `allocate(from:routine:)` behind a call, for the entry points that share one copy of
@@ -116,9 +120,14 @@ extension LookasideHandle {
     }
 
     @usableFromInline @inline(never)
-    static func freeSlow(_ entry: UnsafeMutableRawPointer?, to storage: UnsafeMutableRawPointer?, routine: StaticString) {
-        guard let entry else { BugCheck.badPoolCaller(.invalidAddress, 0, 0, 0, "\(routine): the entry is NULL") }
+    static func freeSlow(to storage: UnsafeMutableRawPointer?, _ entry: UnsafeMutableRawPointer, routine: StaticString) {
         LookasideHandle(resolving: requireStorage(storage, routine: routine), routine: routine).core.freeSlow(entry, routine: routine)
+    }
+
+    /// A NULL entry is bug check `BAD_POOL_CALLER` (0xC2/0x99), ahead of any check of the list.
+    @usableFromInline @inline(never)
+    static func nullEntry(routine: StaticString) -> Never {
+        BugCheck.badPoolCaller(.invalidAddress, 0, 0, 0, "\(routine): the entry is NULL")
     }
 
     /// A NULL list pointer is bug check `DRIVER_VERIFIER_DETECTED_VIOLATION` (p1 0xF0).
