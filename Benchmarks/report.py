@@ -22,7 +22,7 @@ PEERS = ["glibc", "jemalloc", "tcmalloc", "mimalloc", "talloc"]
 OURS = ["lookaside", "pool", "wdfmemory", "ecp"]
 ALL = PEERS + OURS
 # References, not allocators anyone would use: shown for single pairs only.
-REFERENCES = ["floor"]
+REFERENCES = ["floor", "calls"]
 LABEL = {
     "glibc": "glibc malloc/free",
     "jemalloc": "jemalloc malloc/free",
@@ -34,11 +34,13 @@ LABEL = {
     "wdfmemory": "WdfMemoryCreateFromLookaside/WdfObjectDelete",
     "ecp": "FltAllocateExtraCreateParameterFromLookasideList/FltFreeExtraCreateParameter",
     "floor": "floor_allocate/floor_free (Benchmarks/CHarness/floor.c)",
+    "calls": "floor_calls_allocate/floor_calls_free (Benchmarks/CHarness/floor.c)",
 }
 SHORT = {
     "glibc": "glibc", "jemalloc": "jemalloc", "tcmalloc": "tcmalloc", "mimalloc": "mimalloc",
     "talloc": "talloc", "lookaside": "lookaside (ours)", "pool": "pool (ours)",
     "wdfmemory": "WDF memory (ours)", "ecp": "ECP (ours)", "floor": "floor (reference)",
+    "calls": "the calls alone (reference)",
 }
 SIZES = [32, 256, 1024, 4096]
 BATCHES = [25, 100, 400, 1000]
@@ -224,13 +226,15 @@ def targets(h, swift, machine):
     g = glibc("pair", 256)
     tc = h.get("tcmalloc", "pair", 256)
     fl = h.get("floor", "pair", 256)
+    ca = h.get("calls", "pair", 256)
     if la and g and tc:
         add("ExAllocateFromLookasideListEx + ExFreeToLookasideListEx, 256 B, 1 thread",
             "≤ 0.3× glibc, ≤ 1.0× tcmalloc",
-            "%s ns: %.2f× glibc (%s ns), %.2f× tcmalloc (%s ns)%s" % (
+            "%s ns: %.2f× glibc (%s ns), %.2f× tcmalloc (%s ns)%s%s" % (
                 ns(la), la / g, ns(g), la / tc, ns(tc),
                 "; the floor, a bare per-thread cache behind a library call: %s ns, %.2f× glibc" % (ns(fl), fl / g)
-                if fl else ""),
+                if fl else "",
+                "; two calls into a library that do nothing: %s ns, %.2f× glibc" % (ns(ca), ca / g) if ca else ""),
             la / g <= 0.3 and la / tc <= 1.0)
     wm = h.get("wdfmemory", "pair", 256)
     if wm and g:
@@ -346,12 +350,13 @@ def render(h, swift, machine, swift_md):
     w(table(["allocator"] + ["%d B" % s for s in SIZES], rows))
     w("")
     if h.get("floor", "pair", 256):
-        w("The floor is not an allocator: it is a per-thread stack of up to 32 blocks per list behind one "
-          "exported function each way (initial-exec thread-local storage, like libWdf01000.so and the malloc "
-          "replacements), with malloc and free behind it and nothing checked or counted "
-          "(`Benchmarks/CHarness/floor.c`). It shows the least a pair of calls into a per-thread cache in a "
-          "shared library costs on this machine: the call through the PLT and the store-to-load forwarding "
-          "of the cache's top from one call to the next.")
+        w("The floor is not an allocator: it is a per-thread stack of up to 32 blocks per list, plus the "
+          "block freed last kept apart (as libWdf01000.so's magazines keep it), behind one exported function "
+          "each way (initial-exec thread-local storage, like libWdf01000.so and the malloc replacements), with "
+          "malloc and free behind it and nothing checked or counted (`Benchmarks/CHarness/floor.c`). It shows "
+          "the least a pair of calls into a per-thread cache in a shared library costs on this machine. "
+          "The calls alone are two exported functions that do nothing but hand the caller's one block out "
+          "and take it back: what calling into a shared library twice costs, before any work.")
         w("")
 
     w("## Batches allocated, then freed, 1 thread (ns per pair)")

@@ -122,7 +122,7 @@ cpu_busy() {
 # 4. The C harness: each allocator in its own process, once per round, order rotated per round
 # ---------------------------------------------------------------------------------------------
 RUNS=(malloc:glibc jemalloc:jemalloc tcmalloc:tcmalloc mimalloc:mimalloc talloc:talloc
-      wdf:lookaside wdf:pool wdf:wdfmemory wdf:ecp floor:floor)
+      wdf:lookaside wdf:pool wdf:wdfmemory wdf:ecp floor:floor floor:calls)
 CSV=$RAW/c-harness.csv
 echo "round,allocator,kind,size,batch,threads,pairs,wall_ns,ns_per_pair" >"$CSV"
 for ((round = 1; round <= ROUNDS; round++)); do
@@ -130,8 +130,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
     for ((k = 0; k < count; k++)); do
         entry=${RUNS[$(((k + round - 1) % count))]}
         program=${entry%%:*} allocator=${entry##*:}
-        if [[ $allocator == floor ]]; then
-            # The floor is a reference for single pairs only (floor.c).
+        if [[ $program == floor ]]; then
+            # The references are for single pairs only (floor.c).
             log "round $round/$ROUNDS: $allocator (pairs)"
             "$BIN/bench-$program" pairs "$allocator" "$TARGET_MS" | sed "s/^/$round,/" >>"$CSV"
             continue
@@ -144,7 +144,7 @@ done
 log "memory per live object ($MEM_OBJECTS objects of 256 bytes, one process each)"
 for entry in "${RUNS[@]}"; do
     program=${entry%%:*} allocator=${entry##*:}
-    [[ $allocator == floor ]] && continue
+    [[ $program == floor ]] && continue
     "$BIN/bench-$program" mem "$allocator" "$MEM_OBJECTS" | sed "s/^/1,/" >>"$CSV"
 done
 

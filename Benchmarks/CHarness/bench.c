@@ -17,8 +17,9 @@
  *                   ExFreeToLookasideListEx), "pool" (ExAllocatePoolWithTag/ExFreePoolWithTag),
  *                   "wdfmemory" (WdfMemoryCreateFromLookaside/WdfObjectDelete), "ecp"
  *                   (FltAllocateExtraCreateParameterFromLookasideList/FltFreeExtraCreateParameter)
- *   bench-floor     -DWITH_FLOOR -lbenchfloor: allocator "floor", a bare per-thread cache behind a
- *                   shared-library call (floor.c): the least such a pair costs on this machine
+ *   bench-floor     -DWITH_FLOOR -lbenchfloor (floor.c): allocator "floor", a bare per-thread cache
+ *                   behind a shared-library call, the least such a pair costs on this machine; and
+ *                   "calls", two calls into the library that do nothing (the calls alone)
  *
  * Usage: bench-X run  ALLOCATOR [target-ms]    pairs, batches, 2 threads, producer/consumer
  *        bench-X pairs ALLOCATOR [target-ms]   only the single pairs (1 and 2 threads)
@@ -119,6 +120,16 @@ static int floor_setup(state *s) { return floor_init(&s->floorList, s->size); }
 static void floor_teardown(state *s) { floor_delete(&s->floorList); }
 static inline void *floor_alloc(state *s) { return floor_allocate(&s->floorList); }
 static inline void floor_release(state *s, void *p) { floor_free(&s->floorList, p); }
+
+/* The calls alone: each thread's one block, handed out and taken back by functions that do
+   nothing else (single pairs only: one block is out at a time). */
+static int calls_setup(state *s) {
+    s->floorList.block = malloc(s->size);
+    return s->floorList.block ? 0 : -1;
+}
+static void calls_teardown(state *s) { free(s->floorList.block); }
+static inline void *calls_alloc(state *s) { return floor_calls_allocate(&s->floorList); }
+static inline void calls_release(state *s, void *p) { floor_calls_free(&s->floorList, p); }
 #endif
 
 #ifdef WITH_WDF
@@ -260,6 +271,7 @@ DEFINE_KERNELS(tal, tal_free)
 #endif
 #ifdef WITH_FLOOR
 DEFINE_KERNELS(floor, floor_release)
+DEFINE_KERNELS(calls, calls_release)
 #endif
 #ifdef WITH_WDF
 DEFINE_KERNELS(lookaside, lookaside_free)
@@ -280,6 +292,7 @@ static const allocator allocators[] = {
     ALLOCATOR("glibc-in-wdf", malloc, malloc_free, 1),
 #elif defined(WITH_FLOOR)
     ALLOCATOR("floor", floor, floor_release, 1),
+    ALLOCATOR("calls", calls, calls_release, 0),
 #elif defined(WITH_TALLOC)
     /* talloc is not thread-safe for one context shared by two threads: no producer/consumer. */
     ALLOCATOR("talloc", tal, tal_free, 0),
