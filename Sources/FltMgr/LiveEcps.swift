@@ -5,10 +5,12 @@ public import Synchronization
 ///
 /// Made with the filter table, before the first filter exists (so before any ECP does), and never
 /// freed. `words` is a constant-initialized global, read without a lazy-initialization check; it
-/// is nil until then, and a fast path that finds it nil takes the slow path.
+/// is nil until then, and a fast path that finds it nil takes the slow path. Written once, so
+/// never under a conflicting access: `@exclusivity(unchecked)` spares every read a runtime
+/// exclusivity check (the compiler cannot see every access of a `@usableFromInline` variable).
 @usableFromInline
 enum EcpHotTable {
-    @usableFromInline nonisolated(unsafe) static var words: UnsafeMutablePointer<Atomic<UInt>>? = nil
+    @exclusivity(unchecked) @usableFromInline nonisolated(unsafe) static var words: UnsafeMutablePointer<Atomic<UInt>>? = nil
 
     /// Words before the live table: one per filter slot.
     @inlinable static var filterWords: Int { 256 }

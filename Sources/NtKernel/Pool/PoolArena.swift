@@ -53,7 +53,10 @@ package enum PoolArena {
 
     /// The region's base and page map, published when the region is made (constant-initialized
     /// globals: reading them needs no lazy-initialization check). Nil before the first block.
-    package nonisolated(unsafe) static var base: UnsafeMutableRawPointer? = nil
+    /// Written once, so never under a conflicting access: `@exclusivity(unchecked)` keeps the
+    /// compiler from checking every read at run time (a `package` variable's accesses cannot all
+    /// be seen in this module, and each check was a runtime call on every `ExFreePool`).
+    @exclusivity(unchecked) package nonisolated(unsafe) static var base: UnsafeMutableRawPointer? = nil
     nonisolated(unsafe) static var pageMap: UnsafeMutablePointer<PageEntry>? = nil
 
     /// The page map's address (for the placement test).
