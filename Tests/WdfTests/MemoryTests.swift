@@ -20,6 +20,32 @@ extension WdfSuites {
             #expect(Pool.usage(of: "MTst")?.nonPagedBytes == 0)
         }
 
+        /// Memory without callbacks or context under a driver without verifier settings takes the
+        /// fast creation: the driver's tag when none is given, the pool's accounting, and a
+        /// delete (its own or its parent's) that gives the buffer back.
+        @Test func plainMemoryTakesTheDriversTagAndGoesBackToThePool() throws {
+            let driver = try WdfDriver.create(
+                registryPath: "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\MemPlain", host: nil,
+                config: WdfDriver.Config(poolTag: "MPln"))
+            let before = Pool.usage(of: "MPln")
+            let direct = try WdfMemory.create(attributes: ObjectAttributes(parent: driver.object), poolType: .nonPaged, size: 64)
+            #expect(Pool.usage(of: "MPln")?.nonPagedAllocations == (before?.nonPagedAllocations ?? 0) + 1)
+            #expect(direct.size == 64)
+            let parent = try WdfObject.create(attributes: ObjectAttributes(parent: driver.object))
+            var level = ObjectAttributes(parent: parent)
+            level.synchronizationScope = .none
+            let children = try (0..<3).map { _ in try WdfMemory.create(attributes: level, poolType: .paged, tag: "MPlc", size: 32) }
+            #expect(Pool.usage(of: "MPlc")?.pagedAllocations == 3)
+            direct.delete()
+            #expect(!direct.object.isValid)
+            #expect(Pool.usage(of: "MPln")?.nonPagedBytes == before?.nonPagedBytes ?? 0)
+            parent.delete()
+            #expect(children.allSatisfy { !$0.object.isValid })
+            #expect(Pool.usage(of: "MPlc")?.pagedBytes == 0)
+            #expect(Pool.usage(of: "MPlc")?.pagedFrees == 3)
+            _ = driver.tearDown()
+        }
+
         @Test func zeroSizeIsInvalid() {
             #expect(throws: NTStatus.invalidParameter) { try WdfMemory.create(size: 0) }
         }

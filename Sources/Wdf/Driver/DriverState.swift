@@ -27,6 +27,9 @@ public struct VerifierSettings: Hashable, Sendable {
 
     var tracksPool: Bool { verifierOn }
     var checksIrql: Bool { verifierOn }
+    /// No pool or handle tracking, no IRQL checks, no failing allocations: creating an object
+    /// needs nothing from the driver but its tag (see `ObjectSlot.plainTag`).
+    var asksNothingPerAllocation: Bool { !verifierOn && !trackHandles && allocateFailCount == nil }
 }
 
 /// What a driver object keeps: its service, default pool tag, verifier settings, and (with pool

@@ -47,6 +47,9 @@ public struct WdfDriver: Hashable, Sendable {
         let callbackFlag = attributes.cleanup != nil || attributes.destroy != nil ? ObjectFlags.hasCallbacks : 0
         let (index, handle) = try ObjectLifetime.create(kind: .driver, parent: nil, driver: 0, flags: callbackFlag, extras: extras)
         ObjectTable.slot(index).pointee.driverLink.store(UInt64(index) << 32, ordering: .relaxed)
+        if state.settings.asksNothingPerAllocation {
+            ObjectTable.slot(index).pointee.lookaside.store(tag.rawValue, ordering: .relaxed)  // `plainTag`
+        }
         if let context = attributes.context {
             let memory = try ObjectContexts.make(for: handle, key: context.key, bytes: attributes.contextBytes, tag: tag)
             extras.state.withLock { $0.contexts.append(memory) }
@@ -100,19 +103,32 @@ enum DriverRegistry {
     }
 
     private static let state = KernelLock(State())
+    /// What `current()` answers, republished under the lock at every change, so that creating
+    /// an object without a parent reads one word instead of taking the lock (0: no driver yet).
+    static let published = Atomic<UInt32>(0)
 
-    static func add(_ index: UInt32) { state.withLock { $0.drivers.append(index) } }
-    static func remove(_ index: UInt32) { state.withLock { $0.drivers.removeAll { $0 == index } } }
+    static func add(_ index: UInt32) { update { $0.drivers.append(index) } }
+    static func remove(_ index: UInt32) { update { $0.drivers.removeAll { $0 == index } } }
     static func all() -> [UInt32] { state.withLock { $0.drivers } }
+
+    private static func update(_ change: (inout State) -> Void) {
+        state.withLock { state in
+            change(&state)
+            published.store(state.drivers.last ?? state.fallback, ordering: .releasing)
+        }
+    }
 
     /// The most recent live driver, or the default driver (made on first use).
     static func current() -> UInt32 {
-        if let index = state.withLock({ $0.drivers.last ?? ($0.fallback != 0 ? $0.fallback : nil) }) { return index }
+        let index = published.load(ordering: .acquiring)
+        if index != 0 { return index }
         let made = try! WdfDriver.create(registryPath: "Wdf", host: nil, config: WdfDriver.Config())
-        return state.withLock { state in
+        var current: UInt32 = 0
+        update { state in
             state.drivers.removeAll { $0 == made.object.index! }
             if state.fallback == 0 { state.fallback = made.object.index! }
-            return state.drivers.last ?? state.fallback
+            current = state.drivers.last ?? state.fallback
         }
+        return current
     }
 }

@@ -240,28 +240,6 @@ public enum LookasideObjects {
         }
     }
 
-    /// `WdfObjectDelete` of a memory object from a list that has no callbacks, no extras and is
-    /// not tracked (the common case): one compare-exchange claims it; with no children and no
-    /// other reference, the buffer goes back to the list and the slot to the thread's cache
-    /// right here. Anything else continues on the general path.
-    @inline(__always)
-    static func deleteMemory(_ slot: UnsafeMutablePointer<ObjectSlot>, index: UInt32) {
-        guard slot.pointee.state.compareExchange(
-            expected: SlotState.live, desired: SlotState.disposing, ordering: .sequentiallyConsistent
-        ).exchanged else { return }
-        if slot.pointee.childCount.load(ordering: .sequentiallyConsistent) != 0 {
-            return ObjectLifetime.disposeClaimed(index)
-        }
-        ObjectLifetime.unlink(index)
-        slot.pointee.flags |= ObjectFlags.cleanedUp
-        slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
-        // Someone else holds a reference: the last release destroys it.
-        guard ObjectLifetime.dropReference(slot) <= 0 else { return }
-        giveBack(slot)
-        slot.pointee.buffer = nil
-        ObjectTable.freeSlot(index)
-    }
-
     /// A memory object from a list is destroyed: its buffer goes back to the list.
     @inline(__always)
     static func giveBack(_ slot: UnsafeMutablePointer<ObjectSlot>) {

@@ -69,6 +69,13 @@ public struct ObjectAttributes: Sendable {
         self.context = context
     }
 
+    /// Nothing but (at most) a parent, and levels a memory object accepts: a memory object with
+    /// these attributes may take `MemoryObjects.createPlainly`.
+    var asksNothingOfMemory: Bool {
+        cleanup == nil && destroy == nil && context == nil && contextSizeOverride == 0 && executionLevel == .inheritFromParent
+            && (synchronizationScope == .inheritFromParent || synchronizationScope == .none)
+    }
+
     /// The bytes of context to allocate, rounded up to pointer size.
     var contextBytes: Int {
         guard let context else { return 0 }

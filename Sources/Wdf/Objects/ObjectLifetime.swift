@@ -196,10 +196,9 @@ enum ObjectLifetime {
     @inline(__always)
     static func delete(_ handle: WdfObject, routine: StaticString) {
         if let slot = ObjectTable.lookup(handle), slot.pointee.kind == ObjectKind.memory.rawValue,
-            slot.pointee.source == MemorySource.lookaside.rawValue,
             slot.pointee.flags & (ObjectFlags.hasCallbacks | ObjectFlags.tracked | ObjectFlags.passiveOnly | ObjectFlags.hasExtras) == 0
         {
-            return LookasideObjects.deleteMemory(slot, index: handle.index.unsafelyUnwrapped)
+            return MemoryObjects.deletePlainly(slot, index: handle.index.unsafelyUnwrapped)
         }
         deleteGenerally(handle, routine: routine)
     }

@@ -51,13 +51,19 @@ struct ObjectSlot: ~Copyable {
     let parent = Atomic<UInt32>(0)
     /// For memory from a lookaside-list object: that list's slot. For a lookaside-list object:
     /// its `ListDrain` state once it waits for its memory objects (0 before). Atomic for the
-    /// latter: memory objects deleted on other threads read it.
+    /// latter: memory objects deleted on other threads read it. For a driver: see `plainTag`.
     let lookaside = Atomic<UInt32>(0)
     /// Memory objects: the buffer. Lookaside-list objects: their `LookasideFastPath`.
     var buffer: UnsafeMutableRawPointer? = nil
 
     /// The slot of the driver this object belongs to.
     var driver: UInt32 { UInt32(truncatingIfNeeded: driverLink.load(ordering: .relaxed) >> 32) }
+
+    /// For a driver (in its `lookaside` field, which drivers do not otherwise use): its default
+    /// pool tag when its verifier settings ask nothing of each allocation (no pool or handle
+    /// tracking, no IRQL checks, no failing allocations), else 0. Set before the driver is
+    /// published; the creation fast paths take it as their sign to go ahead.
+    var plainTag: UInt32 { lookaside.load(ordering: .relaxed) }
 }
 
 /// The part of an object's record that most objects never touch. All zero in a fresh chunk,
