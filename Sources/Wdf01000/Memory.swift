@@ -8,7 +8,7 @@ public func WdfMemoryCreate(
     _ Attributes: PWDF_OBJECT_ATTRIBUTES?, _ PoolType: POOL_TYPE, _ PoolTag: ULONG, _ BufferSize: Int,
     _ Memory: UnsafeMutablePointer<WDFMEMORY?>?, _ Buffer: UnsafeMutablePointer<PVOID?>?
 ) -> NTSTATUS {
-    if let Memory, case let (true, parent) = plainMemoryAttributes(Attributes),
+    if let Memory, case let (true, parent) = plainAttributes(Attributes),
         let made = MemoryObjects.createPlainly(
             parent: parent, poolType: NtKernel.PoolType(rawValue: PoolType.rawValue), tag: PoolTag, size: BufferSize)
     {
@@ -37,20 +37,6 @@ public func WdfMemoryCreate(
         return error.rawValue
     }
     return STATUS_SUCCESS
-}
-
-/// Whether `attributes` (NULL: none) ask for nothing that `MemoryObjects.createPlainly` cannot
-/// give (the current size, no callbacks, no context, levels a memory object accepts), and their
-/// parent. Anything else goes to the general path, which reads and validates them in order.
-private func plainMemoryAttributes(_ attributes: PWDF_OBJECT_ATTRIBUTES?) -> (plain: Bool, parent: WdfObject?) {
-    guard let attributes else { return (true, nil) }
-    let value = attributes.pointee
-    let plain = value.Size == ULONG(MemoryLayout<WDF_OBJECT_ATTRIBUTES>.size) && value.EvtCleanupCallback == nil
-        && value.EvtDestroyCallback == nil && value.ExecutionLevel == WdfExecutionLevelInheritFromParent
-        && (value.SynchronizationScope == WdfSynchronizationScopeInheritFromParent
-            || value.SynchronizationScope == WdfSynchronizationScopeNone)
-        && value.ContextSizeOverride == 0 && value.ContextTypeInfo == nil
-    return (plain, value.ParentObject.map { handle($0) })
 }
 
 @c @implementation

@@ -56,8 +56,33 @@ func validated(_ raw: RawObjectAttributes?, forMemory: Bool) throws(NTStatus) ->
     try raw?.validated(forMemory: forMemory) ?? ObjectAttributes()
 }
 
+/// Whether `attributes` (NULL: none) ask for nothing that the creation fast paths
+/// (`MemoryObjects.createPlainly`, `WdfObject.createPlainly`) cannot give (the current size, no
+/// callbacks, no context, levels a memory object accepts), and their parent. Anything else goes
+/// to the general path, which reads and validates them in order.
+func plainAttributes(_ attributes: PWDF_OBJECT_ATTRIBUTES?) -> (plain: Bool, parent: WdfObject?) {
+    guard let attributes else { return (true, nil) }
+    let value = attributes.pointee
+    let plain = value.Size == ULONG(MemoryLayout<WDF_OBJECT_ATTRIBUTES>.size) && value.EvtCleanupCallback == nil
+        && value.EvtDestroyCallback == nil && value.ExecutionLevel == WdfExecutionLevelInheritFromParent
+        && (value.SynchronizationScope == WdfSynchronizationScopeInheritFromParent
+            || value.SynchronizationScope == WdfSynchronizationScopeNone)
+        && value.ContextSizeOverride == 0 && value.ContextTypeInfo == nil
+    return (plain, value.ParentObject.map { handle($0) })
+}
+
 @c @implementation
 public func WdfObjectCreate(_ Attributes: PWDF_OBJECT_ATTRIBUTES?, _ Object: UnsafeMutablePointer<WDFOBJECT?>?) -> NTSTATUS {
+    if let Object, case let (true, parent) = plainAttributes(Attributes), let made = WdfObject.createPlainly(parent: parent) {
+        switch made {
+        case .success(let object):
+            Object.pointee = pointer(object)
+            return STATUS_SUCCESS
+        case .failure(let error):
+            Object.pointee = nil
+            return error.rawValue
+        }
+    }
     let raw = rawAttributes(Attributes)
     _ = earlyOwner(raw, "WdfObjectCreate")
     let out = require(Object, "Object", "WdfObjectCreate")

@@ -11,7 +11,7 @@ public struct WdfMemory: Hashable, Sendable {
     public static func create(
         attributes: ObjectAttributes = ObjectAttributes(), poolType: PoolType = .nonPaged, tag: PoolTag? = nil, size: Int
     ) throws(NTStatus) -> WdfMemory {
-        if attributes.asksNothingOfMemory,
+        if attributes.asksForNothingButAParent,
             let made = MemoryObjects.createPlainly(parent: attributes.parent, poolType: poolType, tag: tag?.rawValue ?? 0, size: size)
         {
             return try made.get().memory
@@ -114,9 +114,8 @@ public enum MemoryObjects {
     }
 
     /// `WdfMemoryCreate` in the common case, with no closure, attributes value or class instance
-    /// on the way: attributes that ask for nothing but a parent (the caller checks them), a
-    /// driver whose verifier settings ask nothing of each allocation (`ObjectSlot.plainTag`), a
-    /// live parent handle (or none: the current driver), a size above 0. Returns nil, having
+    /// on the way: attributes that ask for nothing but a parent (the caller checks them), an
+    /// owner that `ObjectCreation.plainOwner` accepts, a size above 0. Returns nil, having
     /// done nothing, for anything else: the caller then takes `create(owner:attributes:...)`,
     /// which checks everything in the documented order. Otherwise its steps are that path's, in
     /// its order: the buffer (failure: `.insufficientResources`), then the object (a failure
@@ -124,20 +123,7 @@ public enum MemoryObjects {
     public static func createPlainly(parent: WdfObject?, poolType: PoolType, tag: UInt32, size: Int)
         -> Result<(memory: WdfMemory, buffer: UnsafeMutableRawPointer), NTStatus>?
     {
-        guard size > 0 else { return nil }
-        let owner: UInt32
-        let driver: UInt32
-        if let parent {
-            guard let slot = ObjectTable.lookup(parent) else { return nil }
-            owner = parent.index.unsafelyUnwrapped
-            driver = slot.pointee.kind == ObjectKind.driver.rawValue ? owner : slot.pointee.driver
-        } else {
-            owner = DriverRegistry.published.load(ordering: .acquiring)
-            guard owner != 0 else { return nil }
-            driver = owner
-        }
-        let driverTag = ObjectTable.slot(driver).pointee.plainTag
-        guard driverTag != 0 else { return nil }
+        guard size > 0, let (owner, driver, driverTag) = ObjectCreation.plainOwner(of: parent) else { return nil }
         let buffer: UnsafeMutableRawPointer
         do {
             buffer = try Pool.allocate(poolType, byteCount: size, tag: PoolTag(rawValue: tag != 0 ? tag : driverTag))
@@ -157,27 +143,6 @@ public enum MemoryObjects {
             Pool.free(buffer)
             return .failure(error)
         }
-    }
-
-    /// `WdfObjectDelete` of a memory object that has no callbacks, no extras, is not tracked
-    /// and may be deleted at any IRQL (the common case): one compare-exchange claims it; with no
-    /// children and no other reference, the buffer goes back to its list or the pool and the
-    /// slot to the thread's cache right here. Anything else continues on the general path.
-    @inline(__always)
-    static func deletePlainly(_ slot: UnsafeMutablePointer<ObjectSlot>, index: UInt32) {
-        guard slot.pointee.state.compareExchange(
-            expected: SlotState.live, desired: SlotState.disposing, ordering: .sequentiallyConsistent
-        ).exchanged else { return }
-        if slot.pointee.childCount.load(ordering: .sequentiallyConsistent) != 0 {
-            return ObjectLifetime.disposeClaimed(index)
-        }
-        ObjectLifetime.unlink(index)
-        slot.pointee.flags |= ObjectFlags.cleanedUp
-        slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
-        // Someone else holds a reference: the last release destroys it.
-        guard ObjectLifetime.dropReference(slot) <= 0 else { return }
-        KindHooks.destroyMemory(slot)
-        ObjectTable.freeSlot(index)
     }
 
     /// `WdfMemoryCreatePreallocated` after the NULL checks: `*Memory = NULL`, size, attributes.

@@ -69,9 +69,10 @@ public struct ObjectAttributes: Sendable {
         self.context = context
     }
 
-    /// Nothing but (at most) a parent, and levels a memory object accepts: a memory object with
-    /// these attributes may take `MemoryObjects.createPlainly`.
-    var asksNothingOfMemory: Bool {
+    /// Nothing but (at most) a parent, and levels a memory object accepts: a memory or generic
+    /// object with these attributes may take `MemoryObjects.createPlainly` or
+    /// `WdfObject.createPlainly`.
+    var asksForNothingButAParent: Bool {
         cleanup == nil && destroy == nil && context == nil && contextSizeOverride == 0 && executionLevel == .inheritFromParent
             && (synchronizationScope == .inheritFromParent || synchronizationScope == .none)
     }

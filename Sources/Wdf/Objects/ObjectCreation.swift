@@ -25,6 +25,29 @@ enum ObjectCreation {
         return (driver, driver)
     }
 
+    /// The owner of an object whose attributes ask for nothing but (at most) a parent, when its
+    /// creation may skip the general path: the parent's slot (or, with none, the current
+    /// driver's, read from one published word), the driver's, and the driver's default tag; nil
+    /// when the parent handle does not name a live object (the general path bug checks) or the
+    /// driver's verifier settings ask something of each allocation (`ObjectSlot.plainTag`).
+    @inline(__always)
+    static func plainOwner(of parent: WdfObject?) -> (parent: UInt32, driver: UInt32, tag: UInt32)? {
+        let owner: UInt32
+        let driver: UInt32
+        if let parent {
+            guard let slot = ObjectTable.lookup(parent) else { return nil }
+            owner = parent.index.unsafelyUnwrapped
+            driver = slot.pointee.kind == ObjectKind.driver.rawValue ? owner : slot.pointee.driver
+        } else {
+            owner = DriverRegistry.published.load(ordering: .acquiring)
+            guard owner != 0 else { return nil }
+            driver = owner
+        }
+        let tag = ObjectTable.slot(driver).pointee.plainTag
+        guard tag != 0 else { return nil }
+        return (owner, driver, tag)
+    }
+
     /// Creates an object of `kind` with validated `attributes` under `owner`. `prepare` fills
     /// kind-specific fields before the object is linked.
     static func create(
@@ -83,9 +106,23 @@ enum ObjectCreation {
 extension WdfObject {
     /// Creates a generic object. Corresponds to `WdfObjectCreate`.
     public static func create(attributes: ObjectAttributes = ObjectAttributes()) throws(NTStatus) -> WdfObject {
+        if attributes.asksForNothingButAParent, let made = createPlainly(parent: attributes.parent) { return try made.get() }
         let owner = ObjectCreation.owner(parent: attributes.parent, routine: "WdfObjectCreate")
         try attributes.validate(forMemory: false)
         return try ObjectCreation.create(kind: .generic, attributes: attributes, owner: owner, routine: "WdfObjectCreate")
+    }
+
+    /// `WdfObjectCreate` in the common case: attributes that ask for nothing but a parent (the
+    /// caller checks them) and an owner that `ObjectCreation.plainOwner` accepts. Returns nil,
+    /// having done nothing, for anything else: the caller then takes the general path, which
+    /// checks everything in the documented order.
+    public static func createPlainly(parent: WdfObject?) -> Result<WdfObject, NTStatus>? {
+        guard let (owner, driver, _) = ObjectCreation.plainOwner(of: parent) else { return nil }
+        do {
+            return .success(try ObjectLifetime.create(kind: .generic, parent: owner, driver: driver, extras: nil).handle)
+        } catch {
+            return .failure(error)
+        }
     }
 
     /// The context of `type` on this object, or nil. Corresponds to

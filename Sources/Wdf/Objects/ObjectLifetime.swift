@@ -195,12 +195,35 @@ enum ObjectLifetime {
     /// (the common case) inline, everything else out of line.
     @inline(__always)
     static func delete(_ handle: WdfObject, routine: StaticString) {
-        if let slot = ObjectTable.lookup(handle), slot.pointee.kind == ObjectKind.memory.rawValue,
+        if let slot = ObjectTable.lookup(handle),
+            slot.pointee.kind == ObjectKind.memory.rawValue || slot.pointee.kind == ObjectKind.generic.rawValue,
             slot.pointee.flags & (ObjectFlags.hasCallbacks | ObjectFlags.tracked | ObjectFlags.passiveOnly | ObjectFlags.hasExtras) == 0
         {
-            return MemoryObjects.deletePlainly(slot, index: handle.index.unsafelyUnwrapped)
+            return deletePlainly(slot, index: handle.index.unsafelyUnwrapped)
         }
         deleteGenerally(handle, routine: routine)
+    }
+
+    /// `WdfObjectDelete` of a generic or memory object that has no callbacks, no extras, is not
+    /// tracked and may be deleted at any IRQL (the common case): one compare-exchange claims
+    /// it; with no children and no other reference, a memory object's buffer goes back to its
+    /// list or the pool and the slot to the thread's cache right here. Anything else continues
+    /// on the general path.
+    @inline(__always)
+    static func deletePlainly(_ slot: UnsafeMutablePointer<ObjectSlot>, index: UInt32) {
+        guard slot.pointee.state.compareExchange(
+            expected: SlotState.live, desired: SlotState.disposing, ordering: .sequentiallyConsistent
+        ).exchanged else { return }
+        if slot.pointee.childCount.load(ordering: .sequentiallyConsistent) != 0 {
+            return disposeClaimed(index)
+        }
+        unlink(index)
+        slot.pointee.flags |= ObjectFlags.cleanedUp
+        slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
+        // Someone else holds a reference: the last release destroys it.
+        guard dropReference(slot) <= 0 else { return }
+        if slot.pointee.kind == ObjectKind.memory.rawValue { KindHooks.destroyMemory(slot) }
+        ObjectTable.freeSlot(index)
     }
 
     @inline(never)
