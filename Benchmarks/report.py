@@ -19,7 +19,7 @@ import statistics
 from collections import defaultdict
 
 PEERS = ["glibc", "jemalloc", "tcmalloc", "mimalloc", "talloc"]
-OURS = ["lookaside", "pool", "wdfmemory", "ecp"]
+OURS = ["lookaside", "pool", "wdfmemory", "wdfpool", "ecp"]
 ALL = PEERS + OURS
 # References, not allocators anyone would use: shown for single pairs only.
 REFERENCES = ["floor", "calls"]
@@ -32,6 +32,7 @@ LABEL = {
     "lookaside": "ExAllocateFromLookasideListEx/ExFreeToLookasideListEx",
     "pool": "ExAllocatePoolWithTag/ExFreePoolWithTag",
     "wdfmemory": "WdfMemoryCreateFromLookaside/WdfObjectDelete",
+    "wdfpool": "WdfMemoryCreate (no attributes)/WdfObjectDelete",
     "ecp": "FltAllocateExtraCreateParameterFromLookasideList/FltFreeExtraCreateParameter",
     "floor": "floor_allocate/floor_free (Benchmarks/CHarness/floor.c)",
     "calls": "floor_calls_allocate/floor_calls_free (Benchmarks/CHarness/floor.c)",
@@ -39,7 +40,8 @@ LABEL = {
 SHORT = {
     "glibc": "glibc", "jemalloc": "jemalloc", "tcmalloc": "tcmalloc", "mimalloc": "mimalloc",
     "talloc": "talloc", "lookaside": "lookaside (ours)", "pool": "pool (ours)",
-    "wdfmemory": "WDF memory (ours)", "ecp": "ECP (ours)", "floor": "floor (reference)",
+    "wdfmemory": "WDF memory (ours)",
+    "wdfpool": "WDF memory, pool (ours)", "ecp": "ECP (ours)", "floor": "floor (reference)",
     "calls": "the calls alone (reference)",
 }
 SIZES = [32, 256, 1024, 4096]
@@ -497,7 +499,7 @@ def chart(h):
               ("Batch of 1000 allocated then freed, 256 B", "batch", 256, 1000),
               ("Batch of 1000 allocated then freed, 4096 B", "batch", 4096, 1000)]
     colors = {a: "#8c8c8c" for a in PEERS}
-    colors.update({"glibc": "#555555", "lookaside": "#1f77b4", "pool": "#2ca02c", "wdfmemory": "#d62728", "ecp": "#9467bd"})
+    colors.update({"glibc": "#555555", "lookaside": "#1f77b4", "pool": "#2ca02c", "wdfmemory": "#d62728", "wdfpool": "#ff7f0e", "ecp": "#9467bd"})
     values = [h.get(a, k, s, b) for _, k, s, b in panels for a in ALL]
     values = [v for v in values if v]
     lo = 10 ** math.floor(math.log10(min(values))) if values else 1

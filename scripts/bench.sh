@@ -122,7 +122,7 @@ cpu_busy() {
 # 4. The C harness: each allocator in its own process, once per round, order rotated per round
 # ---------------------------------------------------------------------------------------------
 RUNS=(malloc:glibc jemalloc:jemalloc tcmalloc:tcmalloc mimalloc:mimalloc talloc:talloc
-      wdf:lookaside wdf:pool wdf:wdfmemory wdf:ecp floor:floor floor:calls)
+      wdf:lookaside wdf:pool wdf:wdfmemory wdf:wdfpool wdf:ecp floor:floor floor:calls)
 CSV=$RAW/c-harness.csv
 echo "round,allocator,kind,size,batch,threads,pairs,wall_ns,ns_per_pair" >"$CSV"
 for ((round = 1; round <= ROUNDS; round++)); do

@@ -15,7 +15,8 @@
  *   bench-talloc    -DWITH_TALLOC -ltalloc: talloc_size(ctx)/talloc_free   allocator "talloc"
  *   bench-wdf       -DWITH_WDF -lWdf01000: allocators "lookaside" (ExAllocateFromLookasideListEx/
  *                   ExFreeToLookasideListEx), "pool" (ExAllocatePoolWithTag/ExFreePoolWithTag),
- *                   "wdfmemory" (WdfMemoryCreateFromLookaside/WdfObjectDelete), "ecp"
+ *                   "wdfmemory" (WdfMemoryCreateFromLookaside/WdfObjectDelete), "wdfpool"
+ *                   (WdfMemoryCreate/WdfObjectDelete, no attributes), "ecp"
  *                   (FltAllocateExtraCreateParameterFromLookasideList/FltFreeExtraCreateParameter)
  *   bench-floor     -DWITH_FLOOR -lbenchfloor (floor.c): allocator "floor", a bare per-thread cache
  *                   behind a shared-library call, the least such a pair costs on this machine; and
@@ -161,6 +162,16 @@ static inline void *wdfmemory_alloc(state *s) {
 }
 static inline void wdfmemory_free(state *s, void *p) { (void)s; WdfObjectDelete((WDFMEMORY)p); }
 
+/* WdfMemoryCreate with no attributes (the driver is the parent) and a pool buffer. */
+static int wdfpool_setup(state *s) { (void)s; return 0; }
+static void wdfpool_teardown(state *s) { (void)s; }
+static inline void *wdfpool_alloc(state *s) {
+    WDFMEMORY memory;
+    return NT_SUCCESS(WdfMemoryCreate(WDF_NO_OBJECT_ATTRIBUTES, NonPagedPoolNx, TAG('B', 'n', 'c', 'm'), s->size, &memory,
+                                      NULL)) ? (void *)memory : NULL;
+}
+static inline void wdfpool_free(state *s, void *p) { (void)s; WdfObjectDelete((WDFMEMORY)p); }
+
 static int ecp_setup(state *s) {
     FltInitExtraCreateParameterLookasideList(g_filter, &s->ecpList, FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL,
                                              s->size, TAG('B', 'n', 'c', 'e'));
@@ -277,6 +288,7 @@ DEFINE_KERNELS(calls, calls_release)
 DEFINE_KERNELS(lookaside, lookaside_free)
 DEFINE_KERNELS(pool, pool_free)
 DEFINE_KERNELS(wdfmemory, wdfmemory_free)
+DEFINE_KERNELS(wdfpool, wdfpool_free)
 DEFINE_KERNELS(ecp, ecp_free)
 #endif
 
@@ -288,6 +300,7 @@ static const allocator allocators[] = {
     ALLOCATOR("lookaside", lookaside, lookaside_free, 1),
     ALLOCATOR("pool", pool, pool_free, 1),
     ALLOCATOR("wdfmemory", wdfmemory, wdfmemory_free, 1),
+    ALLOCATOR("wdfpool", wdfpool, wdfpool_free, 1),
     ALLOCATOR("ecp", ecp, ecp_free, 1),
     ALLOCATOR("glibc-in-wdf", malloc, malloc_free, 1),
 #elif defined(WITH_FLOOR)
@@ -555,7 +568,8 @@ static double pool_bytes(void) {
 }
 /* The buffer of an object as the allocator hands it out. */
 static void *buffer_of(const allocator *a, void *object) {
-    if (strcmp(a->name, "wdfmemory") == 0) return WdfMemoryGetBuffer((WDFMEMORY)object, NULL);
+    if (strcmp(a->name, "wdfmemory") == 0 || strcmp(a->name, "wdfpool") == 0)
+        return WdfMemoryGetBuffer((WDFMEMORY)object, NULL);
     return object;
 }
 #else
