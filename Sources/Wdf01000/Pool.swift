@@ -4,7 +4,7 @@ import NtKernel
 
 @c @implementation
 public func ExAllocatePoolWithTag(_ PoolType: POOL_TYPE, _ NumberOfBytes: SIZE_T, _ Tag: ULONG) -> PVOID? {
-    try? Pool.allocate(NtKernel.PoolType(rawValue: PoolType.rawValue), byteCount: Int(clamping: NumberOfBytes), tag: PoolTag(rawValue: Tag))
+    Pool.allocateOrNil(NtKernel.PoolType(rawValue: PoolType.rawValue), byteCount: Int(clamping: NumberOfBytes), tag: PoolTag(rawValue: Tag))
 }
 
 @c @implementation
@@ -20,13 +20,13 @@ public func ExAllocatePool2(_ Flags: POOL_FLAGS, _ NumberOfBytes: SIZE_T, _ Tag:
 @c @implementation
 public func ExFreePoolWithTag(_ P: PVOID!, _ Tag: ULONG) {
     guard let P else { invalidFree("ExFreePoolWithTag") }
-    Pool.free(P, tag: PoolTag(rawValue: Tag))
+    Pool.free(P, tagValue: Tag, routine: "ExFreePoolWithTag")
 }
 
 @c @implementation
 public func ExFreePool(_ P: PVOID!) {
     guard let P else { invalidFree("ExFreePool") }
-    Pool.free(P)
+    Pool.free(P, tagValue: 0, routine: "ExFreePool")
 }
 
 private func invalidFree(_ routine: String) -> Never {

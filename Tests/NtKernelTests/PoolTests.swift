@@ -312,6 +312,16 @@ struct PoolBugCheckTests {
         expectStop(result, code: 0xC2, parameter1: 0x08)
     }
 
+    /// The same with a block of the size waiting in the thread's cache (the inline path's case).
+    @Test func pagedPoolAtDispatchLevelFromAWarmCache() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            Pool.free(try! Pool.allocate(.paged, byteCount: 10, tag: "TIrq"))
+            Irql.raise(to: .dispatch)
+            _ = try? Pool.allocate(.paged, byteCount: 10, tag: "TIrq")
+        }
+        expectStop(result, code: 0xC2, parameter1: 0x08)
+    }
+
     @Test func freeingPagedPoolAtDispatchLevel() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let block = try! Pool.allocate(.paged, byteCount: 10, tag: "TIrq")

@@ -15,7 +15,15 @@ public enum Pool {
     ///   `.raiseIfAllocationFailure`), `.invalidParameter` for a zero-byte request (also a
     ///   verifier message).
     public static func allocate(_ type: PoolType, byteCount: Int, tag: PoolTag) throws(NTStatus) -> UnsafeMutableRawPointer {
-        try allocate(type, byteCount: byteCount, tag: tag, quota: false, routine: "ExAllocatePoolWithTag")
+        if let block = PoolAllocator.allocateQuickly(type, byteCount: byteCount, tag: tag.rawValue) { return block }
+        return try allocate(type, byteCount: byteCount, tag: tag, quota: false, routine: "ExAllocatePoolWithTag")
+    }
+
+    /// `allocate(_:byteCount:tag:)` with the C routine's contract, for its export: the block, or
+    /// nil where that throws. One call, with the common case inline (no error to hand back).
+    package static func allocateOrNil(_ type: PoolType, byteCount: Int, tag: PoolTag) -> UnsafeMutableRawPointer? {
+        if let block = PoolAllocator.allocateQuickly(type, byteCount: byteCount, tag: tag.rawValue) { return block }
+        return try? allocate(type, byteCount: byteCount, tag: tag, quota: false, routine: "ExAllocatePoolWithTag")
     }
 
     /// Allocates like ``allocate(_:byteCount:tag:)`` and charges the whole block to the calling
@@ -64,6 +72,7 @@ public enum Pool {
         }
     }
 
+    @inline(never)
     static func allocate(_ type: PoolType, byteCount: Int, tag: PoolTag, quota: Bool, routine: StaticString) throws(NTStatus)
         -> UnsafeMutableRawPointer
     {
@@ -96,7 +105,18 @@ public enum Pool {
     /// Bug checks `BAD_POOL_CALLER`: 0x99 for an address that is not a pool block, 0x07 for a block
     /// already freed, 0x09 above the pool's IRQL, 0x0A for a wrong tag.
     public static func free(_ block: UnsafeMutableRawPointer, tag: PoolTag? = nil) {
-        PoolAllocator.free(block, tag: tag?.rawValue, routine: tag == nil ? "ExFreePool" : "ExFreePoolWithTag")
+        free(block, tagValue: tag?.rawValue ?? 0, routine: tag == nil ? "ExFreePool" : "ExFreePoolWithTag")
+    }
+
+    /// `free(_:tag:)` with the tag as the C routines pass it (0: none given), for their exports.
+    package static func free(_ block: UnsafeMutableRawPointer, tagValue: UInt32, routine: StaticString) {
+        if PoolAllocator.freeQuickly(block, tag: tagValue) { return }
+        freeGenerally(block, tagValue: tagValue, routine: routine)
+    }
+
+    @inline(never)
+    static func freeGenerally(_ block: UnsafeMutableRawPointer, tagValue: UInt32, routine: StaticString) {
+        PoolAllocator.free(block, tag: tagValue, routine: routine)
     }
 
     /// What the pool knows about a live block (tag, sizes, kind, charged process), or nil when

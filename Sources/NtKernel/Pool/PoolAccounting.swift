@@ -45,14 +45,19 @@ struct ThreadAccounting: ~Copyable {
 }
 
 extension UnsafeMutablePointer where Pointee == TagCounters {
-    /// Adds to this thread's own counters (single writer: no atomic read-modify-write needed).
+    // This thread's own counters: single writer, so a load and a store, no atomic
+    // read-modify-write. Each touches only the counters that change.
+
     @inline(__always)
-    func record(allocations: UInt64, frees: UInt64, bytes: Int64) {
-        let counters = self
-        counters.pointee.allocations.store(
-            counters.pointee.allocations.load(ordering: .relaxed) &+ allocations, ordering: .relaxed)
-        counters.pointee.frees.store(counters.pointee.frees.load(ordering: .relaxed) &+ frees, ordering: .relaxed)
-        counters.pointee.bytes.store(counters.pointee.bytes.load(ordering: .relaxed) &+ bytes, ordering: .relaxed)
+    func recordAllocation(bytes: Int) {
+        pointee.allocations.store(pointee.allocations.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        pointee.bytes.store(pointee.bytes.load(ordering: .relaxed) &+ Int64(bytes), ordering: .relaxed)
+    }
+
+    @inline(__always)
+    func recordFree(bytes: Int) {
+        pointee.frees.store(pointee.frees.load(ordering: .relaxed) &+ 1, ordering: .relaxed)
+        pointee.bytes.store(pointee.bytes.load(ordering: .relaxed) &- Int64(bytes), ordering: .relaxed)
     }
 }
 
@@ -119,28 +124,32 @@ enum PoolAccounting {
         -> UnsafeMutablePointer<TagCounters>
     {
         let key = TagRegistry.key(tag: tag, paged: paged)
-        let index: Int
-        if context.pointee.lastTagKey == key {
-            index = context.pointee.lastTagIndex
-        } else {
-            index = TagRegistry.index(forKey: key)
-            context.pointee.lastTagKey = key
-            context.pointee.lastTagIndex = index
-        }
+        if context.pointee.lastTagKey == key, let counters = context.pointee.lastTagCounters { return counters }
+        return lookUpCounters(context, key: key)
+    }
+
+    /// `counters(_:tag:paged:)` for another key than the last one: finds its registry row and
+    /// makes it the last one.
+    @inline(never)
+    static func lookUpCounters(_ context: UnsafeMutablePointer<ThreadContext>, key: UInt64) -> UnsafeMutablePointer<TagCounters> {
+        let index = TagRegistry.index(forKey: key)
         // Read the pointer first: a chained access through the non-copyable context miscompiles
         // under ThreadSanitizer (Swift 6.3.1).
         let accounting = context.pointee.accounting
-        return accounting.pointee.counters(at: index)
+        let counters = accounting.pointee.counters(at: index)
+        context.pointee.lastTagKey = key
+        context.pointee.lastTagCounters = counters
+        return counters
     }
 
     @inline(__always)
     static func recordAllocation(_ context: UnsafeMutablePointer<ThreadContext>, tag: UInt32, paged: Bool, bytes: Int) {
-        counters(context, tag: tag, paged: paged).record(allocations: 1, frees: 0, bytes: Int64(bytes))
+        counters(context, tag: tag, paged: paged).recordAllocation(bytes: bytes)
     }
 
     @inline(__always)
     static func recordFree(_ context: UnsafeMutablePointer<ThreadContext>, tag: UInt32, paged: Bool, bytes: Int) {
-        counters(context, tag: tag, paged: paged).record(allocations: 0, frees: 1, bytes: -Int64(bytes))
+        counters(context, tag: tag, paged: paged).recordFree(bytes: bytes)
     }
 
     /// Adds one thread's counters to `totals`, by registry index.

@@ -53,7 +53,7 @@ enum PoolAllocator {
             ProcessTable.refund(processIndex, paged: paged, bytes: blockSize)
             throw .insufficientResources
         }
-        bin.pointee.count -= 1
+        bin.pointee.count &-= 1
         let block = bin.pointee.entries.unsafelyUnwrapped[bin.pointee.count]
         let buffer = block + pad
         let header = PoolBlockHeader(
@@ -61,10 +61,10 @@ enum PoolAllocator {
             typeBits: (paged ? PoolBlockHeader.paged : 0) | (processIndex != 0 ? PoolBlockHeader.quotaCharged : 0),
             processIndex: processIndex, state: BlockState.allocated, sizeClass: UInt8(sizeClass),
             leadingPad: UInt8(pad), reserved: 0)
-        (buffer - PoolBlockHeader.size).assumingMemoryBound(to: PoolBlockHeader.self).pointee = header
+        (buffer - PoolBlockHeader.size).storeBytes(of: header.words, as: SIMD2<UInt64>.self)
         // A cache-aligned block starts with a copy too: the first bytes of every block say where
         // its buffer is (see `locate`).
-        if pad != PoolBlockHeader.size { block.assumingMemoryBound(to: PoolBlockHeader.self).pointee = header }
+        if pad != PoolBlockHeader.size { block.storeBytes(of: header.words, as: SIMD2<UInt64>.self) }
         PoolAccounting.recordAllocation(context, tag: tag, paged: paged, bytes: blockSize)
         if zero { buffer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount) }
         return buffer
@@ -254,7 +254,7 @@ enum PoolAllocator {
         if bin.pointee.entries == nil { _ = bin.prepare(bin: index) }
         if bin.pointee.count == bin.pointee.capacity { bin.spill(bin: index) }
         bin.pointee.entries.unsafelyUnwrapped[bin.pointee.count] = block
-        bin.pointee.count += 1
+        bin.pointee.count &+= 1
     }
 
     @inline(__always)

@@ -25,9 +25,9 @@ struct ThreadContext: ~Copyable {
     @usableFromInline let magazineOffset: Int
     /// Per-tag counters, written by this thread only and summed by readers.
     let accounting: UnsafeMutablePointer<ThreadAccounting>
-    /// The last (tag, paged) key this thread accounted, and its registry row.
+    /// The last (tag, paged) key this thread accounted, and its counters.
     var lastTagKey: UInt64 = 0
-    var lastTagIndex = 0
+    var lastTagCounters: UnsafeMutablePointer<TagCounters>? = nil
     /// Per-size-class pool caches, created on the first pool call.
     var poolCache: UnsafeMutablePointer<PoolThreadCache>? = nil
     /// The lookaside magazines this thread owns, one per list it has used.
