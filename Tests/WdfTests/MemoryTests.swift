@@ -46,6 +46,44 @@ extension WdfSuites {
             _ = driver.tearDown()
         }
 
+        /// Plain creation racing its parent's delete: every object made before the parent went
+        /// is deleted with it, every later one is refused with `.deletePending`, and every buffer
+        /// goes back (the fast path links like the general one).
+        @Test func plainCreationRacingTheParentsDelete() throws {
+            for _ in 0..<20 {
+                let parent = try WdfObject.create()
+                parent.reference()  // the handle stays valid (a deleted parent's) until the workers are done
+                let made = Atomic<Int>(0)
+                let refused = Atomic<Int>(0)
+                DispatchQueue.concurrentPerform(iterations: 3) { worker in
+                    if worker == 0 {
+                        // Some creations first, but never waiting for ever (a single CPU).
+                        for _ in 0..<10_000 where made.load(ordering: .relaxed) < 1500 { sched_yield() }
+                        parent.delete()
+                        return
+                    }
+                    for round in 0..<2000 {
+                        do {
+                            if round % 2 == 0 {
+                                _ = try WdfMemory.create(attributes: ObjectAttributes(parent: parent), tag: "MRce", size: 24)
+                            } else {
+                                _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent))
+                            }
+                            made.add(1, ordering: .relaxed)
+                        } catch {
+                            #expect(error as? NTStatus == .deletePending)
+                            refused.add(1, ordering: .relaxed)
+                        }
+                    }
+                }
+                #expect(made.load(ordering: .relaxed) + refused.load(ordering: .relaxed) == 4000)
+                parent.dereference()
+                #expect(!parent.isValid)
+            }
+            let usage = try #require(Pool.usage(of: "MRce"))
+            #expect(usage.nonPagedAllocations == usage.nonPagedFrees && usage.nonPagedBytes == 0)
+        }
+
         @Test func zeroSizeIsInvalid() {
             #expect(throws: NTStatus.invalidParameter) { try WdfMemory.create(size: 0) }
         }

@@ -18,6 +18,18 @@ extension WdfSuites {
             #expect(slot.cold.pointee.size == 24)
         }
 
+        /// `flagsByte` (the flags without a modifying access to the whole slot) is the flags field.
+        @Test func flagsByteIsTheFlagsField() throws {
+            let memory = try WdfMemory.create(poolType: .paged, size: 24)
+            defer { memory.delete() }
+            let slot = ObjectTable.slot(memory.object.index!)
+            #expect(slot.flagsByte.pointee == slot.pointee.flags)
+            #expect(slot.pointee.flags & ObjectFlags.passiveOnly != 0)
+            slot.flagsByte.pointee ^= 0x80
+            #expect(slot.pointee.flags & 0x80 != 0)
+            slot.flagsByte.pointee ^= 0x80
+        }
+
         /// The table starts a quarter of the way predictor's period past the pool's phase (see
         /// `ObjectTable.makeChunk`): the first slots never evict the first pool blocks.
         @Test func theTableKeepsItsDistanceFromThePool() throws {

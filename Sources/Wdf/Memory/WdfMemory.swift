@@ -103,7 +103,7 @@ public enum MemoryObjects {
                 slot.pointee.buffer = buffer
                 slot.cold.pointee.size = size
                 slot.pointee.source = MemorySource.pool.rawValue
-                if poolType.isPaged { slot.pointee.flags |= ObjectFlags.passiveOnly }
+                if poolType.isPaged { slot.flagsByte.pointee |= ObjectFlags.passiveOnly }
             }
             if let driver { Verifier.track(handle.index!, driver: driver, kind: .memory, tag: poolTag, size: size, creator: routine) }
             return WdfMemory(handle)

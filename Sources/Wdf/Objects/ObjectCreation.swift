@@ -98,7 +98,7 @@ enum ObjectCreation {
                 state.destroy.removeAll()
             }
         }
-        slot.pointee.flags |= ObjectFlags.cleanedUp
+        slot.flagsByte.pointee |= ObjectFlags.cleanedUp
         ObjectLifetime.dispose(index)
     }
 }
@@ -186,7 +186,7 @@ enum ObjectContextAllocation {
             if let destroy = attributes.destroy { state.destroy.append(destroy) }
             return memory
         }
-        if attributes.cleanup != nil || attributes.destroy != nil { slot.pointee.flags |= ObjectFlags.hasCallbacks }
+        if attributes.cleanup != nil || attributes.destroy != nil { slot.flagsByte.pointee |= ObjectFlags.hasCallbacks }
         if winner.memory != memory.memory {
             ObjectContexts.free(memory)
             return (winner.memory, true)

@@ -39,13 +39,13 @@ final class ObjectExtras: @unchecked Sendable {
 
     static func attach(_ extras: ObjectExtras, to slot: UnsafeMutablePointer<ObjectSlot>) {
         slot.cold.pointee.extras = Unmanaged.passRetained(extras).toOpaque()
-        slot.pointee.flags |= ObjectFlags.hasExtras
+        slot.flagsByte.pointee |= ObjectFlags.hasExtras
     }
 
     /// Releases the object's extras, if any, and leaves its cold record's field empty.
     static func detach(from slot: UnsafeMutablePointer<ObjectSlot>) {
         guard slot.pointee.flags & ObjectFlags.hasExtras != 0 else { return }
-        slot.pointee.flags &= ~ObjectFlags.hasExtras
+        slot.flagsByte.pointee &= ~ObjectFlags.hasExtras
         if let raw = slot.cold.pointee.extras { Unmanaged<ObjectExtras>.fromOpaque(raw).release() }
         slot.cold.pointee.extras = nil
     }

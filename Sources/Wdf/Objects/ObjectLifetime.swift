@@ -218,7 +218,7 @@ enum ObjectLifetime {
             return disposeClaimed(index)
         }
         unlink(index)
-        slot.pointee.flags |= ObjectFlags.cleanedUp
+        slot.flagsByte.pointee |= ObjectFlags.cleanedUp
         slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
         // Someone else holds a reference: the last release destroys it.
         guard dropReference(slot) <= 0 else { return }
@@ -390,7 +390,7 @@ enum ObjectLifetime {
             expected: SlotState.live, desired: SlotState.disposing, ordering: .sequentiallyConsistent
         ).exchanged else { return }
         if slot.pointee.flags & ObjectFlags.hasCallbacks == 0, !hasChildren(child) {
-            slot.pointee.flags |= ObjectFlags.cleanedUp
+            slot.flagsByte.pointee |= ObjectFlags.cleanedUp
             slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
             if destroyingLeaves, isPlain(slot), slot.pointee.source != MemorySource.lookaside.rawValue {
                 releaseLeaf(child)
@@ -406,7 +406,7 @@ enum ObjectLifetime {
     static func runCleanup(_ index: UInt32) {
         let slot = ObjectTable.slot(index)
         guard slot.pointee.flags & ObjectFlags.cleanedUp == 0 else { return }
-        slot.pointee.flags |= ObjectFlags.cleanedUp
+        slot.flagsByte.pointee |= ObjectFlags.cleanedUp
         guard slot.pointee.flags & ObjectFlags.hasCallbacks != 0 else { return }
         let handle = ObjectTable.handle(of: index)
         for callback in callbacks(of: slot, destroy: false) { callback(handle) }

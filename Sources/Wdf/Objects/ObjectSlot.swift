@@ -90,6 +90,17 @@ struct ObjectColdSlot {
 }
 
 extension UnsafeMutablePointer where Pointee == ObjectSlot {
+    /// The slot's flags through a pointer of their own. Changing them so is an access to that one
+    /// byte; `pointee.flags |= x` would be a modifying access to the whole slot, which
+    /// ThreadSanitizer sees overlap another thread's handle check (an atomic read of the
+    /// generation) although no byte is shared.
+    /// (Offset 6: after the 4-byte generation, the state and the kind; the slot-layout tests
+    /// check it.)
+    @inline(__always)
+    var flagsByte: UnsafeMutablePointer<UInt8> {
+        (UnsafeMutableRawPointer(self) + 6).assumingMemoryBound(to: UInt8.self)
+    }
+
     /// The slot's cold record: one chunk's worth of slots further on.
     @inline(__always)
     var cold: UnsafeMutablePointer<ObjectColdSlot> {

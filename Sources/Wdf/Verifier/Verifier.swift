@@ -18,7 +18,7 @@ public enum Verifier {
     /// Starts tracking an allocation of a driver with pool tracking on.
     static func track(_ index: UInt32, driver: DriverState, kind: ObjectKind, tag: PoolTag, size: Int, creator: StaticString) {
         guard driver.settings.tracksPool else { return }
-        ObjectTable.slot(index).pointee.flags |= ObjectFlags.tracked
+        ObjectTable.slot(index).flagsByte.pointee |= ObjectFlags.tracked
         let site = "\(creator) called from \(CallerSite.describe(skipping: creator))"
         driver.tracked.withLock { $0[index] = DriverState.Tracked(kind: kind, tag: tag, size: size, creator: site) }
     }
