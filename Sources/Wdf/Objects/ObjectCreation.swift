@@ -43,8 +43,11 @@ enum ObjectCreation {
             guard owner != 0 else { return nil }
             driver = owner
         }
-        let tag = ObjectTable.slot(driver).pointee.plainTag
-        guard tag != 0 else { return nil }
+        // A driver slot still (a parentless creation racing the driver's unload could hold a
+        // slot reused since; linking then finds the driver gone).
+        let driverSlot = ObjectTable.slot(driver)
+        let tag = driverSlot.pointee.plainTag
+        guard tag != 0, driverSlot.pointee.kind == ObjectKind.driver.rawValue else { return nil }
         return (owner, driver, tag)
     }
 
