@@ -13,8 +13,12 @@ let strict: [SwiftSetting] = [
 // code was byte-identical; aligned, they stay at the good end. It costs about 3% of code size.
 // (Tools version 6.2: from it on, SwiftPM lets packages that depend on this one by version build
 // targets with unsafe flags.)
+// `-ftls-model=initial-exec` for the C the modules compile (the standard library's inline
+// `_swift_stdlib_gettid`, which every `Mutex` lock calls): as a shared library it would otherwise
+// reach its thread-local through a call to `__tls_get_addr` on every lock. libWdf01000.so already
+// keeps its own thread-locals initial-exec (CRuntimeShims).
 let runtime: [SwiftSetting] = strict + [
-    .unsafeFlags(["-Xllvm", "-align-all-functions=6"], .when(configuration: .release)),
+    .unsafeFlags(["-Xllvm", "-align-all-functions=6", "-Xcc", "-ftls-model=initial-exec"], .when(configuration: .release)),
 ]
 
 let package = Package(

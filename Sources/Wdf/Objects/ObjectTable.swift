@@ -99,14 +99,12 @@ enum ObjectTable {
 
     private static let freeList = KernelLock(FreeList())
 
-    /// Stripe locks for child lists: a parent's list is guarded by `stripes[parent % count]`.
+    /// Stripe locks for child lists: a parent's list is guarded by `stripeLocks[parent % count]`.
+    /// Made with the table, before its first slot (so before any parent), and never freed: a
+    /// constant-initialized global, read without a lazy-initialization call (`swift_once`, a
+    /// call on every access on Linux, was one per child linked or unlinked).
     static let stripeCount = 64
-    private struct Stripes: @unchecked Sendable { let locks: UnsafeMutablePointer<KernelLock<Void>> }
-    private static let stripes: Stripes = {
-        let locks = UnsafeMutablePointer<KernelLock<Void>>.allocate(capacity: stripeCount)
-        for index in 0..<stripeCount { (locks + index).initialize(to: KernelLock(())) }
-        return Stripes(locks: locks)
-    }()
+    nonisolated(unsafe) private static var stripeLocks: UnsafeMutablePointer<KernelLock<Void>>? = nil
 
     @inline(__always)
     static func slot(_ index: UInt32) -> UnsafeMutablePointer<ObjectSlot> {
@@ -115,7 +113,7 @@ enum ObjectTable {
 
     /// Runs `body` holding the lock that guards the child list of `parent`.
     static func withChildList<R>(of parent: UInt32, _ body: () throws(NTStatus) -> R) throws(NTStatus) -> R {
-        try stripes.locks[Int(parent) % stripeCount].withLock { _ throws(NTStatus) -> R in try body() }
+        try stripeLocks.unsafelyUnwrapped[Int(parent) % stripeCount].withLock { _ throws(NTStatus) -> R in try body() }
     }
 
     /// Takes a free slot (state still free), or throws when the table is full: from the calling
@@ -205,6 +203,9 @@ enum ObjectTable {
             else { return false }
             mapping.bindMemory(to: ObjectSlot.self, capacity: slotCount)
             (mapping + coldOffset).bindMemory(to: ObjectColdSlot.self, capacity: slotCount)
+            let locks = UnsafeMutablePointer<KernelLock<Void>>.allocate(capacity: stripeCount)
+            for index in 0..<stripeCount { (locks + index).initialize(to: KernelLock(())) }
+            stripeLocks = locks
             base = mapping
         }
         // The chunk's slots and cold records become writable (the cold ones stay as mapped:
