@@ -120,7 +120,7 @@ public enum MemoryObjects {
     /// which checks everything in the documented order. Otherwise its steps are that path's, in
     /// its order: the buffer (failure: `.insufficientResources`), then the object (a failure
     /// frees the buffer and is thrown as that path throws it).
-    public static func createPlainly(parent: WdfObject?, poolType: PoolType, tag: UInt32, size: Int)
+    package static func createPlainly(parent: WdfObject?, poolType: PoolType, tag: UInt32, size: Int)
         -> Result<(memory: WdfMemory, buffer: UnsafeMutableRawPointer), NTStatus>?
     {
         guard size > 0, let (owner, driver, driverTag) = ObjectCreation.plainOwner(of: parent) else { return nil }

@@ -119,7 +119,7 @@ extension WdfObject {
     /// caller checks them) and an owner that `ObjectCreation.plainOwner` accepts. Returns nil,
     /// having done nothing, for anything else: the caller then takes the general path, which
     /// checks everything in the documented order.
-    public static func createPlainly(parent: WdfObject?) -> Result<WdfObject, NTStatus>? {
+    package static func createPlainly(parent: WdfObject?) -> Result<WdfObject, NTStatus>? {
         guard let (owner, driver, _) = ObjectCreation.plainOwner(of: parent) else { return nil }
         do {
             return .success(try ObjectLifetime.create(kind: .generic, parent: owner, driver: driver, extras: nil).handle)
