@@ -23,7 +23,13 @@ public enum Pool {
     /// nil where that throws. One call, with the common case inline (no error to hand back).
     package static func allocateOrNil(_ type: PoolType, byteCount: Int, tag: PoolTag) -> UnsafeMutableRawPointer? {
         if let block = PoolAllocator.allocateQuickly(type, byteCount: byteCount, tag: tag.rawValue) { return block }
-        return try? allocate(type, byteCount: byteCount, tag: tag, quota: false, routine: "ExAllocatePoolWithTag")
+        return allocateGenerallyOrNil(type, byteCount: byteCount, tag: tag)
+    }
+
+    /// The checked path behind `allocateOrNil` (out of line: the inline path keeps no frame).
+    @inline(never)
+    static func allocateGenerallyOrNil(_ type: PoolType, byteCount: Int, tag: PoolTag) -> UnsafeMutableRawPointer? {
+        try? allocate(type, byteCount: byteCount, tag: tag, quota: false, routine: "ExAllocatePoolWithTag")
     }
 
     /// Allocates like ``allocate(_:byteCount:tag:)`` and charges the whole block to the calling

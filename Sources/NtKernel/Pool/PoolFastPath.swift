@@ -31,7 +31,9 @@ extension PoolAllocator {
             tag: tag, requestedSize: UInt32(truncatingIfNeeded: byteCount), typeBits: paged ? PoolBlockHeader.paged : 0,
             processIndex: 0, state: BlockState.allocated, sizeClass: UInt8(truncatingIfNeeded: sizeClass),
             leadingPad: UInt8(PoolBlockHeader.size), reserved: 0)
-        block.storeBytes(of: header.words, as: SIMD2<UInt64>.self)
+        let words = header.words
+        block.storeBytes(of: words[0], as: UInt64.self)
+        block.storeBytes(of: words[1], toByteOffset: 8, as: UInt64.self)
         PoolAccounting.recordAllocation(context, tag: tag, paged: paged, bytes: blockSize)
         return block + PoolBlockHeader.size
     }
@@ -42,9 +44,13 @@ extension PoolAllocator {
     /// having done nothing, otherwise: the general path then frees or bug checks.
     @inline(__always)
     static func freeQuickly(_ buffer: UnsafeMutableRawPointer, tag: UInt32) -> Bool {
-        guard let raw = nt_thread_context_get(), let base = PoolArena.base, let pageMap = PoolArena.pageMap else { return false }
-        let offset = UInt(bitPattern: buffer - base)
+        // A thread with a pool cache has allocated, so the region (base and page map) exists.
+        guard let raw = nt_thread_context_get() else { return false }
+        let context = raw.assumingMemoryBound(to: ThreadContext.self)
+        guard let cache = context.pointee.poolCache else { return false }
+        let offset = UInt(bitPattern: buffer - PoolArena.base.unsafelyUnwrapped)
         guard offset < UInt(PoolArena.reservedBytes) else { return false }
+        let pageMap = PoolArena.pageMap.unsafelyUnwrapped
         let entry = pageMap + Int(offset >> UInt(PoolArena.pageShift))
         guard entry.pointee.kind == PoolArena.PageKind.small.rawValue else { return false }
         // The block's start from the page's reciprocal of its size (see `locate`); only a block
@@ -55,14 +61,15 @@ extension PoolAllocator {
         guard pageOffset &- quotient &* blockSize == PoolBlockHeader.size else { return false }
         let header = (buffer - PoolBlockHeader.size).assumingMemoryBound(to: PoolBlockHeader.self)
         let blockTag = header.pointee.tag
-        let paged = header.pointee.typeBits & PoolBlockHeader.paged != 0
-        let context = raw.assumingMemoryBound(to: ThreadContext.self)
-        guard header.pointee.state == BlockState.allocated,
-            header.pointee.leadingPad == UInt8(PoolBlockHeader.size),
-            header.pointee.typeBits & PoolBlockHeader.quotaCharged == 0,
+        let typeBits = header.pointee.typeBits
+        let paged = typeBits & PoolBlockHeader.paged != 0
+        // State, size class, leading pad and reserved byte in one word: allocated, any class, a
+        // buffer right behind its header. No quota charged.
+        let tail = (buffer - 4).load(as: UInt32.self)
+        guard tail & 0xFFFF_00FF == UInt32(PoolBlockHeader.size) << 16 | UInt32(BlockState.allocated),
+            typeBits & PoolBlockHeader.quotaCharged == 0,
             tag == 0 ? blockTag & PoolTag.protectedBit == 0 : (tag ^ blockTag) & ~PoolTag.protectedBit == 0,
-            context.pointee.irql <= (paged ? Irql.apc.rawValue : Irql.dispatch.rawValue),
-            let cache = context.pointee.poolCache
+            context.pointee.irql <= (paged ? Irql.apc.rawValue : Irql.dispatch.rawValue)
         else { return false }
         let bin = cache.pointee.bins + Int(entry.pointee.sizeClass)
         let count = bin.pointee.count
