@@ -61,10 +61,10 @@ enum PoolAllocator {
             typeBits: (paged ? PoolBlockHeader.paged : 0) | (processIndex != 0 ? PoolBlockHeader.quotaCharged : 0),
             processIndex: processIndex, state: BlockState.allocated, sizeClass: UInt8(sizeClass),
             leadingPad: UInt8(pad), reserved: 0)
-        (buffer - PoolBlockHeader.size).storeBytes(of: header.words, as: SIMD2<UInt64>.self)
+        header.write(to: buffer - PoolBlockHeader.size)
         // A cache-aligned block starts with a copy too: the first bytes of every block say where
         // its buffer is (see `locate`).
-        if pad != PoolBlockHeader.size { block.storeBytes(of: header.words, as: SIMD2<UInt64>.self) }
+        if pad != PoolBlockHeader.size { header.write(to: block) }
         PoolAccounting.recordAllocation(context, tag: tag, paged: paged, bytes: blockSize)
         if zero { buffer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount) }
         return buffer
@@ -263,20 +263,29 @@ enum PoolAllocator {
         context: UnsafeMutablePointer<ThreadContext>, routine: StaticString
     ) {
         let irql = context.pointee.irql
-        let limit: UInt8 = paged ? Irql.apc.rawValue : Irql.dispatch.rawValue
-        if irql > limit {
+        if irql > irqlLimit(paged: paged) {
             BugCheck.badPoolCaller(
                 .freeAtBadIrql, UInt(irql), paged ? 1 : 0, UInt(bitPattern: buffer),
                 "\(routine) at IRQL \(irql): \(paged ? "paged" : "non-paged") pool may be freed at IRQL <= \(paged ? "APC_LEVEL" : "DISPATCH_LEVEL") only")
         }
         let given = givenTag ?? 0
-        let mismatch = given != 0 && (given & ~PoolTag.protectedBit) != (blockTag & ~PoolTag.protectedBit)
-        let unprotectedFree = blockTag & PoolTag.protectedBit != 0 && given == 0
-        if mismatch || unprotectedFree {
+        if !freeTagFits(given: given, block: blockTag) {
+            let unprotectedFree = given == 0
             BugCheck.badPoolCaller(
                 .wrongTag, UInt(bitPattern: buffer), UInt(blockTag), UInt(given),
                 "\(routine) with tag '\(PoolTag(rawValue: given))' for a block tagged '\(PoolTag(rawValue: blockTag))'\(unprotectedFree ? " (protected: the tag must be given)" : "")")
         }
+    }
+
+    /// The IRQL a pool routine may run at: APC_LEVEL for paged pool, DISPATCH_LEVEL otherwise.
+    @inline(__always)
+    static func irqlLimit(paged: Bool) -> UInt8 { paged ? Irql.apc.rawValue : Irql.dispatch.rawValue }
+
+    /// Whether a free's tag fits the block's: the same tag (protected bit aside), or none given
+    /// for a block whose tag is not protected.
+    @inline(__always)
+    static func freeTagFits(given: UInt32, block: UInt32) -> Bool {
+        given == 0 ? block & PoolTag.protectedBit == 0 : (given ^ block) & ~PoolTag.protectedBit == 0
     }
 
     static func freeFailure(_ buffer: UnsafeMutableRawPointer, state: UInt8, routine: StaticString) -> Never {

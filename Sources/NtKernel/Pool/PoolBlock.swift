@@ -20,17 +20,18 @@ struct PoolBlockHeader {
 
     static let size = 16
     static let paged: UInt16 = 0x1
-
-    /// The header's 16 bytes as two little-endian words in field order: written with one
-    /// 16-byte store instead of one store per field.
-    @inline(__always)
-    var words: SIMD2<UInt64> {
-        SIMD2(
-            UInt64(tag) | UInt64(requestedSize) << 32,
-            UInt64(typeBits) | UInt64(processIndex) << 16 | UInt64(state) << 32 | UInt64(sizeClass) << 40
-                | UInt64(leadingPad) << 48 | UInt64(reserved) << 56)
-    }
     static let quotaCharged: UInt16 = 0x2
+
+    /// Writes the header's 16 bytes at `address` as two little-endian words in field order: two
+    /// stores instead of one per field.
+    @inline(__always)
+    func write(to address: UnsafeMutableRawPointer) {
+        address.storeBytes(of: UInt64(tag) | UInt64(requestedSize) << 32, as: UInt64.self)
+        address.storeBytes(
+            of: UInt64(typeBits) | UInt64(processIndex) << 16 | UInt64(state) << 32 | UInt64(sizeClass) << 40
+                | UInt64(leadingPad) << 48 | UInt64(reserved) << 56,
+            toByteOffset: 8, as: UInt64.self)
+    }
 }
 
 /// Whether a block is handed out.

@@ -17,9 +17,7 @@ extension PoolAllocator {
         else { return nil }
         let context = raw.assumingMemoryBound(to: ThreadContext.self)
         let paged = type.rawValue & PoolType.paged.rawValue != 0
-        guard context.pointee.irql <= (paged ? Irql.apc.rawValue : Irql.dispatch.rawValue),
-            let cache = context.pointee.poolCache
-        else { return nil }
+        guard context.pointee.irql <= irqlLimit(paged: paged), let cache = context.pointee.poolCache else { return nil }
         let blockSize = (byteCount &+ PoolBlockHeader.size &+ PoolSizeClass.granularity &- 1) & ~(PoolSizeClass.granularity - 1)
         let sizeClass = PoolSizeClass.smallIndex(forBlockSize: blockSize)
         let bin = cache.pointee.bins + sizeClass
@@ -27,13 +25,11 @@ extension PoolAllocator {
         guard count > 0 else { return nil }
         bin.pointee.count = count &- 1
         let block = bin.pointee.entries.unsafelyUnwrapped[count &- 1]
-        let header = PoolBlockHeader(
+        PoolBlockHeader(
             tag: tag, requestedSize: UInt32(truncatingIfNeeded: byteCount), typeBits: paged ? PoolBlockHeader.paged : 0,
             processIndex: 0, state: BlockState.allocated, sizeClass: UInt8(truncatingIfNeeded: sizeClass),
-            leadingPad: UInt8(PoolBlockHeader.size), reserved: 0)
-        let words = header.words
-        block.storeBytes(of: words[0], as: UInt64.self)
-        block.storeBytes(of: words[1], toByteOffset: 8, as: UInt64.self)
+            leadingPad: UInt8(PoolBlockHeader.size), reserved: 0
+        ).write(to: block)
         PoolAccounting.recordAllocation(context, tag: tag, paged: paged, bytes: blockSize)
         return block + PoolBlockHeader.size
     }
@@ -68,8 +64,7 @@ extension PoolAllocator {
         let tail = (buffer - 4).load(as: UInt32.self)
         guard tail & 0xFFFF_00FF == UInt32(PoolBlockHeader.size) << 16 | UInt32(BlockState.allocated),
             typeBits & PoolBlockHeader.quotaCharged == 0,
-            tag == 0 ? blockTag & PoolTag.protectedBit == 0 : (tag ^ blockTag) & ~PoolTag.protectedBit == 0,
-            context.pointee.irql <= (paged ? Irql.apc.rawValue : Irql.dispatch.rawValue)
+            freeTagFits(given: tag, block: blockTag), context.pointee.irql <= irqlLimit(paged: paged)
         else { return false }
         let bin = cache.pointee.bins + Int(entry.pointee.sizeClass)
         let count = bin.pointee.count

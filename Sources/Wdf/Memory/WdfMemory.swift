@@ -100,9 +100,7 @@ public enum MemoryObjects {
         do { buffer = try Pool.allocate(poolType, byteCount: size, tag: poolTag) } catch { throw .insufficientResources }
         do {
             let handle = try ObjectCreation.create(kind: .memory, attributes: attributes, owner: owner, routine: routine) { slot in
-                slot.pointee.buffer = buffer
-                slot.cold.pointee.size = size
-                slot.pointee.source = MemorySource.pool.rawValue
+                slot.hold(buffer, size: size, from: .pool)
                 if poolType.isPaged { slot.flagsByte.pointee |= ObjectFlags.passiveOnly }
             }
             if let driver { Verifier.track(handle.index!, driver: driver, kind: .memory, tag: poolTag, size: size, creator: routine) }
@@ -134,9 +132,7 @@ public enum MemoryObjects {
             let (_, handle) = try ObjectLifetime.create(
                 kind: .memory, parent: owner, driver: driver, flags: poolType.isPaged ? ObjectFlags.passiveOnly : 0, extras: nil
             ) { slot in
-                slot.pointee.buffer = buffer
-                slot.cold.pointee.size = size
-                slot.pointee.source = MemorySource.pool.rawValue
+                slot.hold(buffer, size: size, from: .pool)
             }
             return .success((WdfMemory(handle), buffer))
         } catch {
@@ -157,9 +153,7 @@ public enum MemoryObjects {
         let handle = try ObjectCreation.create(
             kind: .memory, attributes: attributes, owner: owner, routine: "WdfMemoryCreatePreallocated"
         ) { slot in
-            slot.pointee.buffer = buffer
-            slot.cold.pointee.size = size
-            slot.pointee.source = MemorySource.preallocated.rawValue
+            slot.hold(buffer, size: size, from: .preallocated)
         }
         return WdfMemory(handle)
     }
@@ -206,6 +200,17 @@ public enum MemoryObjects {
         }
         let buffer = slot.pointee.buffer! + offset
         if toCaller { other.copyMemory(from: buffer, byteCount: count) } else { buffer.copyMemory(from: other, byteCount: count) }
+    }
+}
+
+extension UnsafeMutablePointer where Pointee == ObjectSlot {
+    /// Makes a memory object's slot hold a pool or preallocated buffer of `size` bytes (a
+    /// lookaside list's memory takes its size from its list instead).
+    @inline(__always)
+    func hold(_ buffer: UnsafeMutableRawPointer, size: Int, from source: MemorySource) {
+        pointee.buffer = buffer
+        cold.pointee.size = size
+        pointee.source = source.rawValue
     }
 }
 

@@ -195,9 +195,8 @@ enum ObjectLifetime {
     /// (the common case) inline, everything else out of line.
     @inline(__always)
     static func delete(_ handle: WdfObject, routine: StaticString) {
-        if let slot = ObjectTable.lookup(handle),
-            slot.pointee.kind == ObjectKind.memory.rawValue || slot.pointee.kind == ObjectKind.generic.rawValue,
-            slot.pointee.flags & (ObjectFlags.hasCallbacks | ObjectFlags.tracked | ObjectFlags.passiveOnly | ObjectFlags.hasExtras) == 0
+        if let slot = ObjectTable.lookup(handle), isPlain(slot),
+            slot.pointee.flags & (ObjectFlags.hasCallbacks | ObjectFlags.passiveOnly) == 0
         {
             return deletePlainly(slot, index: handle.index.unsafelyUnwrapped)
         }
@@ -222,8 +221,7 @@ enum ObjectLifetime {
         slot.pointee.state.store(SlotState.disposed, ordering: .releasing)
         // Someone else holds a reference: the last release destroys it.
         guard dropReference(slot) <= 0 else { return }
-        if slot.pointee.kind == ObjectKind.memory.rawValue { KindHooks.destroyMemory(slot) }
-        ObjectTable.freeSlot(index)
+        destroyPlainly(slot, index: index)
     }
 
     @inline(never)
@@ -488,6 +486,13 @@ enum ObjectLifetime {
         let slot = ObjectTable.slot(index)
         guard dropReference(slot) <= 0 else { return }
         guard isPlain(slot) else { return destroy(index) }
+        destroyPlainly(slot, index: index)
+    }
+
+    /// Destroys an `isPlain` object whose last reference is gone: its buffer, if it is memory,
+    /// goes back, and its slot to the thread's cache.
+    @inline(__always)
+    static func destroyPlainly(_ slot: UnsafeMutablePointer<ObjectSlot>, index: UInt32) {
         if slot.pointee.kind == ObjectKind.memory.rawValue { KindHooks.destroyMemory(slot) }
         ObjectTable.freeSlot(index)
     }
