@@ -1,4 +1,4 @@
-internal import CRuntimeShims
+public import CRuntimeShims
 public import Synchronization
 
 /// A `Mutex` whose ordering ThreadSanitizer can see.
@@ -34,10 +34,11 @@ public struct KernelLock<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
     }
 }
 
-/// Tells ThreadSanitizer (when present) that the lock named by `token` was taken.
-@usableFromInline
+/// Tells ThreadSanitizer (when present) that the lock named by `token` was taken: inline, a
+/// not-taken branch when the sanitizer runtime is absent.
+@inlinable @inline(__always)
 func kernelLockAcquired(_ token: UnsafeMutableRawPointer) { nt_tsan_acquire(token) }
 
 /// Tells ThreadSanitizer (when present) that the lock named by `token` is about to be released.
-@usableFromInline
+@inlinable @inline(__always)
 func kernelLockReleasing(_ token: UnsafeMutableRawPointer) { nt_tsan_release(token) }
