@@ -64,10 +64,9 @@ func plainAttributes(_ attributes: PWDF_OBJECT_ATTRIBUTES?) -> (plain: Bool, par
     guard let attributes else { return (true, nil) }
     let value = attributes.pointee
     let plain = value.Size == ULONG(MemoryLayout<WDF_OBJECT_ATTRIBUTES>.size) && value.EvtCleanupCallback == nil
-        && value.EvtDestroyCallback == nil && value.ExecutionLevel == WdfExecutionLevelInheritFromParent
-        && (value.SynchronizationScope == WdfSynchronizationScopeInheritFromParent
-            || value.SynchronizationScope == WdfSynchronizationScopeNone)
-        && value.ContextSizeOverride == 0 && value.ContextTypeInfo == nil
+        && value.EvtDestroyCallback == nil && value.ContextSizeOverride == 0 && value.ContextTypeInfo == nil
+        && ObjectAttributes.levelsArePlain(
+            executionLevel: value.ExecutionLevel.rawValue, synchronizationScope: value.SynchronizationScope.rawValue)
     return (plain, value.ParentObject.map { handle($0) })
 }
 

@@ -73,8 +73,17 @@ public struct ObjectAttributes: Sendable {
     /// object with these attributes may take `MemoryObjects.createPlainly` or
     /// `WdfObject.createPlainly`.
     var asksForNothingButAParent: Bool {
-        cleanup == nil && destroy == nil && context == nil && contextSizeOverride == 0 && executionLevel == .inheritFromParent
-            && (synchronizationScope == .inheritFromParent || synchronizationScope == .none)
+        cleanup == nil && destroy == nil && context == nil && contextSizeOverride == 0
+            && Self.levelsArePlain(executionLevel: executionLevel.rawValue, synchronizationScope: synchronizationScope.rawValue)
+    }
+
+    /// The levels a plain creation accepts (raw values, as the C attributes hold them): both
+    /// left to the parent, or no synchronization scope.
+    @inline(__always)
+    package static func levelsArePlain(executionLevel: UInt32, synchronizationScope: UInt32) -> Bool {
+        executionLevel == ExecutionLevel.inheritFromParent.rawValue
+            && (synchronizationScope == SynchronizationScope.inheritFromParent.rawValue
+                || synchronizationScope == SynchronizationScope.none.rawValue)
     }
 
     /// The bytes of context to allocate, rounded up to pointer size.
