@@ -76,6 +76,9 @@ let package = Package(
         .testTarget(name: "NtKernelTests", dependencies: ["NtKernel", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "WdfTests", dependencies: ["Wdf", "NtKernel", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "FltMgrTests", dependencies: ["FltMgr", "NtKernel", "TestSupport"], swiftSettings: strict),
+        // The C API driven from Swift through the public headers: the issue-14 defects, the
+        // model-based random test and the fault-injection sweep (each in child processes).
+        .testTarget(name: "CApiTests", dependencies: ["Wdf01000", "CWdf", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CClientTests",
             dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader", "c-wdf-client", "c-minifilter-client"],

@@ -19,8 +19,12 @@ public struct EcpLookasideStorage: @unchecked Sendable {
         let routine: StaticString = "FltInitExtraCreateParameterLookasideList"
         requireIrql(nonPaged: nonPaged, routine: routine)
         _ = FilterTable.resolve(filter, routine: routine)
+        // A size no entry can have (the C `SIZE_T` of 2^63 and up arrives as `Int.max`) makes
+        // a list whose allocations fail, never an overflow.
+        let header = ExtraCreateParameters.headerSize
+        let entrySize = size > Int.max - header ? Int.max : Swift.max(0, size) + header
         let list = LookasideHandle.initializeLegacy(
-            in: storage, entrySize: size + ExtraCreateParameters.headerSize, poolType: nonPaged ? .nonPagedNx : .paged,
+            in: storage, entrySize: entrySize, poolType: nonPaged ? .nonPagedNx : .paged,
             tag: tag, allocator: nil, mirror: mirror, routine: routine)
         // The list counts its ECPs for the filter (see `Filter.outstandingEcps`).
         FilterTable.attachLookaside(storage, list: list, owner: filter)

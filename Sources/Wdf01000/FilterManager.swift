@@ -66,7 +66,7 @@ public func FltInitExtraCreateParameterLookasideList(
     let routine: StaticString = "FltInitExtraCreateParameterLookasideList"
     _ = EcpLookasideStorage.initialize(
         require(Lookaside, "Lookaside", routine), filter: filter(Filter),
-        nonPaged: Flags & UInt32(FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL) != 0, size: Int(clamping: Size),
+        nonPaged: Flags & UInt32(FSRTL_ECP_LOOKASIDE_FLAG_NONPAGED_POOL) != 0, size: clampedSize(Size),
         tag: PoolTag(rawValue: Tag), mirror: lookasideMirror(Lookaside!))
 }
 

@@ -92,8 +92,8 @@ public func WdfHostSetCurrentProcess(
     }
     do {
         try EmulatedProcess.enter(
-            imageName: String(cString: ImageName), pagedQuotaLimit: Int(clamping: PagedQuotaLimit),
-            nonPagedQuotaLimit: Int(clamping: NonPagedQuotaLimit))
+            imageName: String(cString: ImageName), pagedQuotaLimit: clampedSize(PagedQuotaLimit),
+            nonPagedQuotaLimit: clampedSize(NonPagedQuotaLimit))
     } catch {
         return error.rawValue
     }
@@ -109,7 +109,7 @@ public func WdfHostQueryProcessQuota(
     guard let ImageName else { return STATUS_SUCCESS }  // System: never charged
     guard let process = EmulatedProcess.named(String(cString: ImageName)) else { return STATUS_NOT_FOUND }
     let quota = process.quota
-    PagedUsage?.pointee = SIZE_T(quota.pagedUsage)
-    NonPagedUsage?.pointee = SIZE_T(quota.nonPagedUsage)
+    PagedUsage?.pointee = SIZE_T(max(0, quota.pagedUsage))
+    NonPagedUsage?.pointee = SIZE_T(max(0, quota.nonPagedUsage))
     return STATUS_SUCCESS
 }

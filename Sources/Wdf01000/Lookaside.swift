@@ -59,7 +59,7 @@ public func ExInitializeLookasideListEx(
     }
     do {
         _ = try LookasideHandle.initialize(
-            in: raw, entrySize: Int(clamping: Size), poolType: PoolType.rawValue, flags: Flags, tag: PoolTag(rawValue: Tag),
+            in: raw, entrySize: clampedSize(Size), poolType: PoolType.rawValue, flags: Flags, tag: PoolTag(rawValue: Tag),
             depth: Int(Depth), allocator: allocator,
             mirror: mirror(into: raw.assumingMemoryBound(to: GENERAL_LOOKASIDE_POOL.self)),
             routine: "ExInitializeLookasideListEx")
@@ -68,7 +68,7 @@ public func ExInitializeLookasideListEx(
     }
     list.pointee.L.`Type` = PoolType
     list.pointee.L.Tag = Tag
-    list.pointee.L.Size = ULONG(truncatingIfNeeded: max(8, Int(clamping: Size)))
+    list.pointee.L.Size = ULONG(clamping: max(8, unsignedSize(Size)))
     list.pointee.L.AllocateEx = Allocate
     list.pointee.L.FreeEx = Free
     return STATUS_SUCCESS
@@ -118,11 +118,11 @@ private func initializeLegacy(
             })
     }
     _ = LookasideHandle.initializeLegacy(
-        in: raw, entrySize: Int(clamping: size), poolType: poolType, tag: PoolTag(rawValue: tag), allocator: allocator,
+        in: raw, entrySize: clampedSize(size), poolType: poolType, tag: PoolTag(rawValue: tag), allocator: allocator,
         mirror: mirror(into: general), routine: routine)
     general.pointee.`Type` = POOL_TYPE(rawValue: poolType.rawValue)
     general.pointee.Tag = tag
-    general.pointee.Size = ULONG(truncatingIfNeeded: max(8, Int(clamping: size)))
+    general.pointee.Size = ULONG(clamping: max(8, unsignedSize(size)))
     general.pointee.Allocate = allocate
     general.pointee.Free = free
 }

@@ -29,7 +29,7 @@ public func WdfMemoryCreate(
     do {
         let memory = try MemoryObjects.create(
             owner: owner, attributes: { () throws(NTStatus) in try validated(raw, forMemory: false) }, validateForMemory: true,
-            poolType: NtKernel.PoolType(rawValue: PoolType.rawValue), tag: PoolTag, size: BufferSize,
+            poolType: NtKernel.PoolType(rawValue: PoolType.rawValue), tag: PoolTag, size: unsignedSize(BufferSize),
             clearOutput: { out.pointee = nil })
         out.pointee = opaque(memory.object)
         Buffer?.pointee = memory.withUnsafeMutableBytes { $0.baseAddress }
@@ -51,7 +51,7 @@ public func WdfMemoryCreatePreallocated(
     do {
         let memory = try MemoryObjects.createPreallocated(
             owner: owner, attributes: { () throws(NTStatus) in try validated(raw, forMemory: false) }, buffer: buffer,
-            size: BufferSize, clearOutput: { out.pointee = nil })
+            size: unsignedSize(BufferSize), clearOutput: { out.pointee = nil })
         out.pointee = opaque(memory.object)
     } catch {
         return error.rawValue
@@ -64,7 +64,7 @@ public func WdfMemoryAssignBuffer(_ Memory: WDFMEMORY?, _ Buffer: PVOID?, _ Buff
     let memory = handle(Memory)
     _ = WdfMemory(memory).size  // validates the handle first
     do {
-        try MemoryObjects.assign(memory, buffer: require(Buffer, "Buffer", "WdfMemoryAssignBuffer"), size: BufferSize)
+        try MemoryObjects.assign(memory, buffer: require(Buffer, "Buffer", "WdfMemoryAssignBuffer"), size: unsignedSize(BufferSize))
     } catch { return error.rawValue }
     return STATUS_SUCCESS
 }
@@ -84,8 +84,8 @@ public func WdfMemoryCopyToBuffer(_ SourceMemory: WDFMEMORY?, _ SourceOffset: In
     _ = WdfMemory(memory).size
     do {
         try MemoryObjects.copy(
-            memory, offset: SourceOffset, other: require(Buffer, "Buffer", "WdfMemoryCopyToBuffer"), count: NumBytesToCopyTo,
-            toCaller: true)
+            memory, offset: unsignedSize(SourceOffset), other: require(Buffer, "Buffer", "WdfMemoryCopyToBuffer"),
+            count: unsignedSize(NumBytesToCopyTo), toCaller: true)
     } catch { return error.rawValue }
     return STATUS_SUCCESS
 }
@@ -98,8 +98,8 @@ public func WdfMemoryCopyFromBuffer(
     _ = WdfMemory(memory).size
     do {
         try MemoryObjects.copy(
-            memory, offset: DestinationOffset, other: require(Buffer, "Buffer", "WdfMemoryCopyFromBuffer"),
-            count: NumBytesToCopyFrom, toCaller: false)
+            memory, offset: unsignedSize(DestinationOffset), other: require(Buffer, "Buffer", "WdfMemoryCopyFromBuffer"),
+            count: unsignedSize(NumBytesToCopyFrom), toCaller: false)
     } catch { return error.rawValue }
     return STATUS_SUCCESS
 }
@@ -119,7 +119,8 @@ public func WdfLookasideListCreate(
         let list = try LookasideObjects.create(
             owner: owner, memoryOwner: memoryOwner,
             attributes: { () throws(NTStatus) in try validated(listRaw, forMemory: false) },
-            memoryAttributes: { () throws(NTStatus) in try validated(memoryRaw, forMemory: false) }, bufferSize: BufferSize,
+            memoryAttributes: { () throws(NTStatus) in try validated(memoryRaw, forMemory: false) },
+            bufferSize: unsignedSize(BufferSize),
             poolType: NtKernel.PoolType(rawValue: PoolType.rawValue), tag: PoolTag, clearOutput: { out.pointee = nil })
         out.pointee = opaque(list.object)
     } catch {

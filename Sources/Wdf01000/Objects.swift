@@ -10,6 +10,17 @@ func handle(_ object: OpaquePointer?) -> WdfObject { WdfObject(rawValue: UInt(bi
 func pointer(_ object: WdfObject) -> UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: object.rawValue) }
 func opaque(_ object: WdfObject) -> OpaquePointer? { OpaquePointer(bitPattern: object.rawValue) }
 
+/// A `size_t`/`SIZE_T` from C as what it is, unsigned. Swift imports `size_t` as `Int`, so a
+/// value of 2^63 or more arrives negative: every range check on one is done in `UInt`, never by
+/// converting it to `Int` (which would trap or go negative).
+@inline(__always)
+func unsignedSize(_ value: Int) -> UInt { UInt(bitPattern: value) }
+
+/// A `size_t` from C for a Swift routine that takes an `Int` byte count: values of 2^63 or more
+/// become `Int.max` (which no allocation can satisfy, so it fails as a huge request should).
+@inline(__always)
+func clampedSize(_ value: Int) -> Int { Int(clamping: UInt(bitPattern: value)) }
+
 /// `WDF_REQUIRED_PARAMETER_IS_NULL` for a NULL required pointer.
 func require<T>(_ value: T?, _ name: String, _ routine: StaticString) -> T {
     guard let value else {
@@ -38,12 +49,12 @@ func rawAttributes(_ attributes: PWDF_OBJECT_ATTRIBUTES?) -> RawObjectAttributes
         context = RawContextType(
             sizeField: type.Size, expectedSizeField: ULONG(MemoryLayout<WDF_OBJECT_CONTEXT_TYPE_INFO>.size),
             hasName: type.ContextName != nil, name: type.ContextName.map { String(cString: $0) } ?? "",
-            contextSize: Int(type.ContextSize), key: UInt(bitPattern: type.UniqueType ?? info))
+            contextSize: type.ContextSize, key: UInt(bitPattern: type.UniqueType ?? info))
     }
     return RawObjectAttributes(
         size: value.Size, expectedSize: ULONG(MemoryLayout<WDF_OBJECT_ATTRIBUTES>.size), cleanup: cleanup, destroy: destroy,
         executionLevel: value.ExecutionLevel.rawValue, synchronizationScope: value.SynchronizationScope.rawValue,
-        parent: value.ParentObject.map { handle($0) }, contextSizeOverride: Int(value.ContextSizeOverride), context: context)
+        parent: value.ParentObject.map { handle($0) }, contextSizeOverride: value.ContextSizeOverride, context: context)
 }
 
 /// The early parent lookup: only when the attributes' Size is right and a parent is named.

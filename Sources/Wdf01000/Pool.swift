@@ -4,17 +4,17 @@ import NtKernel
 
 @c @implementation
 public func ExAllocatePoolWithTag(_ PoolType: POOL_TYPE, _ NumberOfBytes: SIZE_T, _ Tag: ULONG) -> PVOID? {
-    Pool.allocateOrNil(NtKernel.PoolType(rawValue: PoolType.rawValue), byteCount: Int(clamping: NumberOfBytes), tag: PoolTag(rawValue: Tag))
+    Pool.allocateOrNil(NtKernel.PoolType(rawValue: PoolType.rawValue), byteCount: clampedSize(NumberOfBytes), tag: PoolTag(rawValue: Tag))
 }
 
 @c @implementation
 public func ExAllocatePoolWithQuotaTag(_ PoolType: POOL_TYPE, _ NumberOfBytes: SIZE_T, _ Tag: ULONG) -> PVOID? {
-    try? Pool.allocateWithQuota(NtKernel.PoolType(rawValue: PoolType.rawValue), byteCount: Int(clamping: NumberOfBytes), tag: PoolTag(rawValue: Tag))
+    try? Pool.allocateWithQuota(NtKernel.PoolType(rawValue: PoolType.rawValue), byteCount: clampedSize(NumberOfBytes), tag: PoolTag(rawValue: Tag))
 }
 
 @c @implementation
 public func ExAllocatePool2(_ Flags: POOL_FLAGS, _ NumberOfBytes: SIZE_T, _ Tag: ULONG) -> PVOID? {
-    try? Pool.allocate(flags: PoolFlags(rawValue: Flags), byteCount: Int(clamping: NumberOfBytes), tag: PoolTag(rawValue: Tag))
+    try? Pool.allocate(flags: PoolFlags(rawValue: Flags), byteCount: clampedSize(NumberOfBytes), tag: PoolTag(rawValue: Tag))
 }
 
 @c @implementation

@@ -89,6 +89,8 @@ public struct WdfDriver: Hashable, Sendable {
     public func tearDown() -> Int {
         let state = state
         let index = object.index!
+        // Deletes and releases deferred to PASSIVE_LEVEL finish before the driver goes.
+        DisposeList.drain()
         DriverRegistry.remove(index)
         ObjectLifetime.dispose(index)
         return Verifier.reportLeaks(of: state)

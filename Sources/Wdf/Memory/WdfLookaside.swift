@@ -10,6 +10,9 @@ struct LookasideFastPath {
     let zeroes: Bool
     let memoryParent: UInt32
     let memoryDriver: UInt32
+    /// The handle (slot and generation) of the parent the memory attributes named, 0 for none:
+    /// checked at every creation, so a parent deleted since (its slot perhaps reused) is caught.
+    let memoryParentHandle: UInt
     /// `ObjectFlags` every memory object gets (callbacks, passive-only).
     let memoryFlags: UInt8
     /// Memory objects need a context or pool tracking: take the general path.
@@ -27,6 +30,8 @@ final class LookasideObjectState: @unchecked Sendable {
     let memoryAttributes: ObjectAttributes
     /// Where memory objects go: the memory attributes' parent, or the driver.
     let memoryOwner: (parent: UInt32, driver: UInt32)
+    /// The memory attributes' parent handle, checked at every creation (0: none named).
+    var memoryParentHandle: UInt { memoryAttributes.parent?.rawValue ?? 0 }
     /// Buffers under a page from non-paged pool are zeroed on every allocation.
     let zeroes: Bool
     /// The driver whose pool tracking records this list's memory objects (nil: tracking off).
@@ -65,8 +70,8 @@ public struct WdfLookaside: Hashable, Sendable {
         let memoryOwner = ObjectCreation.owner(parent: memoryAttributes.parent, routine: routine)
         return try LookasideObjects.create(
             owner: owner, memoryOwner: memoryOwner, attributes: { () throws(NTStatus) in attributes },
-            memoryAttributes: { () throws(NTStatus) in memoryAttributes }, bufferSize: bufferSize, poolType: poolType,
-            tag: tag?.rawValue ?? 0, clearOutput: {})
+            memoryAttributes: { () throws(NTStatus) in memoryAttributes }, bufferSize: bufferSize < 0 ? 0 : UInt(bufferSize),
+            poolType: poolType, tag: tag?.rawValue ?? 0, clearOutput: {})
     }
 
     /// A memory object whose buffer comes from this list: a slot and a cached entry, no new heap
@@ -87,14 +92,16 @@ public struct WdfLookaside: Hashable, Sendable {
 /// The work behind the lookaside-object routines (SPEC §8); the C door calls these.
 public enum LookasideObjects {
     /// `WdfLookasideListCreate` after the early parent lookups and the out-pointer check.
+    /// `bufferSize` is the C `size_t` as it is (0: `.invalidParameter`; more than fits a ULONG
+    /// with the list's overhead, 2^63 and up included: `.integerOverflow`).
     public static func create(
         owner: (parent: UInt32, driver: UInt32), memoryOwner: (parent: UInt32, driver: UInt32),
         attributes: () throws(NTStatus) -> ObjectAttributes, memoryAttributes: () throws(NTStatus) -> ObjectAttributes,
-        bufferSize: Int, poolType: PoolType, tag: UInt32, clearOutput: () -> Void
+        bufferSize: UInt, poolType: PoolType, tag: UInt32, clearOutput: () -> Void
     ) throws(NTStatus) -> WdfLookaside {
         let routine: StaticString = "WdfLookasideListCreate"
         clearOutput()
-        guard bufferSize > 0 else { throw .invalidParameter }
+        guard bufferSize != 0 else { throw .invalidParameter }
         let listAttributes = try attributes()
         try listAttributes.validate(forMemory: true)
         let memoryAttributes = try memoryAttributes()
@@ -106,7 +113,8 @@ public enum LookasideObjects {
         {
             throw .invalidParameter
         }
-        guard bufferSize <= Int(UInt32.max) - 64 else { throw .integerOverflow }
+        guard bufferSize <= UInt(UInt32.max) - 64 else { throw .integerOverflow }
+        let bufferSize = Int(bufferSize)
         let poolTag = tag != 0 ? PoolTag(rawValue: tag) : (driver?.tag ?? DriverTag.fallback)
         guard driver?.mayAllocate() ?? true else { throw .insufficientResources }
         let list: LookasideList
@@ -124,6 +132,7 @@ public enum LookasideObjects {
         fast.initialize(to: LookasideFastPath(
             list: list.handle, bufferSize: bufferSize, zeroes: !poolType.isPaged && bufferSize < 4096,
             memoryParent: memoryOwner.parent, memoryDriver: memoryOwner.driver,
+            memoryParentHandle: memoryAttributes.parent?.rawValue ?? 0,
             memoryFlags: (poolType.isPaged ? ObjectFlags.passiveOnly : 0)
                 | (memoryAttributes.cleanup != nil || memoryAttributes.destroy != nil ? ObjectFlags.hasCallbacks : 0),
             needsGeneralPath: memoryAttributes.context != nil || tracking))
@@ -131,7 +140,7 @@ public enum LookasideObjects {
         do {
             handle = try ObjectCreation.create(
                 kind: .lookaside, attributes: listAttributes, owner: owner,
-                flags: poolType.isPaged ? ObjectFlags.passiveOnly : 0, extras: extras, routine: routine
+                flags: poolType.isPaged ? ObjectFlags.passiveOnly : 0, extras: extras, countsAllocation: false, routine: routine
             ) { slot in
                 slot.pointee.buffer = UnsafeMutableRawPointer(fast)
                 slot.cold.pointee.lookasideList = list.handle
@@ -178,6 +187,7 @@ public enum LookasideObjects {
             return try createMemoryGenerally(from: lookaside, listSlot: listSlot)
         }
         let listIndex = lookaside.index!
+        if fast.pointee.memoryParentHandle != 0 { checkMemoryParent(fast.pointee.memoryParentHandle, of: lookaside, routine: routine) }
         guard let entry = fast.pointee.list.allocate(routine: routine) else { try allocationFailed(listIndex) }
         let bufferSize = fast.pointee.bufferSize
         if fast.pointee.zeroes { entry.initializeMemory(as: UInt8.self, repeating: 0, count: bufferSize) }
@@ -195,6 +205,19 @@ public enum LookasideObjects {
             returnEntry(entry, toList: listIndex, routine: routine)
             throw error
         }
+    }
+
+    /// The parent a list's memory attributes named must still be the object they named: a
+    /// parent deleted since (its slot free or reused by another object) is bug check 0x10D/5
+    /// naming that parent's handle, never a stranger adopting the memory. (A parent being deleted
+    /// is still that object: linking to it gives `.deletePending`.)
+    @inline(never)
+    static func checkMemoryParent(_ parent: UInt, of lookaside: WdfObject, routine: StaticString) {
+        let handle = WdfObject(rawValue: parent)
+        guard ObjectTable.lookup(handle) == nil else { return }
+        BugCheck.raise(
+            .wdfViolation, 0x5, handle.rawValue, lookaside.rawValue, 0,
+            "\(routine): \(handle), the parent in the memory attributes of lookaside list \(lookaside), was deleted")
     }
 
     /// Counts a failed allocation from the list (see `outstanding`).
@@ -218,13 +241,14 @@ public enum LookasideObjects {
             deletedList(lookaside, routine: routine)
         }
         let listIndex = lookaside.index!
+        if state.memoryParentHandle != 0 { checkMemoryParent(state.memoryParentHandle, of: lookaside, routine: routine) }
         guard let entry = try? list.allocate() else { try allocationFailed(listIndex) }
         if state.zeroes { entry.initializeMemory(as: UInt8.self, repeating: 0, count: state.bufferSize) }
         let attributes = state.memoryAttributes
         do {
             let handle = try ObjectCreation.create(
                 kind: .memory, attributes: attributes, owner: state.memoryOwner,
-                flags: state.poolType.isPaged ? ObjectFlags.passiveOnly : 0, routine: routine
+                flags: state.poolType.isPaged ? ObjectFlags.passiveOnly : 0, countsAllocation: false, routine: routine
             ) { slot in
                 slot.pointee.buffer = entry
                 slot.pointee.source = MemorySource.lookaside.rawValue

@@ -17,9 +17,10 @@ public struct WdfMemory: Hashable, Sendable {
             return try made.get().memory
         }
         let owner = ObjectCreation.owner(parent: attributes.parent, routine: "WdfMemoryCreate")
+        // A negative size is no size: `.invalidParameter`, as for 0.
         return try MemoryObjects.create(
             owner: owner, attributes: { () throws(NTStatus) in attributes }, validateForMemory: true, poolType: poolType,
-            tag: tag?.rawValue ?? 0, size: size, clearOutput: {})
+            tag: tag?.rawValue ?? 0, size: size < 0 ? 0 : UInt(size), clearOutput: {})
     }
 
     /// Creates a memory object over a buffer the caller owns (never freed by the framework).
@@ -30,14 +31,14 @@ public struct WdfMemory: Hashable, Sendable {
         let owner = ObjectCreation.owner(parent: attributes.parent, routine: "WdfMemoryCreatePreallocated")
         guard let base = buffer.baseAddress else { ObjectTable.requiredParameterMissing("Buffer", routine: "WdfMemoryCreatePreallocated") }
         return try MemoryObjects.createPreallocated(
-            owner: owner, attributes: { () throws(NTStatus) in attributes }, buffer: base, size: buffer.count, clearOutput: {})
+            owner: owner, attributes: { () throws(NTStatus) in attributes }, buffer: base, size: UInt(buffer.count), clearOutput: {})
     }
 
     /// Points a preallocated memory object at another caller-owned buffer. Corresponds to
     /// `WdfMemoryAssignBuffer`.
     public func assign(_ buffer: UnsafeMutableRawBufferPointer) throws(NTStatus) {
         guard let base = buffer.baseAddress else { ObjectTable.requiredParameterMissing("Buffer", routine: "WdfMemoryAssignBuffer") }
-        try MemoryObjects.assign(object, buffer: base, size: buffer.count)
+        try MemoryObjects.assign(object, buffer: base, size: UInt(buffer.count))
     }
 
     /// The buffer's size. Corresponds to `WdfMemoryGetBuffer(Memory, &Size)`.
@@ -60,7 +61,8 @@ public struct WdfMemory: Hashable, Sendable {
             if destination.isEmpty { throw .invalidParameter }
             ObjectTable.requiredParameterMissing("Buffer", routine: "WdfMemoryCopyToBuffer")
         }
-        try MemoryObjects.copy(object, offset: offset, other: base, count: destination.count, toCaller: true)
+        // A negative offset is past every buffer's end.
+        try MemoryObjects.copy(object, offset: UInt(bitPattern: offset), other: base, count: UInt(destination.count), toCaller: true)
     }
 
     /// Copies `source` into the buffer at `offset`. Corresponds to `WdfMemoryCopyFromBuffer`.
@@ -71,7 +73,9 @@ public struct WdfMemory: Hashable, Sendable {
             if source.isEmpty { throw .invalidParameter }
             ObjectTable.requiredParameterMissing("Buffer", routine: "WdfMemoryCopyFromBuffer")
         }
-        try MemoryObjects.copy(object, offset: offset, other: UnsafeMutableRawPointer(mutating: base), count: source.count, toCaller: false)
+        try MemoryObjects.copy(
+            object, offset: UInt(bitPattern: offset), other: UnsafeMutableRawPointer(mutating: base), count: UInt(source.count),
+            toCaller: false)
     }
 
     /// Deletes the memory object (its buffer goes back to the pool or its lookaside list).
@@ -82,24 +86,28 @@ public struct WdfMemory: Hashable, Sendable {
 public enum MemoryObjects {
     /// `WdfMemoryCreate` after the early parent lookup and the out-pointer check.
     /// `attributes` validates lazily so its errors come in their place; `clearOutput` is
-    /// `*Memory = NULL`.
+    /// `*Memory = NULL`. `size` is the C `size_t` as it is: 2^63 bytes or more is an allocation
+    /// that fails (`.insufficientResources`).
     public static func create(
         owner: (parent: UInt32, driver: UInt32), attributes: () throws(NTStatus) -> ObjectAttributes,
-        validateForMemory: Bool, poolType: PoolType, tag: UInt32, size: Int, clearOutput: () -> Void
+        validateForMemory: Bool, poolType: PoolType, tag: UInt32, size: UInt, clearOutput: () -> Void
     ) throws(NTStatus) -> WdfMemory {
         let routine: StaticString = "WdfMemoryCreate"
         let driver = DriverState.of(ObjectTable.slot(owner.driver))
         if driver?.settings.checksIrql == true, Irql.current > poolType.irqlLimit { throw .invalidDeviceRequest }
-        guard size > 0 else { throw .invalidParameter }
+        guard size != 0 else { throw .invalidParameter }
         clearOutput()
         let attributes = try attributes()
         if validateForMemory { try attributes.validate(forMemory: true) }
         let poolTag = tag != 0 ? PoolTag(rawValue: tag) : (driver?.tag ?? DriverTag.fallback)
         guard driver?.mayAllocate() ?? true else { throw .insufficientResources }
+        guard let size = Int(exactly: size) else { throw .insufficientResources }
         let buffer: UnsafeMutableRawPointer
         do { buffer = try Pool.allocate(poolType, byteCount: size, tag: poolTag) } catch { throw .insufficientResources }
         do {
-            let handle = try ObjectCreation.create(kind: .memory, attributes: attributes, owner: owner, routine: routine) { slot in
+            let handle = try ObjectCreation.create(
+                kind: .memory, attributes: attributes, owner: owner, countsAllocation: false, routine: routine
+            ) { slot in
                 slot.hold(buffer, size: size, from: .pool)
                 if poolType.isPaged { slot.flagsByte.pointee |= ObjectFlags.passiveOnly }
             }
@@ -142,12 +150,14 @@ public enum MemoryObjects {
     }
 
     /// `WdfMemoryCreatePreallocated` after the NULL checks: `*Memory = NULL`, size, attributes.
+    /// `size` is the C `size_t`: 0, or 2^63 bytes or more (no buffer in the address space is that
+    /// big), is `.invalidParameter`.
     public static func createPreallocated(
         owner: (parent: UInt32, driver: UInt32), attributes: () throws(NTStatus) -> ObjectAttributes,
-        buffer: UnsafeMutableRawPointer, size: Int, clearOutput: () -> Void
+        buffer: UnsafeMutableRawPointer, size: UInt, clearOutput: () -> Void
     ) throws(NTStatus) -> WdfMemory {
         clearOutput()
-        guard size > 0 else { throw .invalidParameter }
+        guard size != 0, let size = Int(exactly: size) else { throw .invalidParameter }
         let attributes = try attributes()
         try attributes.validate(forMemory: true)
         let handle = try ObjectCreation.create(
@@ -159,13 +169,14 @@ public enum MemoryObjects {
     }
 
     /// `WdfMemoryAssignBuffer`: only preallocated memory (anything else is bug check 0x10D/5).
-    public static func assign(_ memory: WdfObject, buffer: UnsafeMutableRawPointer, size: Int) throws(NTStatus) {
+    /// `size` 0, or 2^63 or more, is `.invalidParameter`.
+    public static func assign(_ memory: WdfObject, buffer: UnsafeMutableRawPointer, size: UInt) throws(NTStatus) {
         let routine: StaticString = "WdfMemoryAssignBuffer"
         let slot = ObjectTable.resolve(memory, kinds: .memory, routine: routine)
         guard slot.pointee.source == MemorySource.preallocated.rawValue else {
             BugCheck.raise(.wdfViolation, 0x5, memory.rawValue, 0, 0, "\(routine): \(memory) is not preallocated memory")
         }
-        guard size > 0 else { throw .invalidParameter }
+        guard size != 0, let size = Int(exactly: size) else { throw .invalidParameter }
         slot.pointee.buffer = buffer
         slot.cold.pointee.size = size
     }
@@ -187,19 +198,27 @@ public enum MemoryObjects {
 
     /// `WdfMemoryCopyToBuffer` (`toCaller`) and `WdfMemoryCopyFromBuffer`: count 0 →
     /// `.invalidParameter`; offset != 0 and offset >= size, or count > size - offset →
-    /// `.bufferTooSmall` (to the caller) or `.invalidBufferSize` (from the caller).
-    public static func copy(_ memory: WdfObject, offset: Int, other: UnsafeMutableRawPointer, count: Int, toCaller: Bool)
+    /// `.bufferTooSmall` (to the caller) or `.invalidBufferSize` (from the caller). Offset and
+    /// count are the C `size_t`s as they are: the checks are unsigned and cannot overflow, so
+    /// every value up to `SIZE_MAX` gets its status and nothing outside the buffer is touched.
+    public static func copy(_ memory: WdfObject, offset: UInt, other: UnsafeMutableRawPointer, count: UInt, toCaller: Bool)
         throws(NTStatus)
     {
         let routine: StaticString = toCaller ? "WdfMemoryCopyToBuffer" : "WdfMemoryCopyFromBuffer"
         let slot = ObjectTable.resolve(memory, kinds: .memory, routine: routine)
-        guard count > 0 else { throw .invalidParameter }
-        let size = size(of: slot)
-        guard !(offset != 0 && offset >= size), count <= size - offset else {
+        guard count != 0 else { throw .invalidParameter }
+        let size = UInt(size(of: slot))
+        // offset < size (or 0) first, so `size - offset` cannot wrap.
+        guard offset == 0 || offset < size, count <= size - offset else {
             throw toCaller ? .bufferTooSmall : .invalidBufferSize
         }
-        let buffer = slot.pointee.buffer! + offset
-        if toCaller { other.copyMemory(from: buffer, byteCount: count) } else { buffer.copyMemory(from: other, byteCount: count) }
+        // Both are now at most `size`, which fits an Int.
+        let buffer = slot.pointee.buffer! + Int(offset)
+        if toCaller {
+            other.copyMemory(from: buffer, byteCount: Int(count))
+        } else {
+            buffer.copyMemory(from: other, byteCount: Int(count))
+        }
     }
 }
 

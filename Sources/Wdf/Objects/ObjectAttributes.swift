@@ -93,10 +93,19 @@ public struct ObjectAttributes: Sendable {
         return (bytes + MemoryLayout<UInt>.size - 1) & ~(MemoryLayout<UInt>.size - 1)
     }
 
-    /// Checks what a Swift caller can get wrong (SPEC §5 order after the size checks).
+    /// The largest context size (a type's or an override) that is accepted: its size with the
+    /// header and the rounding must not overflow. Larger ones are `.integerOverflow` (KMDF adds
+    /// the sizes with overflow checks); smaller ones that the pool cannot give fail as
+    /// allocations do, `.insufficientResources`.
+    static var maximumContextSize: UInt { UInt(Int.max) / 2 }
+
+    /// Checks what a Swift caller can get wrong (SPEC §5 order after the size checks). Context
+    /// sizes are compared as the C `size_t`s they are (a negative `Int` is 2^63 or more).
     func validate(forMemory: Bool) throws(NTStatus) {
-        if contextSizeOverride != 0 {
-            guard let context, contextSizeOverride >= context.size else { throw .wdfObjectAttributesInvalid }
+        let override = UInt(bitPattern: contextSizeOverride)
+        let typeSize = UInt(bitPattern: context?.size ?? 0)
+        if override != 0 {
+            guard context != nil, override >= typeSize else { throw .wdfObjectAttributesInvalid }
         }
         if forMemory {
             guard synchronizationScope == .inheritFromParent || synchronizationScope == .none else {
@@ -104,6 +113,7 @@ public struct ObjectAttributes: Sendable {
             }
             guard executionLevel == .inheritFromParent else { throw .wdfExecutionLevelInvalid }
         }
+        guard override <= Self.maximumContextSize, typeSize <= Self.maximumContextSize else { throw .integerOverflow }
     }
 }
 

@@ -52,15 +52,21 @@ enum ObjectCreation {
     }
 
     /// Creates an object of `kind` with validated `attributes` under `owner`. `prepare` fills
-    /// kind-specific fields before the object is linked.
+    /// kind-specific fields before the object is linked. With `countsAllocation`, the creation
+    /// is one framework allocation for `VerifierAllocateFailCount` (a failure throws
+    /// `.insufficientResources` before anything is made).
     static func create(
         kind: ObjectKind, attributes: ObjectAttributes, owner: (parent: UInt32, driver: UInt32), flags: UInt8 = 0,
-        extras: ObjectExtras? = nil, routine: StaticString,
+        extras: ObjectExtras? = nil, countsAllocation: Bool = true, routine: StaticString,
         prepare: (UnsafeMutablePointer<ObjectSlot>) -> Void = { _ in }
     ) throws(NTStatus) -> WdfObject {
         var extras = extras
+        let driverState = DriverState.of(ObjectTable.slot(owner.driver))
+        // VerifierAllocateFailCount: the object (with its context, as KMDF allocates them
+        // together) is one framework allocation, unless the caller counted it already.
+        if countsAllocation, let driverState, !driverState.mayAllocate() { throw .insufficientResources }
         if extras == nil, attributes.cleanup != nil || attributes.destroy != nil || attributes.context != nil
-            || DriverState.of(ObjectTable.slot(owner.driver))?.settings.trackHandles == true
+            || driverState?.settings.trackHandles == true
         {
             extras = ObjectExtras(creator: routine)
         }
@@ -76,7 +82,7 @@ enum ObjectCreation {
             prepare: prepare)
         if let context = attributes.context, let extras {
             do {
-                let tag = DriverState.of(ObjectTable.slot(owner.driver))?.tag ?? DriverTag.fallback
+                let tag = driverState?.tag ?? DriverTag.fallback
                 let memory = try ObjectContexts.make(for: handle, key: context.key, bytes: attributes.contextBytes, tag: tag)
                 extras.state.withLock { $0.contexts.append(memory) }
             } catch {
@@ -173,14 +179,25 @@ enum ObjectContextAllocation {
         if let existing = ObjectExtras.of(slot) {
             extras = existing
         } else {
-            // An object made without extras gets them now (its owner thread publishes them).
+            // An object made without extras gets them now (its owner thread publishes them). A
+            // memory object from a lookaside list without extras runs its list's memory
+            // callbacks (`ObjectLifetime.callbacks(of:destroy:)`); from now on it runs its
+            // extras' callbacks, so they start with the list's.
             extras = ObjectExtras(creator: routine)
+            let inherited = ObjectLifetime.listMemoryCallbacks(of: slot)
+            extras.state.withLock { state in
+                if let cleanup = inherited.cleanup { state.cleanup.append(cleanup) }
+                if let destroy = inherited.destroy { state.destroy.append(destroy) }
+            }
             ObjectExtras.attach(extras, to: slot)
         }
         if let existing = extras.state.withLock({ $0.contexts.first { $0.key == type.key } }) {
             return (existing.memory, true)
         }
-        let tag = DriverState.of(slot)?.tag ?? DriverTag.fallback
+        let driverState = DriverState.of(slot)
+        // VerifierAllocateFailCount: a context allocated later is a framework allocation of its own.
+        if let driverState, !driverState.mayAllocate() { throw .insufficientResources }
+        let tag = driverState?.tag ?? DriverTag.fallback
         let memory = try ObjectContexts.make(for: handle, key: type.key, bytes: attributes.contextBytes, tag: tag)
         let winner = extras.state.withLock { state -> ObjectExtras.Context in
             if let raced = state.contexts.first(where: { $0.key == type.key }) { return raced }

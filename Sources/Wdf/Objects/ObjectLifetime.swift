@@ -103,7 +103,8 @@ enum ObjectLifetime {
         if childSlot.pointee.flags & ObjectFlags.hasCallbacks != 0 {
             parentSlot.pointee.childCount.bitwiseOr(watchedBit, ordering: .relaxed)
         }
-        if earlier & ~watchedBit == 0 {
+        if childSlot.pointee.flags & ObjectFlags.passiveOnly != 0 { markPassiveDescendant(above: child, parent: parent) }
+        if earlier & ~(watchedBit | passiveBit) == 0 {
             let grandparent = parentSlot.pointee.parent.load(ordering: .relaxed)
             if grandparent != 0 { ObjectTable.slot(grandparent).pointee.childCount.bitwiseOr(watchedBit, ordering: .relaxed) }
         }
@@ -123,6 +124,32 @@ enum ObjectLifetime {
             }
             parentCold.pointee.lastChild = child
         }
+    }
+
+    /// A passive-only object was linked under `parent`: every ancestor up to the driver learns
+    /// that its subtree holds one (`passiveBit`), so deleting any of them above PASSIVE_LEVEL is
+    /// deferred as a whole, and the order of SPEC §5 (children's cleanup first) holds there too.
+    /// Stops at the first ancestor that knew already. Only paged objects pay for this.
+    @inline(never)
+    static func markPassiveDescendant(above child: UInt32, parent: UInt32) {
+        var current = parent
+        while current != 0 {
+            let slot = ObjectTable.slot(current)
+            if slot.pointee.kind == ObjectKind.driver.rawValue { return }
+            let earlier = slot.pointee.childCount.bitwiseOr(passiveBit, ordering: .relaxed).oldValue
+            if earlier & passiveBit != 0 { return }
+            current = slot.pointee.parent.load(ordering: .relaxed)
+        }
+    }
+
+    /// Whether deleting the object in `slot` (or dropping its last reference, `subtree` false)
+    /// must wait for PASSIVE_LEVEL: it is passive-only, or (for a delete) its subtree holds a
+    /// passive-only object, and the caller is above PASSIVE_LEVEL (SPEC §5).
+    @inline(__always)
+    static func mustDefer(_ slot: UnsafeMutablePointer<ObjectSlot>, subtree: Bool) -> Bool {
+        let passive = slot.pointee.flags & ObjectFlags.passiveOnly != 0
+            || (subtree && slot.pointee.childCount.load(ordering: .relaxed) & passiveBit != 0)
+        return passive && Irql.current > .passive
     }
 
     /// Removes `child` from its parent's list, if it has a parent.
@@ -214,6 +241,7 @@ enum ObjectLifetime {
             expected: SlotState.live, desired: SlotState.disposing, ordering: .sequentiallyConsistent
         ).exchanged else { return }
         if slot.pointee.childCount.load(ordering: .sequentiallyConsistent) != 0 {
+            if mustDefer(slot, subtree: true) { return DisposeList.disposeClaimedLater(index) }
             return disposeClaimed(index)
         }
         unlink(index)
@@ -233,7 +261,7 @@ enum ObjectLifetime {
             return
         }
         guard slot.pointee.state.load(ordering: .acquiring) == SlotState.live else { return }
-        if slot.pointee.flags & ObjectFlags.passiveOnly != 0, Irql.current > .passive {
+        if mustDefer(slot, subtree: true) {
             DisposeList.enqueue(handle)
             return
         }
@@ -308,6 +336,10 @@ enum ObjectLifetime {
     /// after that sibling's disposal, before the creation references are dropped (SPEC §5).
     static var watchedBit: Int32 { 1 << 30 }
 
+    /// Set in an object's `childCount` (and kept until it is destroyed) once a passive-only
+    /// object was linked anywhere below it (`markPassiveDescendant`).
+    static var passiveBit: Int32 { 1 << 29 }
+
     /// Marks an entry of the children being disposed whose disposal is already complete: a leaf
     /// without callbacks (slot indices stay below 2^24).
     static var disposedLeaf: UInt32 { 1 << 31 }
@@ -327,7 +359,7 @@ enum ObjectLifetime {
             }
         }
         let counted = parentSlot.pointee.childCount.load(ordering: .sequentiallyConsistent)
-        let count = counted & ~watchedBit
+        let count = counted & ~(watchedBit | passiveBit)
         guard count != 0 else { return }
         // When neither the parent nor any child can run a cleanup callback that looks at a
         // disposed child, the plain leaves are destroyed as they are taken (no second pass).
@@ -411,18 +443,22 @@ enum ObjectLifetime {
     }
 
     /// The cleanup or destroy callbacks of an object (a lookaside memory object without extras
-    /// uses its list's memory attributes).
+    /// uses its list's memory attributes; one that got extras later has them copied there).
     static func callbacks(of slot: UnsafeMutablePointer<ObjectSlot>, destroy: Bool) -> [ObjectCallback] {
         if let extras = ObjectExtras.of(slot) {
             return extras.state.withLock { destroy ? $0.destroy : $0.cleanup }
         }
-        if slot.pointee.source == MemorySource.lookaside.rawValue,
+        let inherited = listMemoryCallbacks(of: slot)
+        return (destroy ? inherited.destroy : inherited.cleanup).map { [$0] } ?? []
+    }
+
+    /// The callbacks of a memory object from a lookaside list: its list's memory attributes'
+    /// (none for any other object).
+    static func listMemoryCallbacks(of slot: UnsafeMutablePointer<ObjectSlot>) -> (cleanup: ObjectCallback?, destroy: ObjectCallback?) {
+        guard slot.pointee.kind == ObjectKind.memory.rawValue, slot.pointee.source == MemorySource.lookaside.rawValue,
             let list = ObjectExtras.of(ObjectTable.slot(slot.pointee.lookaside.load(ordering: .relaxed)))?.lookaside
-        {
-            let callback = destroy ? list.memoryAttributes.destroy : list.memoryAttributes.cleanup
-            return callback.map { [$0] } ?? []
-        }
-        return []
+        else { return (nil, nil) }
+        return (list.memoryAttributes.cleanup, list.memoryAttributes.destroy)
     }
 
     // MARK: References
@@ -465,6 +501,9 @@ enum ObjectLifetime {
                 .wdfViolation, 0x7, ObjectTable.handle(of: index).rawValue, UInt(bitPattern: Int(remaining)), 0,
                 "\(routine): the last reference to \(ObjectTable.handle(of: index)) was dropped while it is still parented (not deleted)")
         }
+        // The last release of a passive-only object above PASSIVE_LEVEL: destroyed later, at
+        // PASSIVE_LEVEL, as its delete would have been (SPEC §5).
+        if mustDefer(slot, subtree: false) { return DisposeList.destroyLater(index) }
         destroy(index)
     }
 
@@ -485,6 +524,7 @@ enum ObjectLifetime {
     static func releaseLeaf(_ index: UInt32) {
         let slot = ObjectTable.slot(index)
         guard dropReference(slot) <= 0 else { return }
+        if mustDefer(slot, subtree: false) { return DisposeList.destroyLater(index) }
         guard isPlain(slot) else { return destroy(index) }
         destroyPlainly(slot, index: index)
     }

@@ -37,7 +37,8 @@ struct ObjectSlot: ~Copyable {
     let references = Atomic<Int32>(0)
     /// Children linked (or being linked) under this object: lets a delete skip the child list
     /// (and its lock) when there are none. Bit 30 (`ObjectLifetime.watchedBit`) says a child
-    /// could watch its siblings while they are disposed.
+    /// could watch its siblings while they are disposed; bit 29 (`ObjectLifetime.passiveBit`)
+    /// that a passive-only object is somewhere below.
     let childCount = Atomic<Int32>(0)
     /// The slot of the driver this object belongs to in the high 32 bits (the driver's own slot
     /// for a driver). The low 32 bits are 0, or, for an object whose parent is the driver

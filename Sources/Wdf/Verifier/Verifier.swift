@@ -54,6 +54,16 @@ public enum DisposeList {
         }
     }
 
+    /// Disposes an object whose delete already claimed it (live to disposing), at PASSIVE_LEVEL.
+    static func disposeClaimedLater(_ index: UInt32) {
+        queue.async { ObjectLifetime.disposeClaimed(index) }
+    }
+
+    /// Destroys an object whose last reference went above PASSIVE_LEVEL, at PASSIVE_LEVEL.
+    static func destroyLater(_ index: UInt32) {
+        queue.async { ObjectLifetime.destroy(index) }
+    }
+
     /// Waits until every deferred disposal queued so far has run.
     public static func drain() { queue.sync {} }
 }
