@@ -183,7 +183,7 @@ int main(int argc, char **argv) {
     check("children clean up first", g_MemoryCleanups == 1 && g_RequestCleanups == 1 && g_CleanupOrderOk);
 
     /* The lookaside example, then: deleting the list leaves its memory valid. */
-    WDFMEMORY fromList;
+    WDFMEMORY fromList = NULL;
     status = LookasideExample(&fromList);
     check("WdfMemoryCreateFromLookaside example", status == STATUS_SUCCESS && fromList != NULL);
     PVOID listBuffer = WdfMemoryGetBuffer(fromList, &size);
