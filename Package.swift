@@ -68,6 +68,7 @@ let package = Package(
         .executableTarget(name: "c-pool-client", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/pool-client"),
         .executableTarget(name: "c-pooltag-reader", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/pooltag-reader"),
         .executableTarget(name: "c-minifilter-client", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/minifilter-client"),
+        .executableTarget(name: "c-minifilter-create", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/minifilter-create"),
         .executableTarget(
             name: "c-wdf-client", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/wdf-client",
             cSettings: [.unsafeFlags(["-Wno-multichar"])]),
@@ -81,7 +82,7 @@ let package = Package(
         .testTarget(name: "CApiTests", dependencies: ["Wdf01000", "CWdf", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "CClientTests",
-            dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader", "c-wdf-client", "c-minifilter-client"],
+            dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader", "c-wdf-client", "c-minifilter-client", "c-minifilter-create"],
             swiftSettings: strict
         ),
     ]

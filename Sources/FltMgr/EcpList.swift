@@ -6,6 +6,8 @@ struct EcpListRecord {
     var head: UInt
     var tail: UInt
     var count: Int
+    /// Creates in flight that carry the list (it cannot be freed until they return).
+    var inFlight: Int
 
     static let liveMagic: UInt64 = 0x7473_694C_7043_45  // "ECpList"
     static let tag = PoolTag("FMel")
@@ -42,7 +44,7 @@ public struct EcpList: Sequence, Hashable, @unchecked Sendable {
             throw .insufficientResources
         }
         block.assumingMemoryBound(to: EcpListRecord.self).pointee = EcpListRecord(
-            magic: EcpListRecord.liveMagic, head: 0, tail: 0, count: 0)
+            magic: EcpListRecord.liveMagic, head: 0, tail: 0, count: 0, inFlight: 0)
         return EcpList(address: block, filter: filter)
     }
 
@@ -66,6 +68,12 @@ public struct EcpList: Sequence, Hashable, @unchecked Sendable {
         EcpCheck.requireApc(routine)
         _ = FilterTable.resolve(filter, routine: routine)
         let record = Self.record(address, routine: routine)
+        if record.pointee.inFlight > 0 {
+            // The list belongs to the create's issuer until the create returns.
+            BugCheck.raise(
+                .driverVerifierDetectedViolation, FilterManager.Violation.ecpListInFlight, UInt(bitPattern: address), 0, 0,
+                "\(routine): the ECP list at \(address) is attached to a create that is still in flight (free it after the create returns)")
+        }
         var next = record.pointee.head
         while let context = UnsafeMutableRawPointer(bitPattern: next) {
             let header = EcpHeader.of(context)
@@ -153,6 +161,17 @@ public struct EcpList: Sequence, Hashable, @unchecked Sendable {
         guard let context = UnsafeMutableRawPointer(bitPattern: nextAddress) else { throw .notFound }
         let header = EcpHeader.of(context)
         return (header.pointee.type, context, Int(header.pointee.size))
+    }
+
+    /// Marks every ECP of the list as coming from user mode (the host's user-mode creates: the
+    /// I/O manager captured them from the caller).
+    func markFromUserMode(_ record: UnsafeMutablePointer<EcpListRecord>) {
+        var current = UnsafeMutableRawPointer(bitPattern: record.pointee.head)
+        while let context = current {
+            let header = EcpHeader.of(context)
+            header.pointee.flags |= EcpHeader.fromUserMode
+            current = UnsafeMutableRawPointer(bitPattern: header.pointee.next)
+        }
     }
 
     /// How many ECPs the list holds.

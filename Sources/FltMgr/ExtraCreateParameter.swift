@@ -417,7 +417,9 @@ public enum ExtraCreateParameters {
         header.pointee.flags &= ~EcpHeader.acknowledged
     }
 
-    /// Always false here: every ECP is made in kernel mode. Corresponds to `FltIsEcpFromUserMode`.
+    /// Whether the ECP came with a create the host issued as a user-mode request
+    /// (`WdfHostCreateFile` with `UserMode`); false for every ECP a driver attached. Corresponds
+    /// to `FltIsEcpFromUserMode`.
     public static func isFromUserMode(filter: Filter, _ context: UnsafeMutableRawPointer) -> Bool {
         check(filter, context, "FltIsEcpFromUserMode").pointee.flags & EcpHeader.fromUserMode != 0
     }

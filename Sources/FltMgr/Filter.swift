@@ -24,18 +24,44 @@ public struct Filter: Hashable, Sendable {
     var generation: UInt32 { UInt32((rawValue >> 20) & 0xFFF_FFFF) }
 
     /// Registers a filter for a driver the host loaded (nil: a standalone Swift program). The
-    /// host's unload calls `unload` unless the filter was unregistered first. Corresponds to
+    /// host's unload calls `unload` unless the filter was unregistered first. `operations` are
+    /// its operation callbacks (`FLT_OPERATION_REGISTRATION`), `instanceSetup` runs when its
+    /// instance attaches to the volume, and `altitude` places it there: when nil, the service's
+    /// `Altitude` value (`WdfHostSetServiceParameter`, read at load as Windows reads the
+    /// instance's altitude), else `FilterManager.defaultAltitude`. Corresponds to
     /// `FltRegisterFilter`.
     public static func register(
-        driver: LoadedDriver?, unload: (@Sendable (_ mandatory: Bool) -> NTStatus)? = nil
+        driver: LoadedDriver?, operations: [OperationRegistration] = [], instanceSetup: InstanceSetupCallback? = nil,
+        altitude: UInt32? = nil, unload: (@Sendable (_ mandatory: Bool) -> NTStatus)? = nil
     ) throws(NTStatus) -> Filter {
-        try FilterTable.register(driver: driver, unload: unload)
+        let irql = Irql.current
+        if irql > .apc { BugCheck.irqlTooHigh("FltRegisterFilter", limit: .apc, current: irql) }
+        let filter = try FilterTable.register(driver: driver, unload: unload)
+        let serviceAltitude = driver?.parameters.first { $0.key.lowercased() == "altitude" }?.value
+        FilterManager.register(
+            filter, operations: operations, instanceSetup: instanceSetup,
+            altitude: altitude ?? serviceAltitude ?? FilterManager.defaultAltitude)
+        return filter
     }
 
-    /// Corresponds to `FltStartFiltering` (there are no operations to filter here).
+    /// Attaches the filter's instance to the host's volume at its altitude (its instance setup
+    /// callback runs first; a failure status from it leaves the filter unattached, and this
+    /// still succeeds, as on Windows). Calling it again does nothing. Corresponds to
+    /// `FltStartFiltering`.
+    /// - Throws: `.fltInstanceAltitudeCollision` when another instance has the same altitude
+    ///   (where Windows logs the failed attachment, the caller is told here).
     public func startFiltering() throws(NTStatus) {
         FilterTable.resolve(self, routine: "FltStartFiltering").pointee.started.store(true, ordering: .relaxed)
+        try FilterManager.startFiltering(self)
     }
+
+    /// The filter's instance on the volume, nil when it is not attached.
+    public var instance: FilterInstance? { FilterManager.instance(of: self) }
+
+    /// The filter the `FsRtl` forms of the ECP routines act as: registered for the life of the
+    /// process, never attached, so that `FsRtlAllocateExtraCreateParameter` and
+    /// `FltAllocateExtraCreateParameter` share one implementation.
+    public static var fileSystemRuntime: Filter { FilterTable.fileSystemRuntime }
 
     /// Unregisters the filter; ECPs it still has outstanding are reported as leaks. Corresponds
     /// to `FltUnregisterFilter`.
@@ -97,7 +123,7 @@ enum FilterTable {
     }
 
     private struct Registry: @unchecked Sendable {
-        var free: [Int] = Array((0..<FilterTable.capacity).reversed())
+        var free: [Int] = Array((0..<FilterTable.runtimeSlot).reversed())
         var unloads: [Int: @Sendable (Bool) -> NTStatus] = [:]
         var lookasides: [UInt: LookasideRecord] = [:]
     }
@@ -128,6 +154,16 @@ enum FilterTable {
         }
         return filter
     }
+
+    /// Slot of `Filter.fileSystemRuntime` (taken out of the free list when the table is made).
+    static let runtimeSlot = capacity - 1
+
+    static let fileSystemRuntime: Filter = {
+        let slot = table.slots + runtimeSlot
+        let filter = Filter(slot: runtimeSlot, generation: slot.pointee.generation.load(ordering: .acquiring))
+        word(runtimeSlot).pointee.store(filter.rawValue, ordering: .releasing)
+        return filter
+    }()
 
     @inline(__always)
     static func lookup(_ filter: Filter) -> UnsafeMutablePointer<Slot>? {
@@ -180,6 +216,8 @@ enum FilterTable {
     static func unregister(_ filter: Filter) -> Int {
         let slot = resolve(filter, routine: "FltUnregisterFilter")
         let index = filter.slotIndex!
+        if index == runtimeSlot { return 0 }
+        FilterManager.unregister(filter)
         // The filter's lists stay usable (their ECPs are no longer the filter's to report).
         let leaked = registry.withLock { registry -> Int in
             var leaked = slot.pointee.outsideLists.load(ordering: .relaxed)
@@ -255,5 +293,13 @@ extension FilterTable {
         registry.withLock { registry in
             registry.lookasides[UInt(bitPattern: storage)]?.failedAllocations += 1
         }
+    }
+}
+
+extension Filter {
+    /// Bug check for a handle that is not a registered filter (what every routine taking a
+    /// `PFLT_FILTER` does with one).
+    public static func requireRegistered(_ filter: Filter, routine: StaticString) -> Never {
+        FilterTable.invalid(filter, routine: routine)
     }
 }

@@ -43,8 +43,11 @@ public func FltRegisterFilter(
         let box = SendableCallback(function: callback)
         return { @Sendable (mandatory: Bool) -> NTStatus in NTStatus(rawValue: box.function(mandatory ? 1 : 0)) }
     }
+    guard let operations = CFrontDoor.operations(registration.OperationRegistration) else { return STATUS_INVALID_PARAMETER }
     do {
-        let registered = try Filter.register(driver: host, unload: unload)
+        let registered = try Filter.register(
+            driver: host, operations: operations, instanceSetup: registration.InstanceSetupCallback.map(CFrontDoor.instanceSetup),
+            unload: unload)
         out.pointee = OpaquePointer(bitPattern: registered.rawValue)
     } catch { return error.rawValue }
     return STATUS_SUCCESS
@@ -253,3 +256,83 @@ public func FltPrepareToReuseEcp(_ Filter: PFLT_FILTER?, _ EcpContext: PVOID?) {
 public func FltIsEcpFromUserMode(_ Filter: PFLT_FILTER?, _ EcpContext: PVOID?) -> BOOLEAN {
     ExtraCreateParameters.isFromUserMode(filter: filter(Filter), require(EcpContext, "EcpContext", "FltIsEcpFromUserMode")) ? 1 : 0
 }
+
+// MARK: FsRtl forms: the same implementation, acting as `Filter.fileSystemRuntime`.
+
+private var fsRtl: PFLT_FILTER? { OpaquePointer(bitPattern: FltMgr.Filter.fileSystemRuntime.rawValue) }
+
+@c @implementation
+public func FsRtlAllocateExtraCreateParameterList(_ Flags: FSRTL_ALLOCATE_ECPLIST_FLAGS, _ EcpList: UnsafeMutablePointer<PECP_LIST?>?) -> NTSTATUS {
+    FltAllocateExtraCreateParameterList(fsRtl, Flags, EcpList)
+}
+
+@c @implementation
+public func FsRtlFreeExtraCreateParameterList(_ EcpList: PECP_LIST?) { FltFreeExtraCreateParameterList(fsRtl, EcpList) }
+
+@c @implementation
+public func FsRtlAllocateExtraCreateParameter(
+    _ EcpType: UnsafePointer<GUID>?, _ SizeOfContext: ULONG, _ Flags: FSRTL_ALLOCATE_ECP_FLAGS,
+    _ CleanupCallback: PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?, _ PoolTag: ULONG, _ EcpContext: UnsafeMutablePointer<PVOID?>?
+) -> NTSTATUS {
+    FltAllocateExtraCreateParameter(fsRtl, EcpType, SizeOfContext, Flags, CleanupCallback, PoolTag, EcpContext)
+}
+
+@c @implementation
+public func FsRtlFreeExtraCreateParameter(_ EcpContext: PVOID?) { FltFreeExtraCreateParameter(fsRtl, EcpContext) }
+
+@c @implementation
+public func FsRtlInitExtraCreateParameterLookasideList(_ Lookaside: PVOID?, _ Flags: FSRTL_ECP_LOOKASIDE_FLAGS, _ Size: SIZE_T, _ Tag: ULONG) {
+    FltInitExtraCreateParameterLookasideList(fsRtl, Lookaside, Flags, Size, Tag)
+}
+
+@c @implementation
+public func FsRtlDeleteExtraCreateParameterLookasideList(_ Lookaside: PVOID?, _ Flags: FSRTL_ECP_LOOKASIDE_FLAGS) {
+    FltDeleteExtraCreateParameterLookasideList(fsRtl, Lookaside, Flags)
+}
+
+@c @implementation
+public func FsRtlAllocateExtraCreateParameterFromLookasideList(
+    _ EcpType: UnsafePointer<GUID>?, _ SizeOfContext: ULONG, _ Flags: FSRTL_ALLOCATE_ECP_FLAGS,
+    _ CleanupCallback: PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?, _ LookasideList: PVOID?, _ EcpContext: UnsafeMutablePointer<PVOID?>?
+) -> NTSTATUS {
+    FltAllocateExtraCreateParameterFromLookasideList(fsRtl, EcpType, SizeOfContext, Flags, CleanupCallback, LookasideList, EcpContext)
+}
+
+@c @implementation
+public func FsRtlInsertExtraCreateParameter(_ EcpList: PECP_LIST?, _ EcpContext: PVOID?) -> NTSTATUS {
+    FltInsertExtraCreateParameter(fsRtl, EcpList, EcpContext)
+}
+
+@c @implementation
+public func FsRtlFindExtraCreateParameter(
+    _ EcpList: PECP_LIST?, _ EcpType: UnsafePointer<GUID>?, _ EcpContext: UnsafeMutablePointer<PVOID?>?, _ EcpContextSize: UnsafeMutablePointer<ULONG>?
+) -> NTSTATUS {
+    FltFindExtraCreateParameter(fsRtl, EcpList, EcpType, EcpContext, EcpContextSize)
+}
+
+@c @implementation
+public func FsRtlRemoveExtraCreateParameter(
+    _ EcpList: PECP_LIST?, _ EcpType: UnsafePointer<GUID>?, _ EcpContext: UnsafeMutablePointer<PVOID?>?, _ EcpContextSize: UnsafeMutablePointer<ULONG>?
+) -> NTSTATUS {
+    FltRemoveExtraCreateParameter(fsRtl, EcpList, EcpType, EcpContext, EcpContextSize)
+}
+
+@c @implementation
+public func FsRtlGetNextExtraCreateParameter(
+    _ EcpList: PECP_LIST?, _ CurrentEcpContext: PVOID?, _ NextEcpType: UnsafeMutablePointer<GUID>?,
+    _ NextEcpContext: UnsafeMutablePointer<PVOID?>?, _ NextEcpContextSize: UnsafeMutablePointer<ULONG>?
+) -> NTSTATUS {
+    FltGetNextExtraCreateParameter(fsRtl, EcpList, CurrentEcpContext, NextEcpType, NextEcpContext, NextEcpContextSize)
+}
+
+@c @implementation
+public func FsRtlAcknowledgeEcp(_ EcpContext: PVOID?) { FltAcknowledgeEcp(fsRtl, EcpContext) }
+
+@c @implementation
+public func FsRtlIsEcpAcknowledged(_ EcpContext: PVOID?) -> BOOLEAN { FltIsEcpAcknowledged(fsRtl, EcpContext) }
+
+@c @implementation
+public func FsRtlIsEcpFromUserMode(_ EcpContext: PVOID?) -> BOOLEAN { FltIsEcpFromUserMode(fsRtl, EcpContext) }
+
+@c @implementation
+public func FsRtlPrepareToReuseEcp(_ EcpContext: PVOID?) { FltPrepareToReuseEcp(fsRtl, EcpContext) }

@@ -103,3 +103,33 @@ extension CClientTests {
         }
     }
 }
+
+extension CClientTests {
+    @Test func twoMinifiltersCarryAnEcpThroughTheCreatePath() throws {
+        let run = try Self.run("c-minifilter-create")
+        let failed = run.output.split(separator: "\n").filter { $0.hasPrefix("check ") && !$0.hasSuffix(": ok") }
+        #expect(failed.isEmpty, "\(failed)")
+        #expect(run.status == 0, "\(run.output)")
+        for check in [
+            "the lower filter found and checked the ECP", "the upper filter sees the acknowledgment",
+            "cleanup went to the lower filter once, not to the upper", "IoCreateFileEx opens the file the host added",
+            "FLT_PREOP_COMPLETE fails the create with the filter's status", "FltIsEcpFromUserMode in the filter",
+        ] {
+            #expect(run.output.contains("check \(check): ok"))
+        }
+    }
+
+    /// The create path's misuse stops, from C: the stop line's code and parameter 1.
+    @Test("create path stops from C", arguments: [
+        ("free-list-in-flight", 0xC4 as UInt64, 0xE8 as UInt64), ("insert-twice", 0xC4, 0xE2),
+        ("invalid-instance", 0xC4, 0xE9), ("dereference-too-often", 0x18, 0),
+    ])
+    func createPathStops(mode: String, code: UInt64, parameter1: UInt64) throws {
+        let run = try Self.run("c-minifilter-create", arguments: [mode])
+        #expect(run.status != 0, "\(run.output)")
+        let stop = run.output.split(separator: "\n").first { $0.hasPrefix("*** STOP: ") }
+        let expected = String(format: "*** STOP: 0x%08llX (0x%016llX,", code, parameter1)
+        #expect(stop?.hasPrefix(expected) == true, "\(run.output)")
+        if mode == "insert-twice" { #expect(run.output.contains("second insert: 0xC000000D")) }
+    }
+}

@@ -298,8 +298,8 @@ registration.Size = USHORT(MemoryLayout<FLT_REGISTRATION>.size)
 registration.Version = USHORT(FLT_REGISTRATION_VERSION)
 let filterUnload: PFLT_FILTER_UNLOAD_CALLBACK = { (_: FLT_FILTER_UNLOAD_FLAGS) in STATUS_SUCCESS }
 registration.FilterUnloadCallback = filterUnload
-let contextRegistration: OpaquePointer? = registration.ContextRegistration
-let operationRegistration: OpaquePointer? = registration.OperationRegistration
+let contextRegistration: UnsafePointer<FLT_CONTEXT_REGISTRATION>? = registration.ContextRegistration
+let operationRegistration: UnsafePointer<FLT_OPERATION_REGISTRATION>? = registration.OperationRegistration
 let instanceSetup: PFLT_INSTANCE_SETUP_CALLBACK = { (_: PCFLT_RELATED_OBJECTS?, _: FLT_INSTANCE_SETUP_FLAGS, _: ULONG, _: FLT_FILESYSTEM_TYPE) in STATUS_SUCCESS }
 registration.InstanceSetupCallback = instanceSetup
 let ecpCleanup: PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK = { (_: PVOID?, _: LPCGUID?) in }
@@ -326,6 +326,29 @@ let fromUserMode: (PFLT_FILTER?, PVOID?) -> BOOLEAN = FltIsEcpFromUserMode
 _ = (contextRegistration, operationRegistration, ecpCleanup, asFilter, asList, registerFilter, startFiltering, unregisterFilter)
 _ = (initEcpLookaside, deleteEcpLookaside, allocateFromLookaside, allocateEcp, freeEcp, allocateList, freeList)
 _ = (insertEcp, findEcp, removeEcp, nextEcp, acknowledge, isAcknowledged, prepareToReuse, fromUserMode)
+
+// The create path: WDK layouts, and the routines' Swift shapes.
+precondition(MemoryLayout<FLT_CALLBACK_DATA>.size == 88 && MemoryLayout<FLT_CALLBACK_DATA>.offset(of: \.RequestorMode) == 80)
+precondition(MemoryLayout<FLT_IO_PARAMETER_BLOCK>.size == 72 && MemoryLayout<FLT_PARAMETERS>.size == 48)
+precondition(MemoryLayout<FLT_RELATED_OBJECTS>.size == 48 && MemoryLayout<FLT_OPERATION_REGISTRATION>.size == 32)
+precondition(MemoryLayout<FILE_OBJECT>.size == 0xD8 && MemoryLayout<FILE_OBJECT>.offset(of: \.FileName) == 0x58)
+precondition(MemoryLayout<IO_STATUS_BLOCK>.size == 16 && MemoryLayout<OBJECT_ATTRIBUTES>.size == 48)
+precondition(MemoryLayout<IO_DRIVER_CREATE_CONTEXT>.size == 40 && MemoryLayout<IO_SECURITY_CONTEXT>.size == 24)
+precondition(FLT_PREOP_COMPLETE.rawValue == 4 && FLT_POSTOP_FINISHED_PROCESSING.rawValue == 0)
+precondition(IRP_MJ_CREATE == 0 && IRP_MJ_CLEANUP == 0x12 && IRP_MJ_CLOSE == 2 && FILE_OPEN_IF == 3)
+let preCreate: PFLT_PRE_OPERATION_CALLBACK = { (_: PFLT_CALLBACK_DATA?, _: PCFLT_RELATED_OBJECTS?, _: UnsafeMutablePointer<PVOID?>?) in FLT_PREOP_SUCCESS_WITH_CALLBACK }
+let operation = FLT_OPERATION_REGISTRATION(MajorFunction: UCHAR(IRP_MJ_CREATE), Flags: 0, PreOperation: preCreate, PostOperation: nil, Reserved1: nil)
+let getEcpList: (PFLT_FILTER?, PFLT_CALLBACK_DATA?, UnsafeMutablePointer<PECP_LIST?>?) -> NTSTATUS = FltGetEcpListFromCallbackData
+let setEcpList: (PFLT_FILTER?, PFLT_CALLBACK_DATA?, PECP_LIST?) -> NTSTATUS = FltSetEcpListIntoCallbackData
+let createFile: (PFLT_FILTER?, PFLT_INSTANCE?, PHANDLE?, UnsafeMutablePointer<PFILE_OBJECT?>?, ACCESS_MASK, POBJECT_ATTRIBUTES?, PIO_STATUS_BLOCK?, PLARGE_INTEGER?, ULONG, ULONG, ULONG, ULONG, PVOID?, ULONG, ULONG, PIO_DRIVER_CREATE_CONTEXT?) -> NTSTATUS = FltCreateFileEx2
+let ioCreate: (PHANDLE?, ACCESS_MASK, POBJECT_ATTRIBUTES?, PIO_STATUS_BLOCK?, PLARGE_INTEGER?, ULONG, ULONG, ULONG, ULONG, PVOID?, ULONG, CREATE_FILE_TYPE, PVOID?, ULONG, PIO_DRIVER_CREATE_CONTEXT?) -> NTSTATUS = IoCreateFileEx
+let closes: [(HANDLE?) -> NTSTATUS] = [FltClose, ZwClose]
+let fsRtlAllocate: (LPCGUID?, ULONG, FSRTL_ALLOCATE_ECP_FLAGS, PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK?, ULONG, UnsafeMutablePointer<PVOID?>?) -> NTSTATUS = FsRtlAllocateExtraCreateParameter
+let fsRtlFind: (PECP_LIST?, LPCGUID?, UnsafeMutablePointer<PVOID?>?, UnsafeMutablePointer<ULONG>?) -> NTSTATUS = FsRtlFindExtraCreateParameter
+let hostCreate: (UnsafePointer<CChar>?, ACCESS_MASK, ULONG, ULONG, ULONG, KPROCESSOR_MODE, PECP_LIST?, PHANDLE?, PIO_STATUS_BLOCK?) -> NTSTATUS = WdfHostCreateFile
+var oplockKey = OPLOCK_KEY_ECP_CONTEXT()
+oplockKey.OplockKey = GUID_ECP_OPLOCK_KEY
+_ = (operation, getEcpList, setEcpList, createFile, ioCreate, closes, fsRtlAllocate, fsRtlFind, hostCreate, oplockKey)
 SWIFT
     run "swiftc import CWdf" swiftc -typecheck -I "$WORK/swift" "$WORK/swift/check.swift"
 else

@@ -11,6 +11,7 @@
 
 #include "wdm.h"
 #include "wdf.h"
+#include "fltkernel.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,6 +66,40 @@ NTSTATUS WdfHostQueryProcessQuota(_In_z_ const char *ImageName,
  */
 NTSTATUS WdfHostAddDevice(_In_ PDRIVER_OBJECT DriverObject,
                           _Out_ WDFDEVICE *Device);
+
+/* ============================================================================================
+ * The host's file system: one volume, \Device\HarddiskVolume1 (also \??\C:), an in-memory
+ * namespace. Names are full names (\??\C:\dir\file, \Device\HarddiskVolume1\dir\file) in
+ * UTF-8 and compare case-insensitively. FILE_OPEN_IF / FILE_CREATE make an empty file; FILE_OPEN
+ * of a missing name is STATUS_OBJECT_NAME_NOT_FOUND.
+ * ============================================================================================ */
+
+/* Adds an existing (empty) file. STATUS_OBJECT_PATH_NOT_FOUND for a name outside the volume. */
+NTSTATUS WdfHostAddFile(_In_z_ const char *Name);
+
+/* Makes every create of Name that reaches the file system fail with Status (a success status removes it). */
+NTSTATUS WdfHostFailFile(_In_z_ const char *Name, _In_ NTSTATUS Status);
+
+/* Forgets every name and failure (open files stay open). */
+VOID WdfHostResetFileSystem(VOID);
+
+/*
+ * Issues a create as the I/O manager does for a caller: through every filter attached to the
+ * volume, from the top. RequestorMode is KernelMode or UserMode (a user-mode create: its ECPs are
+ * marked as coming from user mode, FltIsEcpFromUserMode). EcpList (optional) is the creator's:
+ * free it after this returns. Returns the create's status; on success *FileHandle is open
+ * (close it with ZwClose). IoStatusBlock (optional) receives the status and FILE_OPENED,
+ * FILE_CREATED, ... Called at PASSIVE_LEVEL.
+ */
+NTSTATUS WdfHostCreateFile(_In_z_ const char *Name,
+                           _In_ ACCESS_MASK DesiredAccess,
+                           _In_ ULONG ShareAccess,
+                           _In_ ULONG CreateDisposition,
+                           _In_ ULONG CreateOptions,
+                           _In_ KPROCESSOR_MODE RequestorMode,
+                           _In_opt_ PECP_LIST EcpList,
+                           _Out_ PHANDLE FileHandle,
+                           _Out_opt_ PIO_STATUS_BLOCK IoStatusBlock);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,0 +1,161 @@
+import Synchronization
+public import NtKernel
+
+/// An opened (or opening) file of the host's volume. Corresponds to `FILE_OBJECT`: its name is
+/// the name on the volume (`\dir\file`), as `FileObject->FileName` holds it once the create has
+/// reached the volume.
+///
+/// Lifetime as on Windows: every handle counts one handle and one reference; a caller that asked
+/// for the file object (`FltCreateFileEx2`'s `FileObject`) holds one more reference, given back
+/// with `dereference()` (`ObDereferenceObject`). When the last handle is closed the filters see
+/// `IRP_MJ_CLEANUP`; when the last reference goes, `IRP_MJ_CLOSE`.
+public final class FileObject: @unchecked Sendable {
+    /// The name on the volume, e.g. `\dir\file.txt` (`\` for the volume's root).
+    public let name: String
+    /// Who opened it.
+    public let requestorMode: ProcessorMode
+    /// A file opened by a filter with `FltCreateFileEx2` is seen only by the instances below the
+    /// filter's (its altitude); nil: every instance.
+    public let targetAltitude: UInt32?
+    let handles = Atomic<Int>(0)
+    let references = Atomic<Int>(0)
+    let opened = Atomic<Bool>(false)
+
+    init(name: String, requestorMode: ProcessorMode, targetAltitude: UInt32?) {
+        self.name = name
+        self.requestorMode = requestorMode
+        self.targetAltitude = targetAltitude
+    }
+
+    /// The volume's device name.
+    public var volumeName: String { HostFileSystem.volumeName }
+    /// Open handles.
+    public var handleCount: Int { handles.load(ordering: .acquiring) }
+    /// References (handles included).
+    public var referenceCount: Int { references.load(ordering: .acquiring) }
+    /// Whether the create succeeded and the file is not closed yet.
+    public var isOpen: Bool { opened.load(ordering: .acquiring) }
+
+    /// Gives back a reference the caller was given (`ObDereferenceObject` on a file object). The
+    /// last one sends `IRP_MJ_CLOSE` through the filters. Dropping more references than the file
+    /// holds for its handles is bug check `REFERENCE_BY_POINTER` (0x18).
+    public func dereference() { FilterManager.dereference(self, routine: "ObDereferenceObject") }
+
+    // MARK: Front door
+
+    /// Memory the C front door keeps for this file (its `FILE_OBJECT`, as an address), freed
+    /// with `release` when the file is gone.
+    private let frontDoorState = KernelLock<(storage: UInt, release: (@Sendable (UnsafeMutableRawPointer) -> Void)?)>((0, nil))
+
+    /// The front door's storage, made by `make` on first use.
+    package func frontDoor(
+        make: () -> UnsafeMutableRawPointer, release: @escaping @Sendable (UnsafeMutableRawPointer) -> Void
+    ) -> UnsafeMutableRawPointer {
+        let address = frontDoorState.withLock { state -> UInt in
+            if state.storage != 0 { return state.storage }
+            let storage = UInt(bitPattern: make())
+            state = (storage, release)
+            return storage
+        }
+        return UnsafeMutableRawPointer(bitPattern: address)!
+    }
+
+    /// The front door's storage if it was made.
+    package var frontDoorStorage: UnsafeMutableRawPointer? { UnsafeMutableRawPointer(bitPattern: frontDoorState.withLock { $0.storage }) }
+
+    func releaseFrontDoor() {
+        let (storage, release) = frontDoorState.withLock { state in
+            defer { state = (0, nil) }
+            return state
+        }
+        if let pointer = UnsafeMutableRawPointer(bitPattern: storage), let release { release(pointer) }
+    }
+}
+
+/// An I/O operation as the filters see it. Corresponds to `FLT_CALLBACK_DATA` (with its
+/// `FLT_IO_PARAMETER_BLOCK`): the major function, who asked, the file, the create parameters,
+/// the ECP list and the `IoStatus` a filter sets when it completes the operation.
+public final class CallbackData: @unchecked Sendable {
+    public let majorFunction: MajorFunction
+    /// `RequestorMode`.
+    public let requestorMode: ProcessorMode
+    /// `Iopb->TargetFileObject`.
+    public let file: FileObject
+    /// `Iopb->Parameters.Create` (and the desired access of its security context); filters may
+    /// change them in their pre-operation callback, as after `FltSetCallbackDataDirty`.
+    public var create: CreateParameters
+    /// `IoStatus`: set it before returning `FLT_PREOP_COMPLETE`; the result in post-operation.
+    public var ioStatus: IoStatus
+    /// `FLTFL_CALLBACK_DATA_GENERATED_IO`: a filter issued the operation (`FltCreateFileEx2`).
+    public let isGeneratedIo: Bool
+
+    /// The address of the ECP list attached to the create (0: none).
+    var ecpListAddress: UInt
+    /// Lists filters attached with `setEcpList`, with the position of the instance that did.
+    var attachedLists: [(address: UInt, level: Int)] = []
+    /// The position of the instance whose callback runs now.
+    var level = 0
+
+    init(majorFunction: MajorFunction, requestorMode: ProcessorMode, file: FileObject, create: CreateParameters,
+         ecpList: UInt, generated: Bool) {
+        self.majorFunction = majorFunction
+        self.requestorMode = requestorMode
+        self.file = file
+        self.create = create
+        self.ioStatus = IoStatus(status: .success)
+        self.ecpListAddress = ecpList
+        self.isGeneratedIo = generated
+    }
+
+    /// The ECP list attached to this create, nil when there is none. Corresponds to
+    /// `FltGetEcpListFromCallbackData`.
+    /// - Throws: `.invalidParameter` when the operation is not a create.
+    public func ecpList(filter: Filter) throws(NTStatus) -> EcpList? {
+        let routine: StaticString = "FltGetEcpListFromCallbackData"
+        EcpCheck.requireApc(routine)
+        _ = FilterTable.resolve(filter, routine: routine)
+        guard majorFunction == .create else { throw .invalidParameter }
+        return UnsafeMutableRawPointer(bitPattern: ecpListAddress).map { EcpList(address: $0, filter: filter) }
+    }
+
+    /// Attaches an ECP list to a create that has none; it travels to the instances below and is
+    /// in flight until the create comes back up past the caller's instance (the caller frees it
+    /// in its post-operation callback, or later). Corresponds to `FltSetEcpListIntoCallbackData`.
+    /// - Throws: `.invalidParameter2` when the operation is not a create, `.invalidParameter3`
+    ///   when a list is attached already.
+    public func setEcpList(_ list: EcpList) throws(NTStatus) {
+        let routine: StaticString = "FltSetEcpListIntoCallbackData"
+        EcpCheck.requireApc(routine)
+        _ = FilterTable.resolve(list.filter, routine: routine)
+        let record = EcpList.record(list.address, routine: routine)
+        guard majorFunction == .create else { throw .invalidParameter2 }
+        guard ecpListAddress == 0 else { throw .invalidParameter3 }
+        record.pointee.inFlight += 1
+        ecpListAddress = UInt(bitPattern: list.address)
+        attachedLists.append((ecpListAddress, level))
+    }
+
+    // MARK: Front door
+
+    /// Memory the C front door keeps for this operation (its `FLT_CALLBACK_DATA`), freed with
+    /// `frontDoorRelease` when the operation is over.
+    package var frontDoorStorage: UnsafeMutableRawPointer?
+    package var frontDoorRelease: (@Sendable (UnsafeMutableRawPointer) -> Void)?
+
+    func releaseFrontDoor() {
+        if let storage = frontDoorStorage, let release = frontDoorRelease { release(storage) }
+        frontDoorStorage = nil
+        frontDoorRelease = nil
+    }
+}
+
+/// A filter's instance on the host's volume. Corresponds to `PFLT_INSTANCE`.
+public struct FilterInstance: Hashable, Sendable {
+    /// The value C code sees.
+    public let rawValue: UInt
+    public let filter: Filter
+    /// The instance's altitude (higher is closer to the caller).
+    public let altitude: UInt32
+
+    static let marker: UInt = 0x494E << 48  // "IN"
+}
