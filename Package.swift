@@ -79,7 +79,14 @@ let package = Package(
         .testTarget(name: "FltMgrTests", dependencies: ["FltMgr", "NtKernel", "TestSupport"], swiftSettings: strict),
         // The C API driven from Swift through the public headers: the issue-14 defects, the
         // model-based random test and the fault-injection sweep (each in child processes).
-        .testTarget(name: "CApiTests", dependencies: ["Wdf01000", "CWdf", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CApiTests", dependencies: ["Wdf01000", "CWdf", "CApiModel", "TestSupport"], swiftSettings: strict),
+        // The model of the C API's objects that the model test, the fault sweep and the fuzz
+        // target run operations against (Tests/CApiModel).
+        // Optimized in every configuration: the model's bookkeeping, unoptimized, cost ten times
+        // the library's own work per operation.
+        .target(
+            name: "CApiModel", dependencies: ["CWdf"], path: "Tests/CApiModel",
+            swiftSettings: strict + [.unsafeFlags(["-O"])]),
         .testTarget(
             name: "CClientTests",
             dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader", "c-wdf-client", "c-minifilter-client", "c-minifilter-create"],
