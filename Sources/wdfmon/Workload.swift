@@ -64,7 +64,9 @@ struct LookasideListSnapshot {
 }
 
 /// The sample driver, loaded with `WdfHostLoadDriver` and given its device with
-/// `WdfHostAddDevice`, and its worker threads.
+/// `WdfHostAddDevice`, and its worker threads; with it, the two sample minifilters
+/// (SampleMinifilter.c), loaded under the verifier, and one more thread that runs their creates
+/// (`SampleMinifilterRunCreates`): their ECP tags (SfHt, SfOk, SfAt, FMel) show in the pool view.
 ///
 /// Used from the main thread only: load and add the device, ``startWorkers(count:)``, read while
 /// the workers run, ``stopWorkers()``, ``unload()``.
@@ -79,6 +81,8 @@ final class Workload {
     static let serviceName = "SampleDrv"
 
     private let driverObject: PDRIVER_OBJECT
+    /// The sample minifilters, lower first (unloaded in reverse).
+    private var filterObjects: [PDRIVER_OBJECT] = []
     private let shared = WorkerShared()
     private var workers: [(thread: pthread_t, record: UnsafeMutablePointer<WorkerRecord>)] = []
     /// Workers whose `SampleDriverRunWorker` has returned and been counted.
@@ -98,6 +102,31 @@ final class Workload {
             throw .addDeviceFailed(addStatus)
         }
         driverObject = object
+        do {
+            try loadMinifilters()
+        } catch {
+            for filter in filterObjects.reversed() { _ = WdfHostUnloadDriver(filter) }
+            _ = WdfHostUnloadDriver(object)
+            throw error
+        }
+    }
+
+    /// Loads the two sample minifilters at their altitudes, with the KMDF verifier, pool tracking
+    /// and IRQL checking on (settings from `WDF_VERIFIER_SETTINGS` still override them).
+    private func loadMinifilters() throws(WorkloadError) {
+        let filters: [(String, UInt32, PDRIVER_INITIALIZE)] = [
+            (SAMPLE_MINIFILTER_LOWER_SERVICE, SAMPLE_MINIFILTER_LOWER_ALTITUDE, SampleMinifilterLowerEntry),
+            (SAMPLE_MINIFILTER_UPPER_SERVICE, SAMPLE_MINIFILTER_UPPER_ALTITUDE, SampleMinifilterUpperEntry),
+        ]
+        for (service, altitude, entry) in filters {
+            _ = WdfHostSetServiceParameter(service, "Altitude", altitude)
+            _ = WdfHostSetServiceParameter(service, "VerifierOn", 1)
+            _ = WdfHostSetServiceParameter(service, "VerifyDriverLevel", 0x8 | 0x2)
+            var object: PDRIVER_OBJECT? = nil
+            let status = NTStatus(rawValue: WdfHostLoadDriver(service, entry, &object))
+            guard status.isSuccess, let object else { throw .loadFailed(status) }
+            filterObjects.append(object)
+        }
     }
 
     deinit { shared.destroy() }
@@ -118,6 +147,18 @@ final class Workload {
             }
             workers.append((thread, record))
         }
+        // One more thread issues the minifilters' creates.
+        let record = UnsafeMutablePointer<WorkerRecord>.allocate(capacity: 1)
+        record.initialize(to: WorkerRecord(seed: UInt32(truncatingIfNeeded: count + 1), shared: shared, runsCreates: true))
+        var thread = pthread_t()
+        let result = pthread_create(&thread, nil, runWorker, record)
+        guard result == 0 else {
+            record.deinitialize(count: 1)
+            record.deallocate()
+            _ = stopWorkers()
+            throw .threadCreationFailed(result)
+        }
+        workers.append((thread, record))
     }
 
     /// Tells the workers to stop, waits until each has returned from `SampleDriverRunWorker`
@@ -144,7 +185,12 @@ final class Workload {
     ///
     /// - Returns: the host's status: `.success`, or `.moreEntries` when leaks were reported.
     func unload() throws(WorkloadError) -> NTStatus {
-        let status = NTStatus(rawValue: WdfHostUnloadDriver(driverObject))
+        var status = NTStatus(rawValue: WdfHostUnloadDriver(driverObject))
+        for filter in filterObjects.reversed() {
+            let filterStatus = NTStatus(rawValue: WdfHostUnloadDriver(filter))
+            if status.isSuccess, filterStatus != .success { status = filterStatus }
+        }
+        filterObjects.removeAll()
         for _ in workers { sem_post(shared.mayExit) }
         for worker in workers {
             pthread_join(worker.thread, nil)
@@ -190,6 +236,8 @@ struct WorkerShared {
 struct WorkerRecord {
     let seed: UInt32
     let shared: WorkerShared
+    /// Runs the minifilters' creates instead of the driver's worker.
+    var runsCreates = false
     /// Written by the worker before it posts `finished`.
     var allocations: UInt64 = 0
 }
@@ -199,7 +247,9 @@ struct WorkerRecord {
 private nonisolated func runWorker(_ argument: UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? {
     guard let record = argument?.assumingMemoryBound(to: WorkerRecord.self) else { return nil }
     let shared = record.pointee.shared
-    record.pointee.allocations = SampleDriverRunWorker(record.pointee.seed, shared.stopFlag)
+    record.pointee.allocations = record.pointee.runsCreates
+        ? SampleMinifilterRunCreates(record.pointee.seed, shared.stopFlag)
+        : SampleDriverRunWorker(record.pointee.seed, shared.stopFlag)
     sem_post(shared.finished)
     while sem_wait(shared.mayExit) != 0 {}
     return nil

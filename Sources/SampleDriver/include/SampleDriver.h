@@ -13,6 +13,8 @@
 
 #include <wdm.h>
 #include <wdf.h>
+/* The sample's second part: two minifilters and their create-path ECP code. */
+#include "SampleMinifilter.h"
 
 #ifdef __cplusplus
 extern "C" {
