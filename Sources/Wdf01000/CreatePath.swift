@@ -27,18 +27,20 @@ enum CFrontDoor {
     // MARK: Callback data
 
     static func storage(for data: CallbackData) -> UnsafeMutableRawPointer {
-        if let storage = data.frontDoorStorage { return storage }
-        let storage = UnsafeMutableRawPointer.allocate(byteCount: operationBytes, alignment: 16)
-        storage.initializeMemory(as: UInt8.self, repeating: 0, count: operationBytes)
-        storage.storeBytes(of: storage + iopbOffset, toByteOffset: MemoryLayout<FLT_CALLBACK_DATA>.offset(of: \.Iopb)!, as: UnsafeMutableRawPointer.self)
-        data.frontDoorStorage = storage
-        let address = UInt(bitPattern: storage)
-        data.frontDoorRelease = { storage in
-            _ = live.withLock { $0.operations.removeValue(forKey: UInt(bitPattern: storage)) }
-            storage.deallocate()
-        }
-        live.withLock { $0.operations[address] = data }
-        return storage
+        data.frontDoor(
+            make: {
+                let storage = UnsafeMutableRawPointer.allocate(byteCount: operationBytes, alignment: 16)
+                storage.initializeMemory(as: UInt8.self, repeating: 0, count: operationBytes)
+                storage.storeBytes(
+                    of: storage + iopbOffset, toByteOffset: MemoryLayout<FLT_CALLBACK_DATA>.offset(of: \.Iopb)!,
+                    as: UnsafeMutableRawPointer.self)
+                live.withLock { $0.operations[UInt(bitPattern: storage)] = data }
+                return storage
+            },
+            release: { storage in
+                _ = live.withLock { $0.operations.removeValue(forKey: UInt(bitPattern: storage)) }
+                storage.deallocate()
+            })
     }
 
     static func operation(_ pointer: PFLT_CALLBACK_DATA?, _ routine: StaticString) -> CallbackData {
@@ -172,8 +174,10 @@ enum CFrontDoor {
             let storage = storage(for: data)
             fill(storage, from: data, instance: objects.instance, post: false)
             var context: PVOID? = nil
-            let status = withRelatedObjects(objects) { related in
-                box.function(storage.assumingMemoryBound(to: FLT_CALLBACK_DATA.self), related, &context)
+            let status = withUnsafeMutablePointer(to: &context) { slot in
+                withRelatedObjects(objects) { related in
+                    box.function(storage.assumingMemoryBound(to: FLT_CALLBACK_DATA.self), related, slot)
+                }
             }
             readBack(storage, into: data)
             return (PreOperationStatus(rawValue: Int32(truncatingIfNeeded: status.rawValue)), context)

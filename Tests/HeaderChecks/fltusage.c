@@ -238,3 +238,140 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
     }
     return STATUS_SUCCESS;
 }
+
+/* ------------------------------------------------------------------------------------------------
+ * The create path: operation callbacks, the callback data's ECP list, FltCreateFileEx2 with an
+ * IO_DRIVER_CREATE_CONTEXT, IoCreateFileEx, the FsRtl forms and a system-defined ECP type.
+ * ------------------------------------------------------------------------------------------------ */
+
+FLT_PRE_OPERATION_CALLBACK FltUsagePreCreate;
+FLT_POST_OPERATION_CALLBACK FltUsagePostCreate;
+
+FLT_PREOP_CALLBACK_STATUS FltUsagePreCreate(PFLT_CALLBACK_DATA Data, PCFLT_RELATED_OBJECTS FltObjects, PVOID *CompletionContext)
+{
+    PECP_LIST ecpList = NULL;
+    PFLTUSAGE_ECP_CONTEXT ecp = NULL;
+    PPREFETCH_OPEN_ECP_CONTEXT prefetch = NULL;
+    ULONG size = 0;
+
+    *CompletionContext = NULL;
+    if (Data->Iopb->MajorFunction != IRP_MJ_CREATE || FltObjects->FileObject == NULL) {
+        return FLT_PREOP_SUCCESS_NO_CALLBACK;
+    }
+    if ((Data->Iopb->Parameters.Create.Options >> 24) == FILE_OPEN &&
+        (Data->Iopb->Parameters.Create.SecurityContext->DesiredAccess & FILE_WRITE_DATA) != 0 &&
+        Data->RequestorMode == UserMode) {
+        Data->IoStatus.Status = STATUS_ACCESS_DENIED;
+        Data->IoStatus.Information = 0;
+        return FLT_PREOP_COMPLETE;
+    }
+    if (NT_SUCCESS(FltGetEcpListFromCallbackData(Globals.Filter, Data, &ecpList)) && ecpList != NULL) {
+        if (NT_SUCCESS(FltFindExtraCreateParameter(Globals.Filter, ecpList, &GUID_ECP_FLTUSAGE, (PVOID *)&ecp, &size)) &&
+            size == sizeof(*ecp) && !FltIsEcpFromUserMode(Globals.Filter, ecp)) {
+            FltAcknowledgeEcp(Globals.Filter, ecp);
+        }
+        if (NT_SUCCESS(FltFindExtraCreateParameter(Globals.Filter, ecpList, &GUID_ECP_PREFETCH_OPEN, (PVOID *)&prefetch, NULL))) {
+            return FLT_PREOP_SUCCESS_NO_CALLBACK;
+        }
+    } else if (NT_SUCCESS(FltAllocateExtraCreateParameterList(Globals.Filter, 0, &ecpList))) {
+        if (!NT_SUCCESS(FltSetEcpListIntoCallbackData(Globals.Filter, Data, ecpList))) {
+            FltFreeExtraCreateParameterList(Globals.Filter, ecpList);
+            return FLT_PREOP_SUCCESS_NO_CALLBACK;
+        }
+        *CompletionContext = ecpList;
+    }
+    return FLT_PREOP_SUCCESS_WITH_CALLBACK;
+}
+
+FLT_POSTOP_CALLBACK_STATUS FltUsagePostCreate(PFLT_CALLBACK_DATA Data, PCFLT_RELATED_OBJECTS FltObjects, PVOID CompletionContext,
+                                              FLT_POST_OPERATION_FLAGS Flags)
+{
+    UNREFERENCED_PARAMETER(FltObjects);
+    if ((Flags & FLTFL_POST_OPERATION_DRAINING) == 0 && NT_SUCCESS(Data->IoStatus.Status) &&
+        Data->IoStatus.Information == FILE_CREATED && CompletionContext != NULL) {
+        FltFreeExtraCreateParameterList(Globals.Filter, (PECP_LIST)CompletionContext);
+    }
+    return FLT_POSTOP_FINISHED_PROCESSING;
+}
+
+CONST FLT_OPERATION_REGISTRATION FltUsageCallbacks[] = {
+    { IRP_MJ_CREATE, 0, FltUsagePreCreate, FltUsagePostCreate, NULL },
+    { IRP_MJ_CLEANUP, FLTFL_OPERATION_REGISTRATION_SKIP_PAGING_IO, FltUsagePreCreate, NULL, NULL },
+    { IRP_MJ_OPERATION_END, 0, NULL, NULL, NULL }
+};
+
+CONST FLT_CONTEXT_REGISTRATION FltUsageContexts[] = {
+    { FLT_STREAMHANDLE_CONTEXT, 0, NULL, sizeof(ULONG), FLTUSAGE_TAG, NULL, NULL, NULL },
+    { FLT_CONTEXT_END, 0, NULL, 0, 0, NULL, NULL, NULL }
+};
+
+CONST FLT_REGISTRATION FltUsageCreateRegistration = {
+    sizeof(FLT_REGISTRATION), FLT_REGISTRATION_VERSION, 0,
+    FltUsageContexts, FltUsageCallbacks, NULL,
+    NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+};
+
+NTSTATUS FltUsageRegisterCreate(PDRIVER_OBJECT DriverObject, PFLT_FILTER *Filter);
+NTSTATUS FltUsageRegisterCreate(PDRIVER_OBJECT DriverObject, PFLT_FILTER *Filter)
+{
+    return FltRegisterFilter(DriverObject, &FltUsageCreateRegistration, Filter);
+}
+
+NTSTATUS FltUsageOpen(PFLT_FILTER Filter, PFLT_INSTANCE Instance, PUNICODE_STRING Name);
+NTSTATUS FltUsageOpen(PFLT_FILTER Filter, PFLT_INSTANCE Instance, PUNICODE_STRING Name)
+{
+    OBJECT_ATTRIBUTES attributes;
+    IO_STATUS_BLOCK ioStatus;
+    IO_DRIVER_CREATE_CONTEXT driverContext;
+    HANDLE handle = NULL;
+    PFILE_OBJECT fileObject = NULL;
+    PECP_LIST ecpList = NULL;
+    POPLOCK_KEY_ECP_CONTEXT oplockKey = NULL;
+    PDUAL_OPLOCK_KEY_ECP_CONTEXT dualKey = NULL;
+    NTSTATUS status;
+
+    status = FsRtlAllocateExtraCreateParameterList(0, &ecpList);
+    if (!NT_SUCCESS(status)) {
+        return status;
+    }
+    status = FsRtlAllocateExtraCreateParameter(&GUID_ECP_OPLOCK_KEY, sizeof(OPLOCK_KEY_ECP_CONTEXT), 0, NULL, FLTUSAGE_TAG,
+                                               (PVOID *)&oplockKey);
+    if (NT_SUCCESS(status)) {
+        RtlZeroMemory(oplockKey, sizeof(*oplockKey));
+        status = FsRtlInsertExtraCreateParameter(ecpList, oplockKey);
+        if (!NT_SUCCESS(status)) {
+            FsRtlFreeExtraCreateParameter(oplockKey);
+        }
+    }
+    if (NT_SUCCESS(FltAllocateExtraCreateParameter(Filter, &GUID_ECP_DUAL_OPLOCK_KEY, sizeof(*dualKey), 0, NULL, FLTUSAGE_TAG,
+                                                   (PVOID *)&dualKey))) {
+        dualKey->ParentOplockKeySet = FALSE;
+        dualKey->TargetOplockKeySet = FALSE;
+        if (!NT_SUCCESS(FltInsertExtraCreateParameter(Filter, ecpList, dualKey))) {
+            FltFreeExtraCreateParameter(Filter, dualKey);
+        }
+    }
+
+    InitializeObjectAttributes(&attributes, Name, OBJ_KERNEL_HANDLE | OBJ_CASE_INSENSITIVE, NULL, NULL);
+    IoInitializeDriverCreateContext(&driverContext);
+    driverContext.ExtraCreateParameter = ecpList;
+    status = FltCreateFileEx2(Filter, Instance, &handle, &fileObject, FILE_GENERIC_READ | SYNCHRONIZE, &attributes, &ioStatus,
+                              NULL, FILE_ATTRIBUTE_NORMAL, FILE_SHARE_READ, FILE_OPEN_IF,
+                              FILE_NON_DIRECTORY_FILE | FILE_SYNCHRONOUS_IO_NONALERT, NULL, 0, IO_IGNORE_SHARE_ACCESS_CHECK,
+                              &driverContext);
+    if (NT_SUCCESS(status)) {
+        BOOLEAN acknowledged = FsRtlIsEcpAcknowledged(oplockKey);
+        if (fileObject->FileName.Length != 0 && acknowledged) {
+            FsRtlPrepareToReuseEcp(oplockKey);
+        }
+        ObDereferenceObject(fileObject);
+        FltClose(handle);
+    }
+    status = IoCreateFileEx(&handle, FILE_GENERIC_READ, &attributes, &ioStatus, NULL, FILE_ATTRIBUTE_NORMAL, FILE_SHARE_READ,
+                            FILE_OPEN, 0, NULL, 0, CreateFileTypeNone, NULL, IO_NO_PARAMETER_CHECKING, &driverContext);
+    if (NT_SUCCESS(status)) {
+        ZwClose(handle);
+    }
+    FsRtlFreeExtraCreateParameterList(ecpList);
+    return status;
+}

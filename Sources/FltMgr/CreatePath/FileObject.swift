@@ -83,26 +83,34 @@ public final class CallbackData: @unchecked Sendable {
     public let file: FileObject
     /// `Iopb->Parameters.Create` (and the desired access of its security context); filters may
     /// change them in their pre-operation callback, as after `FltSetCallbackDataDirty`.
-    public var create: CreateParameters
+    public var create: CreateParameters {
+        get { createStorage }
+        set { createStorage = newValue }
+    }
+    @exclusivity(unchecked) var createStorage: CreateParameters
     /// `IoStatus`: set it before returning `FLT_PREOP_COMPLETE`; the result in post-operation.
-    public var ioStatus: IoStatus
+    public var ioStatus: IoStatus {
+        get { ioStatusStorage }
+        set { ioStatusStorage = newValue }
+    }
+    @exclusivity(unchecked) var ioStatusStorage: IoStatus
     /// `FLTFL_CALLBACK_DATA_GENERATED_IO`: a filter issued the operation (`FltCreateFileEx2`).
     public let isGeneratedIo: Bool
 
     /// The address of the ECP list attached to the create (0: none).
-    var ecpListAddress: UInt
+    @exclusivity(unchecked) var ecpListAddress: UInt
     /// Lists filters attached with `setEcpList`, with the position of the instance that did.
-    var attachedLists: [(address: UInt, level: Int)] = []
+    @exclusivity(unchecked) var attachedLists: [(address: UInt, level: Int)] = []
     /// The position of the instance whose callback runs now.
-    var level = 0
+    @exclusivity(unchecked) var level = 0
 
     init(majorFunction: MajorFunction, requestorMode: ProcessorMode, file: FileObject, create: CreateParameters,
          ecpList: UInt, generated: Bool) {
         self.majorFunction = majorFunction
         self.requestorMode = requestorMode
         self.file = file
-        self.create = create
-        self.ioStatus = IoStatus(status: .success)
+        self.createStorage = create
+        self.ioStatusStorage = IoStatus(status: .success)
         self.ecpListAddress = ecpList
         self.isGeneratedIo = generated
     }
@@ -138,13 +146,26 @@ public final class CallbackData: @unchecked Sendable {
     // MARK: Front door
 
     /// Memory the C front door keeps for this operation (its `FLT_CALLBACK_DATA`), freed with
-    /// `frontDoorRelease` when the operation is over.
-    package var frontDoorStorage: UnsafeMutableRawPointer?
-    package var frontDoorRelease: (@Sendable (UnsafeMutableRawPointer) -> Void)?
+    /// `frontDoorRelease` when the operation is over. (Reached through accessors: another
+    /// module's direct access to a class's stored property would be checked at run time.)
+    @exclusivity(unchecked) var frontDoorStorageValue: UnsafeMutableRawPointer?
+    @exclusivity(unchecked) var frontDoorRelease: (@Sendable (UnsafeMutableRawPointer) -> Void)?
+
+    /// The front door's storage, made by `make` on first use; `release` frees it when the
+    /// operation is over.
+    package func frontDoor(
+        make: () -> UnsafeMutableRawPointer, release: @escaping @Sendable (UnsafeMutableRawPointer) -> Void
+    ) -> UnsafeMutableRawPointer {
+        if let storage = frontDoorStorageValue { return storage }
+        let storage = make()
+        frontDoorStorageValue = storage
+        frontDoorRelease = release
+        return storage
+    }
 
     func releaseFrontDoor() {
-        if let storage = frontDoorStorage, let release = frontDoorRelease { release(storage) }
-        frontDoorStorage = nil
+        if let storage = frontDoorStorageValue, let release = frontDoorRelease { release(storage) }
+        frontDoorStorageValue = nil
         frontDoorRelease = nil
     }
 }
