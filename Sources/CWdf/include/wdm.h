@@ -22,6 +22,9 @@
 #include <uchar.h>
 #endif
 
+#include "sal.h"
+#include "wdm_compiler.h"
+
 /* ============================================================================================
  * Language glue
  * ============================================================================================ */
@@ -92,10 +95,7 @@
 #endif
 #endif
 
-/* ============================================================================================
- * Parameter and SAL annotations: accepted and ignored
- * ============================================================================================ */
-
+/* Parameter direction markers of the old WDK style: nothing. */
 #ifndef IN
 #define IN
 #endif
@@ -106,180 +106,78 @@
 #define OPTIONAL
 #endif
 
-#ifndef _In_
-#define _In_
+/* Calling conventions and linkage markers: one convention on x86-64 Linux, nothing to say. */
+#ifndef __stdcall
+#define __stdcall
 #endif
-#ifndef _In_opt_
-#define _In_opt_
+#ifndef __cdecl
+#define __cdecl
 #endif
-#ifndef _In_z_
-#define _In_z_
+#ifndef __fastcall
+#define __fastcall
 #endif
-#ifndef _In_opt_z_
-#define _In_opt_z_
+#ifndef NTAPI_INLINE
+#define NTAPI_INLINE
 #endif
-#ifndef _Out_
-#define _Out_
+#ifndef FASTCALL
+#define FASTCALL
 #endif
-#ifndef _Out_opt_
-#define _Out_opt_
+#ifndef CALLBACK
+#define CALLBACK
 #endif
-#ifndef _Inout_
-#define _Inout_
+#ifndef DECLSPEC_IMPORT
+#define DECLSPEC_IMPORT
 #endif
-#ifndef _Inout_opt_
-#define _Inout_opt_
+#ifndef DECLSPEC_EXPORT
+#define DECLSPEC_EXPORT __attribute__((__visibility__("default")))
 #endif
-#ifndef _In_reads_
-#define _In_reads_(size)
+#ifndef NTSYSAPI
+#define NTSYSAPI
 #endif
-#ifndef _In_reads_bytes_
-#define _In_reads_bytes_(size)
+#ifndef NTKERNELAPI
+#define NTKERNELAPI
 #endif
-#ifndef _In_reads_bytes_opt_
-#define _In_reads_bytes_opt_(size)
+#ifndef NTHALAPI
+#define NTHALAPI
 #endif
-#ifndef _Out_writes_
-#define _Out_writes_(size)
+#ifndef NTSYSCALLAPI
+#define NTSYSCALLAPI
 #endif
-#ifndef _Out_writes_bytes_
-#define _Out_writes_bytes_(size)
+#ifndef DECLSPEC_NOINLINE
+#define DECLSPEC_NOINLINE __attribute__((__noinline__))
 #endif
-#ifndef _Out_writes_bytes_opt_
-#define _Out_writes_bytes_opt_(size)
+#ifndef DECLSPEC_NOTHROW
+#define DECLSPEC_NOTHROW
 #endif
-#ifndef _Out_writes_bytes_all_
-#define _Out_writes_bytes_all_(size)
+#ifndef DECLSPEC_NOVTABLE
+#define DECLSPEC_NOVTABLE
 #endif
-#ifndef _Inout_updates_bytes_
-#define _Inout_updates_bytes_(size)
+#ifndef DECLSPEC_RESTRICT
+#define DECLSPEC_RESTRICT
 #endif
-#ifndef _Outptr_
-#define _Outptr_
+#ifndef DECLSPEC_DEPRECATED
+#define DECLSPEC_DEPRECATED
 #endif
-#ifndef _Outptr_opt_
-#define _Outptr_opt_
+#ifndef DECLSPEC_DEPRECATED_DDK
+#define DECLSPEC_DEPRECATED_DDK
 #endif
-#ifndef _Outptr_result_bytebuffer_
-#define _Outptr_result_bytebuffer_(size)
+#ifndef DECLSPEC_GUARDNOCF
+#define DECLSPEC_GUARDNOCF
 #endif
-#ifndef _Outptr_opt_result_bytebuffer_
-#define _Outptr_opt_result_bytebuffer_(size)
-#endif
-#ifndef _Field_size_
-#define _Field_size_(size)
-#endif
-#ifndef _Field_size_bytes_
-#define _Field_size_bytes_(size)
-#endif
-#ifndef _Field_size_bytes_part_
-#define _Field_size_bytes_part_(size, count)
-#endif
-#ifndef _When_
-#define _When_(condition, annotation)
-#endif
-#ifndef _Success_
-#define _Success_(expression)
-#endif
-#ifndef _Must_inspect_result_
-#define _Must_inspect_result_
-#endif
-#ifndef _Check_return_
-#define _Check_return_
-#endif
-#ifndef _Ret_maybenull_
-#define _Ret_maybenull_
-#endif
-#ifndef _Ret_notnull_
-#define _Ret_notnull_
-#endif
-#ifndef _Post_writable_byte_size_
-#define _Post_writable_byte_size_(size)
-#endif
-#ifndef _Pre_notnull_
-#define _Pre_notnull_
-#endif
-#ifndef _Post_invalid_
-#define _Post_invalid_
-#endif
-#ifndef _Printf_format_string_
-#define _Printf_format_string_
-#endif
-#ifndef _Frees_ptr_
-#define _Frees_ptr_
-#endif
-#ifndef _Frees_ptr_opt_
-#define _Frees_ptr_opt_
-#endif
-#ifndef _Function_class_
-#define _Function_class_(name)
-#endif
-#ifndef _Use_decl_annotations_
-#define _Use_decl_annotations_
-#endif
-#ifndef _Analysis_noreturn_
-#define _Analysis_noreturn_
-#endif
-#ifndef _IRQL_requires_max_
-#define _IRQL_requires_max_(irql)
-#endif
-#ifndef _IRQL_requires_min_
-#define _IRQL_requires_min_(irql)
-#endif
-#ifndef _IRQL_requires_
-#define _IRQL_requires_(irql)
-#endif
-#ifndef _IRQL_requires_same_
-#define _IRQL_requires_same_
-#endif
-#ifndef _IRQL_raises_
-#define _IRQL_raises_(irql)
-#endif
-#ifndef _IRQL_saves_
-#define _IRQL_saves_
-#endif
-#ifndef _IRQL_restores_
-#define _IRQL_restores_
-#endif
-#ifndef _IRQL_saves_global_
-#define _IRQL_saves_global_(kind, param)
-#endif
-#ifndef _IRQL_restores_global_
-#define _IRQL_restores_global_(kind, param)
-#endif
-#ifndef _Kernel_clear_do_init_
-#define _Kernel_clear_do_init_(yesNo)
-#endif
-#ifndef __drv_allocatesMem
-#define __drv_allocatesMem(kind)
-#endif
-#ifndef __drv_freesMem
-#define __drv_freesMem(kind)
-#endif
-#ifndef __drv_aliasesMem
-#define __drv_aliasesMem
-#endif
-#ifndef __drv_strictTypeMatch
-#define __drv_strictTypeMatch(mode)
-#endif
-#ifndef __drv_strictType
-#define __drv_strictType(typename, mode)
-#endif
-#ifndef __drv_reportError
-#define __drv_reportError(why)
-#endif
-#ifndef __drv_maxIRQL
-#define __drv_maxIRQL(irql)
+#ifndef NOP_FUNCTION
+#define NOP_FUNCTION ((void)0)
 #endif
 
 #ifndef UNREFERENCED_PARAMETER
 #define UNREFERENCED_PARAMETER(P) ((void)(P))
 #endif
-
-/* PAGED_CODE marks routines that must run at or below APC_LEVEL; free-build behaviour (no-op). */
-#ifndef PAGED_CODE
-#define PAGED_CODE() ((void)0)
+#ifndef DBG_UNREFERENCED_PARAMETER
+#define DBG_UNREFERENCED_PARAMETER(P) ((void)(P))
 #endif
+#ifndef DBG_UNREFERENCED_LOCAL_VARIABLE
+#define DBG_UNREFERENCED_LOCAL_VARIABLE(V) ((void)(V))
+#endif
+
 
 #ifdef __cplusplus
 extern "C" {
@@ -331,8 +229,17 @@ typedef unsigned char BOOLEAN;
 #define FALSE 0
 #endif
 
-/* 16-bit UTF-16 code unit: the u"..." literal type. */
+/*
+ * 16-bit UTF-16 code unit. In C it is char16_t (an unsigned short), which the u"..." literals
+ * have, and L"..." literals too when the driver is built with -fshort-wchar (Windows' wchar_t is
+ * 16-bit; the SDK's flags include it). In C++ char16_t and wchar_t are distinct types: with
+ * -fshort-wchar WCHAR is wchar_t, so the WDK's L"..." literals fit; without it, char16_t.
+ */
+#if defined(__cplusplus) && defined(__WCHAR_MAX__) && (__WCHAR_MAX__ <= 0xFFFF)
+typedef wchar_t WCHAR;
+#else
 typedef char16_t WCHAR;
+#endif
 
 typedef CHAR *PCHAR;
 typedef CHAR *PCH;
@@ -526,33 +433,8 @@ typedef NTSTATUS *PNTSTATUS;
 #define NT_WARNING(Status) ((((ULONG)(Status)) >> 30) == 2)
 #define NT_ERROR(Status) ((((ULONG)(Status)) >> 30) == 3)
 
-/* Success and information */
-#define STATUS_SUCCESS ((NTSTATUS)0)                                  /* 0x00000000 */
-#define STATUS_MORE_ENTRIES ((NTSTATUS)261)                           /* 0x00000105 */
-#define STATUS_OBJECT_NAME_EXISTS ((NTSTATUS)1073741824)              /* 0x40000000 */
-
-/* Errors */
-#define STATUS_UNSUCCESSFUL ((NTSTATUS)-1073741823)                   /* 0xC0000001 */
-#define STATUS_NOT_IMPLEMENTED ((NTSTATUS)-1073741822)                /* 0xC0000002 */
-#define STATUS_INFO_LENGTH_MISMATCH ((NTSTATUS)-1073741820)           /* 0xC0000004 */
-#define STATUS_ACCESS_VIOLATION ((NTSTATUS)-1073741819)               /* 0xC0000005 */
-#define STATUS_INVALID_PARAMETER ((NTSTATUS)-1073741811)              /* 0xC000000D */
-#define STATUS_INVALID_DEVICE_REQUEST ((NTSTATUS)-1073741808)         /* 0xC0000010 */
-#define STATUS_NO_MEMORY ((NTSTATUS)-1073741801)                      /* 0xC0000017 */
-#define STATUS_BUFFER_TOO_SMALL ((NTSTATUS)-1073741789)               /* 0xC0000023 */
-#define STATUS_OBJECT_NAME_INVALID ((NTSTATUS)-1073741773)            /* 0xC0000033 */
-#define STATUS_QUOTA_EXCEEDED ((NTSTATUS)-1073741756)                 /* 0xC0000044 */
-#define STATUS_DELETE_PENDING ((NTSTATUS)-1073741738)                 /* 0xC0000056 */
-#define STATUS_INTEGER_OVERFLOW ((NTSTATUS)-1073741675)               /* 0xC0000095 */
-#define STATUS_INSUFFICIENT_RESOURCES ((NTSTATUS)-1073741670)         /* 0xC000009A */
-#define STATUS_INVALID_PARAMETER_1 ((NTSTATUS)-1073741585)            /* 0xC00000EF */
-#define STATUS_INVALID_PARAMETER_2 ((NTSTATUS)-1073741584)            /* 0xC00000F0 */
-#define STATUS_INVALID_PARAMETER_3 ((NTSTATUS)-1073741583)            /* 0xC00000F1 */
-#define STATUS_INVALID_PARAMETER_4 ((NTSTATUS)-1073741582)            /* 0xC00000F2 */
-#define STATUS_INVALID_PARAMETER_5 ((NTSTATUS)-1073741581)            /* 0xC00000F3 */
-#define STATUS_INVALID_PARAMETER_8 ((NTSTATUS)-1073741578)            /* 0xC00000F6 */
-#define STATUS_INVALID_BUFFER_SIZE ((NTSTATUS)-1073741306)            /* 0xC0000206 */
-#define STATUS_NOT_FOUND ((NTSTATUS)-1073741275)                      /* 0xC0000225 */
+/* Every STATUS_ name of the WDK (generated table). */
+#include "ntstatus.h"
 
 /* Kernel-Mode Driver Framework */
 #define STATUS_WDF_OBJECT_ATTRIBUTES_INVALID ((NTSTATUS)-1071644151)      /* 0xC0200209 */
@@ -1057,9 +939,7 @@ typedef struct _UNICODE_STRING {
 } UNICODE_STRING, *PUNICODE_STRING;
 typedef const UNICODE_STRING *PCUNICODE_STRING;
 
-/* UNICODE_STRING initializer for a u"..." literal. */
-#define RTL_CONSTANT_STRING(s) \
-    { (USHORT)(sizeof(s) - sizeof((s)[0])), (USHORT)sizeof(s), (PWCH)(s) }
+/* RTL_CONSTANT_STRING is in wdm_rtl.h (UNICODE_STRING and STRING forms, C and C++). */
 
 typedef struct _DEVICE_OBJECT DEVICE_OBJECT, *PDEVICE_OBJECT;
 
@@ -1099,6 +979,9 @@ typedef struct _DRIVER_OBJECT {
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
+
+/* Assertions, interlocked operations, SLISTs, strings and the Rtl string routines. */
+#include "wdm_rtl.h"
 
 #endif /* _WDM_H_ */
 
