@@ -28,9 +28,11 @@ SCRATCH=${WDF_SDK_SCRATCH_PATH:-$ROOT/.build-sdk}
 # The SDK's version (pkg-config Version, CMake package version; CMake accepts any 1.x request).
 VERSION=1.0.0
 # Compiler flags every driver source needs with gcc and clang, given to it by pkg-config and by the
-# CMake target: multi-character tag constants ('gaT1') are everyday driver code, and MSVC compiles
-# them silently.
-DRIVER_CFLAGS="-Wno-multichar"
+# CMake target: -fshort-wchar makes L"..." literals UTF-16 as on Windows (WCHAR); multi-character
+# tag constants ('gaT1') and `#pragma warning(...)` are everyday driver code that MSVC compiles
+# silently (the headers turn both diagnostics off for clang and gcc, but g++ before 13 decides on
+# them before any pragma applies).
+DRIVER_CFLAGS="-fshort-wchar -Wno-multichar -Wno-unknown-pragmas"
 
 echo "== building libWdf01000.so (release, Swift runtime linked statically) in $SCRATCH"
 swift build --package-path "$ROOT" --scratch-path "$SCRATCH" -c release --product Wdf01000 \

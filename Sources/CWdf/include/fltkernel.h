@@ -96,9 +96,7 @@ typedef struct _SECURITY_QUALITY_OF_SERVICE *PSECURITY_QUALITY_OF_SERVICE;
 typedef struct _TXN_PARAMETER_BLOCK *PTXN_PARAMETER_BLOCK;
 typedef struct _ESILO *PESILO;
 
-/* Who issued a request. */
-typedef CCHAR KPROCESSOR_MODE;
-typedef enum _MODE { KernelMode, UserMode, MaximumMode } MODE;
+/* Who issued a request: KPROCESSOR_MODE and MODE (KernelMode, UserMode) come from wdm.h. */
 
 /* Access rights (ACCESS_MASK) a create asks for. */
 typedef ULONG ACCESS_MASK, *PACCESS_MASK;
