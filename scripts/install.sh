@@ -2,7 +2,7 @@
 # The C SDK: builds libWdf01000.so for release with the Swift runtime linked in, and installs it
 # with the public headers, a pkg-config file and a CMake package under PREFIX.
 #
-#   bash scripts/install.sh PREFIX
+#   bash scripts/install.sh PREFIX          (DESTDIR=/stage bash scripts/install.sh /usr: staged)
 #
 #   PREFIX/lib/libWdf01000.so                      SONAME libWdf01000.so; needs only libc, libm,
 #                                                  libstdc++ and libgcc_s (no Swift toolchain)
@@ -21,8 +21,16 @@ if [ $# -ne 1 ] || [ -z "$1" ]; then
   exit 2
 fi
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-mkdir -p "$1"
-PREFIX=$(cd "$1" && pwd)
+# DESTDIR (staged installs, as for a distribution package): the files go to $DESTDIR$PREFIX. Nothing
+# installed names the prefix (the .pc and CMake files find everything relative to themselves).
+if [ -n "${DESTDIR:-}" ]; then
+  case "$1" in /*) ;; *) echo "install.sh: with DESTDIR, PREFIX must be absolute" >&2; exit 2 ;; esac
+  mkdir -p "$DESTDIR$1"
+  PREFIX=$(cd "$DESTDIR$1" && pwd)
+else
+  mkdir -p "$1"
+  PREFIX=$(cd "$1" && pwd)
+fi
 SCRATCH=${WDF_SDK_SCRATCH_PATH:-$ROOT/.build-sdk}
 
 # The SDK's version (pkg-config Version, CMake package version; CMake accepts any 1.x request).
