@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # CI: the C SDK as a user gets it. Installs with scripts/install.sh into a temporary prefix, checks
-# the installed library needs nothing from the Swift toolchain, builds the C clients
-# (Tests/CClients) and a C++17 driver (Tests/SDK) with the pkg-config flags (clang and gcc,
-# -Wall -Werror) and with CMake's find_package, and runs each in an environment without the
-# toolchain (env -i, no LD_LIBRARY_PATH). Then moves the prefix and builds again from there (the
-# .pc file and the CMake package are relocatable).
+# the installed library needs nothing from the Swift toolchain, builds every program in
+# Tests/CClients (C11) and a C++17 driver (Tests/SDK) with the pkg-config flags (clang and gcc,
+# -O2 -Wall -Werror) and with CMake's find_package, and runs each in an environment without the
+# toolchain (env -i, no LD_LIBRARY_PATH); each must exit 0 and end with its
+# "summary: N checks ok, 0 failed" line (pooltag-reader: its counter lines). Then moves the prefix
+# and builds again from there (the .pc file and the CMake package are relocatable).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
@@ -100,9 +101,10 @@ build_with_pkg_config() {
   libs=$(pkg-config --libs wdf01000)
   echo "pkg-config: $cflags $libs"
   for cc in clang gcc; do
-    for client in pool-client wdf-client minifilter-client pooltag-reader; do
+    for dir in Tests/CClients/*/; do
+      client=$(basename "$dir")
       # shellcheck disable=SC2086
-      "$cc" -std=c11 -O2 -Wall -Werror $cflags "Tests/CClients/$client/main.c" $libs -o "$out/$client-$cc"
+      "$cc" -std=c11 -O2 -Wall -Werror $cflags "$dir"*.c $libs -o "$out/$client-$cc"
     done
   done
   for cxx in ${CLANGXX:+"$CLANGXX"} g++; do
