@@ -21,6 +21,11 @@ let runtime: [SwiftSetting] = strict + [
     .unsafeFlags(["-Xllvm", "-align-all-functions=6", "-Xcc", "-ftls-model=initial-exec"], .when(configuration: .release)),
 ]
 
+// The libFuzzer target (Tests/Fuzz) links only with -sanitize=fuzzer (libFuzzer supplies main),
+// so it is declared only when WDF_FUZZ is set: scripts/ci/fuzz.sh builds it, and a plain
+// `swift build` / `swift test` never sees it.
+let fuzzing = Context.environment["WDF_FUZZ"] != nil
+
 let package = Package(
     name: "wdf-memory",
     products: [
@@ -94,3 +99,11 @@ let package = Package(
         ),
     ]
 )
+
+if fuzzing {
+    package.products.append(.executable(name: "Fuzz", targets: ["Fuzz"]))
+    package.targets.append(
+        .executableTarget(
+            name: "Fuzz", dependencies: ["CApiModel", "Wdf01000", "CWdf"], path: "Tests/Fuzz", exclude: ["Corpus"],
+            swiftSettings: strict + [.unsafeFlags(["-parse-as-library"])]))
+}

@@ -181,6 +181,27 @@ public final class CApiModel {
             return info
         }
         callbackLog = []
+        // Counts from before this model (a process that ran other models, or the fuzzer's
+        // earlier inputs): the model compares what changed.
+        baseline = (try? readPoolTags()) ?? [:]
+    }
+
+    var baseline: [ULONG: SYSTEM_POOLTAG] = [:]
+
+    func readPoolTags() throws(ModelMismatch) -> [ULONG: SYSTEM_POOLTAG] {
+        var needed: ULONG = 0
+        _ = ZwQuerySystemInformation(SystemPoolTagInformation, nil, 0, &needed)
+        let capacity = Int(needed) + 8192
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
+        defer { buffer.deallocate() }
+        let status = ZwQuerySystemInformation(SystemPoolTagInformation, buffer, ULONG(capacity), &needed)
+        try expect(status, STATUS_SUCCESS, "ZwQuerySystemInformation")
+        let count = Int(buffer.load(as: ULONG.self))
+        let header = MemoryLayout<SYSTEM_POOLTAG_INFORMATION>.offset(of: \SYSTEM_POOLTAG_INFORMATION.TagInfo) ?? 8
+        let entries = (buffer + header).assumingMemoryBound(to: SYSTEM_POOLTAG.self)
+        var seen: [ULONG: SYSTEM_POOLTAG] = [:]
+        for index in 0..<count { seen[entries[index].TagUlong] = entries[index] }
+        return seen
     }
 
     deinit {
@@ -222,25 +243,18 @@ public final class CApiModel {
     /// Per-tag accounting read with ZwQuerySystemInformation against the model's counts.
     public func checkAccounting(final: Bool = false) throws(ModelMismatch) {
         figures.accountingChecks += 1
-        var needed: ULONG = 0
-        _ = ZwQuerySystemInformation(SystemPoolTagInformation, nil, 0, &needed)
-        let capacity = Int(needed) + 8192
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 16)
-        defer { buffer.deallocate() }
-        let status = ZwQuerySystemInformation(SystemPoolTagInformation, buffer, ULONG(capacity), &needed)
-        try expect(status, STATUS_SUCCESS, "ZwQuerySystemInformation")
-        let count = Int(buffer.load(as: ULONG.self))
-        let header = MemoryLayout<SYSTEM_POOLTAG_INFORMATION>.offset(of: \SYSTEM_POOLTAG_INFORMATION.TagInfo) ?? 8
-        let entries = (buffer + header).assumingMemoryBound(to: SYSTEM_POOLTAG.self)
-        var seen: [ULONG: SYSTEM_POOLTAG] = [:]
-        for index in 0..<count { seen[entries[index].TagUlong] = entries[index] }
+        let seen = try readPoolTags()
         for tag in memoryTags + [driverTag] {
             let entry = seen[tag]
+            let before = baseline[tag]
             for paged in [false, true] {
                 let model = allocations[key(tag, paged: paged)] ?? Counts()
                 let allocs = Int(paged ? entry?.PagedAllocs ?? 0 : entry?.NonPagedAllocs ?? 0)
+                    - Int(paged ? before?.PagedAllocs ?? 0 : before?.NonPagedAllocs ?? 0)
                 let frees = Int(paged ? entry?.PagedFrees ?? 0 : entry?.NonPagedFrees ?? 0)
-                let used = paged ? entry?.PagedUsed ?? 0 : entry?.NonPagedUsed ?? 0
+                    - Int(paged ? before?.PagedFrees ?? 0 : before?.NonPagedFrees ?? 0)
+                let used = (paged ? entry?.PagedUsed ?? 0 : entry?.NonPagedUsed ?? 0)
+                    - (paged ? before?.PagedUsed ?? 0 : before?.NonPagedUsed ?? 0)
                 if allocs != model.allocs || frees != model.frees || (allocs == frees) != (used == 0) {
                     try fail("tag \(tagText(tag)) \(paged ? "paged" : "non-paged"): \(allocs) allocs, \(frees) frees, \(used) bytes; model \(model.allocs), \(model.frees)")
                 }
