@@ -1,18 +1,20 @@
 /*
- * CWdf.c - the only routines implemented in C: debug output.
- * Everything else declared by the public headers is implemented in Swift and exported by the
- * Wdf01000 module.
+ * CWdf.c - the routines implemented in C: debug output (and, in Format.c, the printf formatting
+ * it shares with _vsnprintf/_vsnwprintf, which read a C va_list). Everything else declared by the
+ * public headers is implemented in Swift and exported by the Wdf01000 module.
  */
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "wdm.h"
 
+ULONG wdm_debug_vprint(const char *Format, va_list arguments);
+
 ULONG DbgPrint(PCSTR Format, ...)
 {
     va_list arguments;
     va_start(arguments, Format);
-    vfprintf(stderr, Format, arguments);
+    wdm_debug_vprint(Format, arguments);
     va_end(arguments);
     return (ULONG)STATUS_SUCCESS;
 }
@@ -23,7 +25,7 @@ ULONG DbgPrintEx(ULONG ComponentId, ULONG Level, PCSTR Format, ...)
     (void)ComponentId;
     (void)Level;
     va_start(arguments, Format);
-    vfprintf(stderr, Format, arguments);
+    wdm_debug_vprint(Format, arguments);
     va_end(arguments);
     return (ULONG)STATUS_SUCCESS;
 }

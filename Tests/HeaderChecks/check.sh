@@ -22,7 +22,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 INC="$ROOT/Sources/CWdf/include"
 CWDF_C="$ROOT/Sources/CWdf/CWdf.c"
-HEADERS="wdm.h wdf.h fltkernel.h wdfhost.h ntddk.h ntifs.h fltKernel.h ntstatus.h dontuse.h initguid.h"
+HEADERS="wdm.h wdf.h fltkernel.h wdfhost.h ntddk.h ntifs.h fltKernel.h ntstatus.h dontuse.h initguid.h ntstrsafe.h ntintsafe.h"
 
 CCS=${CCS:-"clang gcc"}
 CXXS=${CXXS:-"clang++ g++"}

@@ -12,6 +12,8 @@
 #ifndef _WDM_RTL_H_
 #define _WDM_RTL_H_
 
+#include <stdarg.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -178,6 +180,18 @@ FORCEINLINE BOOLEAN _WdmVerified(int Value) { return WDM_CAST(BOOLEAN, Value != 
 #define PAGED_CODE() ((void)0)
 #endif
 #define PAGED_CODE_LOCKED() ((void)0)
+
+/*
+ * The kernel's formatting routines with Windows' rules (DbgPrint uses the same): `l` is 32-bit,
+ * `ll`/`I64` 64-bit, `I` pointer size; `%wZ` a PUNICODE_STRING, `%Z` a PANSI_STRING; `%ws`/`%S`
+ * WCHAR text in a narrow format (`%s` in a wide one); `%p` 16 hexadecimal digits. At most Count
+ * units; the count written, or -1 when the text did not fit (then not NUL-terminated).
+ */
+int _vsnprintf(_Out_writes_opt_(Count) char *Buffer, _In_ size_t Count, _In_z_ _Printf_format_string_ const char *Format,
+               va_list ArgList);
+int _vsnwprintf(_Out_writes_opt_(Count) WCHAR *Buffer, _In_ size_t Count, _In_z_ const WCHAR *Format, va_list ArgList);
+int _snprintf(_Out_writes_opt_(Count) char *Buffer, _In_ size_t Count, _In_z_ _Printf_format_string_ const char *Format, ...);
+int _snwprintf(_Out_writes_opt_(Count) WCHAR *Buffer, _In_ size_t Count, _In_z_ const WCHAR *Format, ...);
 
 /* Filter Manager's assertion (fltKernel.h spells it this way). */
 #ifndef FLT_ASSERT
