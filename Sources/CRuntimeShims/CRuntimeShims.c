@@ -66,3 +66,44 @@ int nt_describe_caller(const char *routine, char *buffer, int capacity) {
     }
     return snprintf(buffer, (size_t)capacity, "unknown caller");
 }
+
+/* Futex wait/wake on a 32-bit word in any (process-private) memory: the kernel synchronization
+ * objects that live in driver memory (FAST_MUTEX, KEVENT) block on their own words. */
+#include <errno.h>
+#include <linux/futex.h>
+#include <time.h>
+
+int nt_futex_wait(uint32_t *address, uint32_t expected, int64_t timeout_nanoseconds) {
+    struct timespec timeout;
+    struct timespec *limit = NULL;
+    if (timeout_nanoseconds >= 0) {
+        timeout.tv_sec = (time_t)(timeout_nanoseconds / 1000000000);
+        timeout.tv_nsec = (long)(timeout_nanoseconds % 1000000000);
+        limit = &timeout;
+    }
+    long result = syscall(SYS_futex, address, FUTEX_WAIT_PRIVATE, expected, limit, NULL, 0);
+    if (result == 0) return 0;
+    return errno == ETIMEDOUT ? 1 : 0;
+}
+
+void nt_futex_wake(uint32_t *address, int count) {
+    syscall(SYS_futex, address, FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0);
+}
+
+int64_t nt_monotonic_nanoseconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+int64_t nt_realtime_nanoseconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+void nt_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}

@@ -97,7 +97,7 @@ struct InterlockedSListTests {
 }
 
 /// A thread started now and joined later (OtherThread runs to completion at once).
-private final class Thread2: @unchecked Sendable {
+final class Thread2: @unchecked Sendable {
     private let done = Mutex<Int?>(nil)
     private let body: @Sendable () -> Int
     private var thread = pthread_t()

@@ -46,4 +46,16 @@ static inline void nt_tsan_release(void *address) { if (__tsan_release) __tsan_r
  * symbol (in a statically linked executable that can also be a frame of the runtime itself). Returns the length written. */
 int nt_describe_caller(const char *routine, char *buffer, int capacity);
 
+/* Futex wait on a 32-bit word while it holds `expected`, for at most timeout_nanoseconds (< 0:
+ * no limit). Returns 1 when the time ran out, 0 otherwise (woken, value changed, interrupted). */
+#include <stdint.h>
+int nt_futex_wait(uint32_t *address, uint32_t expected, int64_t timeout_nanoseconds);
+/* Wakes up to `count` threads waiting on the word. */
+void nt_futex_wake(uint32_t *address, int count);
+/* CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */
+int64_t nt_monotonic_nanoseconds(void);
+int64_t nt_realtime_nanoseconds(void);
+/* A spin-wait hint (pause). */
+void nt_cpu_relax(void);
+
 #endif

@@ -983,6 +983,9 @@ typedef struct _DRIVER_OBJECT {
 /* Assertions, interlocked operations, SLISTs, strings and the Rtl string routines. */
 #include "wdm_rtl.h"
 
+/* Spin locks with IRQL semantics. */
+#include "wdm_sync.h"
+
 #endif /* _WDM_H_ */
 
 /* ============================================================================================

@@ -12,6 +12,7 @@ public struct BugCheckCode: RawRepresentable, Hashable, Sendable {
 
     public static let irqlNotGreaterOrEqual = BugCheckCode(rawValue: 0x09)
     public static let irqlNotLessOrEqual = BugCheckCode(rawValue: 0x0A)
+    public static let spinLockNotOwned = BugCheckCode(rawValue: 0x10)
     public static let kmodeExceptionNotHandled = BugCheckCode(rawValue: 0x1E)
     public static let badPoolCaller = BugCheckCode(rawValue: 0xC2)
     public static let driverVerifierDetectedViolation = BugCheckCode(rawValue: 0xC4)
@@ -22,6 +23,7 @@ public struct BugCheckCode: RawRepresentable, Hashable, Sendable {
         switch self {
         case .irqlNotGreaterOrEqual: "IRQL_NOT_GREATER_OR_EQUAL"
         case .irqlNotLessOrEqual: "IRQL_NOT_LESS_OR_EQUAL"
+        case .spinLockNotOwned: "SPIN_LOCK_NOT_OWNED"
         case .kmodeExceptionNotHandled: "KMODE_EXCEPTION_NOT_HANDLED"
         case .badPoolCaller: "BAD_POOL_CALLER"
         case .driverVerifierDetectedViolation: "DRIVER_VERIFIER_DETECTED_VIOLATION"
