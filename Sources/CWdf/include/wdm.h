@@ -986,6 +986,9 @@ typedef struct _DRIVER_OBJECT {
 /* Spin locks with IRQL semantics. */
 #include "wdm_sync.h"
 
+/* The current WDK's pool routines (Zero/Uninitialized/Quota/Priority forms, ExAllocatePool3). */
+#include "wdm_pool.h"
+
 #endif /* _WDM_H_ */
 
 /* ============================================================================================
