@@ -241,8 +241,7 @@ enum ObjectLifetime {
             expected: SlotState.live, desired: SlotState.disposing, ordering: .sequentiallyConsistent
         ).exchanged else { return }
         if slot.pointee.childCount.load(ordering: .sequentiallyConsistent) != 0 {
-            if mustDefer(slot, subtree: true) { return DisposeList.disposeClaimedLater(index) }
-            return disposeClaimed(index)
+            return disposeClaimedWithChildren(index)
         }
         unlink(index)
         slot.flagsByte.pointee |= ObjectFlags.cleanedUp
@@ -250,6 +249,15 @@ enum ObjectLifetime {
         // Someone else holds a reference: the last release destroys it.
         guard dropReference(slot) <= 0 else { return }
         destroyPlainly(slot, index: index)
+    }
+
+    /// `deletePlainly` of an object with children: disposed now, or at PASSIVE_LEVEL when its
+    /// subtree holds a passive-only object and the caller is above it. Out of line: the IRQL
+    /// read and the deferral kept the plain delete's inline path 11 ns slower.
+    @inline(never)
+    static func disposeClaimedWithChildren(_ index: UInt32) {
+        if mustDefer(ObjectTable.slot(index), subtree: true) { return DisposeList.disposeClaimedLater(index) }
+        disposeClaimed(index)
     }
 
     @inline(never)
