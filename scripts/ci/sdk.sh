@@ -135,6 +135,12 @@ echo "== CMake: find_package(Wdf01000 CONFIG REQUIRED), target_link_libraries(..
 cmake -S Tests/SDK -B "$WORK/cmake" -DCMAKE_PREFIX_PATH="$PREFIX" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$WORK/cmake" >/dev/null
 run_programs "$WORK/cmake" "$LIB"
+# The CMake target gives the same driver flags as pkg-config.
+for flag in $(PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" pkg-config --cflags-only-other wdf01000); do
+  for target in sdk-c-client sdk-cxx-driver; do
+    grep -q -- " $flag\b" "$WORK/cmake/CMakeFiles/$target.dir/flags.make" || fail "CMake target $target lacks $flag"
+  done
+done
 grep -q "Wdf01000_DIR:PATH=$PREFIX/lib/cmake/Wdf01000" "$WORK/cmake/CMakeCache.txt" || fail "CMake found another Wdf01000"
 # The version file: no version and 1.x are accepted, 2 is not.
 mkdir -p "$WORK/version-check"
