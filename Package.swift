@@ -35,11 +35,14 @@ let package = Package(
         .library(name: "NtKernel", targets: ["NtKernel"]),
         .library(name: "Wdf", targets: ["Wdf"]),
         .library(name: "FltMgr", targets: ["FltMgr"]),
+        // Snapshots for wdfmon (WDFMON_PUBLISH=1) and the poolmon table, for any Swift program.
+        .library(name: "WdfMonitor", targets: ["WdfMonitor"]),
         .executable(name: "wdfmon", targets: ["wdfmon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
     ],
     targets: [
         // Thread-local storage accessor and other tiny C helpers the Swift runtime needs (internal).
@@ -57,15 +60,20 @@ let package = Package(
         .target(name: "Wdf", dependencies: ["NtKernel", "CRuntimeShims"], swiftSettings: runtime),
         // Filter Manager: filters, ECP lookaside lists, extra create parameters, ECP lists.
         .target(name: "FltMgr", dependencies: ["NtKernel"], swiftSettings: runtime),
+        // wdfmon's snapshot publishing (WDFMON_PUBLISH=1): the load-time check (C), the snapshot,
+        // its publisher thread and the poolmon table (Swift).
+        .target(name: "CWdfMonitor", dependencies: ["CRuntimeShims"]),
+        .target(name: "WdfMonitor", dependencies: ["NtKernel", "Wdf", "CWdfMonitor"], swiftSettings: strict),
         // C exports (`@c @implementation`): convert arguments, call the Swift layer, convert results.
-        .target(name: "Wdf01000", dependencies: ["NtKernel", "Wdf", "FltMgr", "CWdf"], swiftSettings: runtime),
+        .target(name: "Wdf01000", dependencies: ["NtKernel", "Wdf", "FltMgr", "CWdf", "WdfMonitor"], swiftSettings: runtime),
         // The sample driver that wdfmon loads, written in C against the public headers.
         .target(name: "SampleDriver", dependencies: ["CWdf"], path: "Sources/SampleDriver"),
         .executableTarget(
             name: "wdfmon",
             dependencies: [
-                "NtKernel", "Wdf", "Wdf01000", "SampleDriver",
+                "NtKernel", "Wdf", "Wdf01000", "SampleDriver", "WdfMonitor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
             ],
             swiftSettings: strict
         ),
@@ -77,6 +85,11 @@ let package = Package(
         .executableTarget(
             name: "c-wdf-client", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/wdf-client",
             cSettings: [.unsafeFlags(["-Wno-multichar"])]),
+        // C programs that WdfMonTests run under wdfmon: one that leaks a pool block, a clean one, a
+        // long-running one (attach, tree).
+        .executableTarget(name: "c-monitor-leak", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/monitor-leak"),
+        .executableTarget(name: "c-monitor-clean", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/monitor-clean"),
+        .executableTarget(name: "c-monitor-busy", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/monitor-busy"),
         // Helpers the test targets share (reading a bug check's stop line).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "NtKernelTests", dependencies: ["NtKernel", "TestSupport"], swiftSettings: strict),
@@ -92,6 +105,11 @@ let package = Package(
         .target(
             name: "CApiModel", dependencies: ["CWdf"], path: "Tests/CApiModel",
             swiftSettings: strict + [.unsafeFlags(["-O"])]),
+        .testTarget(
+            name: "WdfMonTests",
+            dependencies: ["WdfMonitor", "NtKernel", "Wdf", "wdfmon", "c-monitor-leak", "c-monitor-clean", "c-monitor-busy"],
+            swiftSettings: strict
+        ),
         .testTarget(
             name: "CClientTests",
             dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader", "c-wdf-client", "c-minifilter-client", "c-minifilter-create"],

@@ -59,3 +59,4 @@ int64_t nt_realtime_nanoseconds(void);
 void nt_cpu_relax(void);
 
 #endif
+#include "MonitorHooks.h"

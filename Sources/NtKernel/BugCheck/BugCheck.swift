@@ -63,6 +63,7 @@ public enum BugCheck {
         _ parameter1: UInt = 0, _ parameter2: UInt = 0, _ parameter3: UInt = 0, _ parameter4: UInt = 0,
         _ explanation: String
     ) -> Never {
+        MonitorHook.bugCheckBegins()
         let parameters = [parameter1, parameter2, parameter3, parameter4]
             .map { "0x" + hexDigits(UInt64($0), width: 16) }
             .joined(separator: ",")

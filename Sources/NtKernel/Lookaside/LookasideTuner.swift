@@ -56,6 +56,12 @@ public final class LookasideTuner: Sendable {
         state.withLock { state in state.lists.removeAll { $0 == core } }
     }
 
+    /// Calls `body` with every list registered now, under the tuner's lock (a list cannot be
+    /// deleted meanwhile). Lock order: this lock, then the thread registry's.
+    func withRegisteredLists(_ body: ([UnsafeMutablePointer<LookasideCore>]) -> Void) {
+        state.withLock { state in body(state.lists) }
+    }
+
     private func scan(advancingBy step: Duration) {
         state.withLock { state in
             state.now += step

@@ -96,6 +96,7 @@ enum ThreadRegistry {
         }
         nt_thread_context_set(UnsafeMutableRawPointer(context))
         pthread_setspecific(exitKey, context)
+        MonitorHook.threadAttached()
         return context
     }
 

@@ -241,6 +241,9 @@ enum ObjectTable {
         cache.pointee.count += 1
     }
 
+    /// Runs `body` with one past the highest slot handed out, holding the allocation lock.
+    static func withFreeListLocked(_ body: (UInt32) -> Void) { freeList.withLock { body($0.next) } }
+
     static func countSlotsInUse() -> [Int] {
         freeList.withLock { list -> [Int] in
             var counts = [Int](repeating: 0, count: Int(UInt8.max) + 1)
