@@ -1,3 +1,4 @@
+internal import CWdfMonitor
 import NtKernel
 public import Wdf
 #if canImport(Glibc)
@@ -17,6 +18,9 @@ extension MonitorSnapshot {
     public static func capture(
         includeTree: Bool = false, treeLimit: Int = 10_000, reason: String = "self", sequence: UInt64 = 0
     ) -> MonitorSnapshot {
+        // Racy reads on purpose (see CWdfMonitor.h); ThreadSanitizer is told to ignore them.
+        wdf_monitor_ignore_reads_begin()
+        defer { wdf_monitor_ignore_reads_end() }
         var pool: [PoolRow] = []
         for usage in Pool.tagUsage() {
             if usage.nonPagedAllocations != 0 || usage.nonPagedFrees != 0 {
