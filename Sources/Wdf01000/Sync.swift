@@ -71,3 +71,88 @@ public func KeReleaseInStackQueuedSpinLockFromDpcLevel(_ LockHandle: PKLOCK_QUEU
     let lock = required(handle.pointee.LockQueue.Lock, "KeReleaseInStackQueuedSpinLockFromDpcLevel")
     NtKernel.SpinLock.releaseAtDispatch(UnsafeMutableRawPointer(lock), routine: "KeReleaseInStackQueuedSpinLockFromDpcLevel")
 }
+
+// Events, waits and fast mutexes (NtKernel's KernelEvent and FastMutex).
+
+@c @implementation
+public func KeInitializeEvent(_ Event: PRKEVENT!, _ Type: EVENT_TYPE, _ State: BOOLEAN) {
+    KernelEvent.initialize(UnsafeMutableRawPointer(required(Event, "KeInitializeEvent")), type: UInt8(truncatingIfNeeded: Type.rawValue), signaled: State != 0)
+}
+
+@c @implementation
+public func KeSetEvent(_ Event: PRKEVENT!, _ Increment: KPRIORITY, _ Wait: BOOLEAN) -> LONG {
+    KernelEvent.set(UnsafeMutableRawPointer(required(Event, "KeSetEvent")))
+}
+
+@c @implementation
+public func KeClearEvent(_ Event: PRKEVENT!) {
+    _ = KernelEvent.reset(UnsafeMutableRawPointer(required(Event, "KeClearEvent")))
+}
+
+@c @implementation
+public func KeResetEvent(_ Event: PRKEVENT!) -> LONG {
+    KernelEvent.reset(UnsafeMutableRawPointer(required(Event, "KeResetEvent")))
+}
+
+@c @implementation
+public func KeReadStateEvent(_ Event: PRKEVENT!) -> LONG {
+    KernelEvent.read(UnsafeMutableRawPointer(required(Event, "KeReadStateEvent")))
+}
+
+@c @implementation
+public func KeWaitForSingleObject(
+    _ Object: PVOID!, _ WaitReason: KWAIT_REASON, _ WaitMode: KPROCESSOR_MODE, _ Alertable: BOOLEAN, _ Timeout: PLARGE_INTEGER?
+) -> NTSTATUS {
+    let object = required(Object?.assumingMemoryBound(to: UInt8.self), "KeWaitForSingleObject")
+    let timeout = Timeout.map { KernelEvent.nanoseconds(fromWindowsTimeout: $0.pointee.QuadPart) }
+    KernelEvent.requireWaitIrql(zeroTimeout: timeout == 0, routine: "KeWaitForSingleObject")
+    guard KernelEvent.isEvent(UnsafeMutableRawPointer(object)) else {
+        BugCheck.raiseStatus(.accessViolation, in: "KeWaitForSingleObject (the object is not a KEVENT)")
+    }
+    return KernelEvent.wait(UnsafeMutableRawPointer(object), timeoutNanoseconds: timeout) ? STATUS_SUCCESS : STATUS_TIMEOUT
+}
+
+@c @implementation
+public func KeDelayExecutionThread(_ WaitMode: KPROCESSOR_MODE, _ Alertable: BOOLEAN, _ Interval: PLARGE_INTEGER!) -> NTSTATUS {
+    let interval = required(Interval, "KeDelayExecutionThread").pointee.QuadPart
+    KernelEvent.requireWaitIrql(zeroTimeout: false, routine: "KeDelayExecutionThread")
+    var event = KEVENT()
+    withUnsafeMutablePointer(to: &event) { pointer in
+        let raw = UnsafeMutableRawPointer(pointer)
+        KernelEvent.initialize(raw, type: KernelEvent.notification, signaled: false)
+        _ = KernelEvent.wait(raw, timeoutNanoseconds: KernelEvent.nanoseconds(fromWindowsTimeout: interval))
+    }
+    return STATUS_SUCCESS
+}
+
+@c @implementation
+public func ExInitializeFastMutex(_ FastMutex: PFAST_MUTEX!) {
+    NtKernel.FastMutex.initialize(UnsafeMutableRawPointer(required(FastMutex, "ExInitializeFastMutex")))
+}
+
+@c @implementation
+public func ExAcquireFastMutex(_ FastMutex: PFAST_MUTEX!) {
+    NtKernel.FastMutex.acquire(UnsafeMutableRawPointer(required(FastMutex, "ExAcquireFastMutex")), raising: true, routine: "ExAcquireFastMutex")
+}
+
+@c @implementation
+public func ExReleaseFastMutex(_ FastMutex: PFAST_MUTEX!) {
+    NtKernel.FastMutex.release(UnsafeMutableRawPointer(required(FastMutex, "ExReleaseFastMutex")), lowering: true, routine: "ExReleaseFastMutex")
+}
+
+@c @implementation
+public func ExTryToAcquireFastMutex(_ FastMutex: PFAST_MUTEX!) -> BOOLEAN {
+    NtKernel.FastMutex.tryAcquire(UnsafeMutableRawPointer(required(FastMutex, "ExTryToAcquireFastMutex")), routine: "ExTryToAcquireFastMutex") ? 1 : 0
+}
+
+@c @implementation
+public func ExAcquireFastMutexUnsafe(_ FastMutex: PFAST_MUTEX!) {
+    NtKernel.FastMutex.acquire(
+        UnsafeMutableRawPointer(required(FastMutex, "ExAcquireFastMutexUnsafe")), raising: false, routine: "ExAcquireFastMutexUnsafe")
+}
+
+@c @implementation
+public func ExReleaseFastMutexUnsafe(_ FastMutex: PFAST_MUTEX!) {
+    NtKernel.FastMutex.release(
+        UnsafeMutableRawPointer(required(FastMutex, "ExReleaseFastMutexUnsafe")), lowering: false, routine: "ExReleaseFastMutexUnsafe")
+}

@@ -61,6 +61,88 @@ NTKERNELAPI VOID FASTCALL KeAcquireInStackQueuedSpinLockAtDpcLevel(_Inout_ PKSPI
 _IRQL_requires_min_(DISPATCH_LEVEL)
 NTKERNELAPI VOID FASTCALL KeReleaseInStackQueuedSpinLockFromDpcLevel(_In_ PKLOCK_QUEUE_HANDLE LockHandle);
 
+/* ============================================================================================
+ * Events and waits. A KEVENT's signal state is a word that waiting threads sleep on; a wait
+ * with no or a non-zero timeout is allowed at IRQL <= APC_LEVEL, a zero-timeout poll at
+ * <= DISPATCH_LEVEL (above: IRQL_NOT_LESS_OR_EQUAL). KeWaitForSingleObject waits on events (the
+ * dispatcher objects this library has); another object is an access violation (0x1E).
+ * ============================================================================================ */
+
+typedef enum _EVENT_TYPE { NotificationEvent, SynchronizationEvent } EVENT_TYPE;
+
+typedef enum _KWAIT_REASON {
+    Executive, FreePage, PageIn, PoolAllocation, DelayExecution, Suspended, UserRequest,
+    WrExecutive, WrFreePage, WrPageIn, WrPoolAllocation, WrDelayExecution, WrSuspended,
+    WrUserRequest, MaximumWaitReason = 40
+} KWAIT_REASON;
+
+typedef struct _DISPATCHER_HEADER {
+    UCHAR Type;
+    UCHAR Signalling;
+    UCHAR Size;
+    UCHAR Reserved1;
+    LONG SignalState;
+    LIST_ENTRY WaitListHead;
+} DISPATCHER_HEADER, *PDISPATCHER_HEADER;
+
+typedef struct _KEVENT {
+    DISPATCHER_HEADER Header;
+} KEVENT, *PKEVENT, *PRKEVENT;
+
+typedef LONG KPRIORITY_INCREMENT;
+#define IO_NO_INCREMENT 0
+#define EVENT_INCREMENT 1
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI VOID NTAPI KeInitializeEvent(_Out_ PRKEVENT Event, _In_ EVENT_TYPE Type, _In_ BOOLEAN State);
+/* Signals the event (waking its waiters); returns the previous state. Wait TRUE is accepted. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI LONG NTAPI KeSetEvent(_Inout_ PRKEVENT Event, _In_ KPRIORITY Increment, _In_ BOOLEAN Wait);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI VOID NTAPI KeClearEvent(_Inout_ PRKEVENT Event);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI LONG NTAPI KeResetEvent(_Inout_ PRKEVENT Event);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI LONG NTAPI KeReadStateEvent(_In_ PRKEVENT Event);
+
+/* STATUS_SUCCESS when the event was signaled, STATUS_TIMEOUT when Timeout (100-ns units,
+   negative = relative, positive = absolute system time) passed first; NULL waits forever. */
+_IRQL_requires_max_(APC_LEVEL)
+NTKERNELAPI NTSTATUS NTAPI KeWaitForSingleObject(_In_ PVOID Object, _In_ KWAIT_REASON WaitReason,
+                                                 _In_ KPROCESSOR_MODE WaitMode, _In_ BOOLEAN Alertable,
+                                                 _In_opt_ PLARGE_INTEGER Timeout);
+/* Sleeps for Interval (100-ns units, negative = relative); STATUS_SUCCESS. */
+_IRQL_requires_max_(APC_LEVEL)
+NTKERNELAPI NTSTATUS NTAPI KeDelayExecutionThread(_In_ KPROCESSOR_MODE WaitMode, _In_ BOOLEAN Alertable,
+                                                  _In_ PLARGE_INTEGER Interval);
+
+/* ============================================================================================
+ * Fast mutexes: acquiring raises to APC_LEVEL (callers above it stop with
+ * IRQL_NOT_LESS_OR_EQUAL), contended threads sleep; re-acquiring one the thread holds stops with
+ * 0xC4/0x1001, releasing one it does not hold with 0xC4/0x1002.
+ * ============================================================================================ */
+
+typedef struct _FAST_MUTEX {
+    LONG Count;
+    PVOID Owner;
+    ULONG Contention;
+    KEVENT Event;
+    ULONG OldIrql;
+} FAST_MUTEX, *PFAST_MUTEX, KGUARDED_MUTEX, *PKGUARDED_MUTEX;
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI VOID NTAPI ExInitializeFastMutex(_Out_ PFAST_MUTEX FastMutex);
+_IRQL_requires_max_(APC_LEVEL) _IRQL_raises_(APC_LEVEL)
+NTKERNELAPI VOID FASTCALL ExAcquireFastMutex(_Inout_ PFAST_MUTEX FastMutex);
+_IRQL_requires_(APC_LEVEL)
+NTKERNELAPI VOID FASTCALL ExReleaseFastMutex(_Inout_ PFAST_MUTEX FastMutex);
+_IRQL_requires_max_(APC_LEVEL) _Must_inspect_result_
+NTKERNELAPI BOOLEAN FASTCALL ExTryToAcquireFastMutex(_Inout_ PFAST_MUTEX FastMutex);
+_IRQL_requires_max_(APC_LEVEL)
+NTKERNELAPI VOID FASTCALL ExAcquireFastMutexUnsafe(_Inout_ PFAST_MUTEX FastMutex);
+_IRQL_requires_max_(APC_LEVEL)
+NTKERNELAPI VOID FASTCALL ExReleaseFastMutexUnsafe(_Inout_ PFAST_MUTEX FastMutex);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
