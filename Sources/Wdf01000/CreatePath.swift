@@ -76,6 +76,8 @@ enum CFrontDoor {
             iopb.pointee.Parameters.Create.Options = create.packedOptions
             iopb.pointee.Parameters.Create.FileAttributes = create.fileAttributes
             iopb.pointee.Parameters.Create.ShareAccess = create.shareAccess
+            iopb.pointee.Parameters.Create.EaLength = create.eaLength
+            iopb.pointee.Parameters.Create.AllocationSize.QuadPart = create.allocationSize
         }
     }
 
@@ -225,15 +227,18 @@ enum CFrontDoor {
     }
 
     static func parameters(
-        _ attributes: POBJECT_ATTRIBUTES?, _ access: ACCESS_MASK, _ fileAttributes: ULONG, _ share: ULONG, _ disposition: ULONG,
-        _ options: ULONG, _ flags: ULONG
+        _ attributes: POBJECT_ATTRIBUTES?, _ access: ACCESS_MASK, _ allocationSize: PLARGE_INTEGER?, _ fileAttributes: ULONG,
+        _ share: ULONG, _ disposition: ULONG, _ options: ULONG, _ eaBuffer: PVOID?, _ eaLength: ULONG, _ flags: ULONG
     ) throws(NTStatus) -> CreateParameters {
         guard disposition <= UInt32(FILE_MAXIMUM_DISPOSITION), options & ~UInt32(FILE_VALID_OPTION_FLAGS) == 0,
-            share & ~UInt32(FILE_SHARE_VALID_FLAGS) == 0
+            share & ~UInt32(FILE_SHARE_VALID_FLAGS) == 0, eaLength == 0 || eaBuffer != nil
         else { throw .invalidParameter }
-        return CreateParameters(
+        var parameters = CreateParameters(
             name: try name(attributes), desiredAccess: access, shareAccess: UInt16(share), fileAttributes: UInt16(truncatingIfNeeded: fileAttributes),
             disposition: CreateDisposition(rawValue: disposition), options: options, flags: flags)
+        parameters.allocationSize = allocationSize?.pointee.QuadPart ?? 0
+        parameters.eaLength = eaBuffer == nil ? 0 : eaLength
+        return parameters
     }
 
     /// The ECP list an IO_DRIVER_CREATE_CONTEXT carries (its Size must cover it).
@@ -297,7 +302,9 @@ public func FltCreateFileEx2(
     let below = Instance.map { FilterManager.requireInstance(rawValue: UInt(bitPattern: $0), routine: routine) }
     let result: Result<OpenedFile, NTStatus>
     do throws(NTStatus) {
-        let parameters = try CFrontDoor.parameters(ObjectAttributes, DesiredAccess, FileAttributes, ShareAccess, CreateDisposition, CreateOptions, Flags)
+        let parameters = try CFrontDoor.parameters(
+            ObjectAttributes, DesiredAccess, AllocationSize, FileAttributes, ShareAccess, CreateDisposition, CreateOptions, EaBuffer,
+            EaLength, Flags)
         let list = try CFrontDoor.ecpList(DriverContext, filter: caller)
         result = .success(try FilterManager.create(parameters, requestorMode: .kernel, ecpList: list, below: below, routine: routine))
     } catch { result = .failure(error) }
@@ -322,7 +329,9 @@ public func IoCreateFileEx(
     let result: Result<OpenedFile, NTStatus>
     do throws(NTStatus) {
         guard CreateFileType == CreateFileTypeNone, InternalParameters == nil else { throw .invalidParameter }
-        let parameters = try CFrontDoor.parameters(ObjectAttributes, DesiredAccess, FileAttributes, ShareAccess, Disposition, CreateOptions, Options)
+        let parameters = try CFrontDoor.parameters(
+            ObjectAttributes, DesiredAccess, AllocationSize, FileAttributes, ShareAccess, Disposition, CreateOptions, EaBuffer, EaLength,
+            Options)
         let list = try CFrontDoor.ecpList(DriverContext, filter: FltMgr.Filter.fileSystemRuntime)
         result = .success(try FilterManager.create(parameters, requestorMode: .kernel, ecpList: list, routine: routine))
     } catch { result = .failure(error) }

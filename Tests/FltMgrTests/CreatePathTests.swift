@@ -91,6 +91,19 @@ struct CreatePathTests {
         let opened = try FilterManager.create(CreateParameters(name: "\\Device\\HarddiskVolume1\\swift\\exists.txt"))
         #expect(opened.information == IoStatus.opened)
         try FilterManager.close(opened.handle)
+        // The root is the one directory; extended attributes are not supported.
+        #expect(throws: NTStatus.notADirectory) {
+            try FilterManager.create(CreateParameters(name: "\\??\\C:\\swift\\exists.txt", options: 0x1))
+        }
+        #expect(throws: NTStatus.fileIsADirectory) {
+            try FilterManager.create(CreateParameters(name: "\\Device\\HarddiskVolume1", options: 0x40))
+        }
+        let root = try FilterManager.create(CreateParameters(name: "\\??\\C:\\", options: 0x1))
+        #expect(root.file.name == "\\")
+        try FilterManager.close(root.handle)
+        var withEas = CreateParameters(name: "\\??\\C:\\swift\\ea.txt", disposition: .openIf)
+        withEas.eaLength = 16
+        #expect(throws: NTStatus.easNotSupported) { try FilterManager.create(withEas) }
     }
 
     @Test func anEcpTravelsDownIsAcknowledgedAndFreedByItsCreator() throws {

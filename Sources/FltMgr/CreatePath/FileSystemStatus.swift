@@ -16,6 +16,12 @@ extension NTStatus {
     public static var objectPathSyntaxBad: NTStatus { NTStatus(code: 0xC000_003B) }
     /// `STATUS_SHARING_VIOLATION` 0xC0000043.
     public static var sharingViolation: NTStatus { NTStatus(code: 0xC000_0043) }
+    /// `STATUS_EAS_NOT_SUPPORTED` 0xC000004F.
+    public static var easNotSupported: NTStatus { NTStatus(code: 0xC000_004F) }
+    /// `STATUS_FILE_IS_A_DIRECTORY` 0xC00000BA.
+    public static var fileIsADirectory: NTStatus { NTStatus(code: 0xC000_00BA) }
+    /// `STATUS_NOT_A_DIRECTORY` 0xC0000103.
+    public static var notADirectory: NTStatus { NTStatus(code: 0xC000_0103) }
     /// `STATUS_FLT_DO_NOT_ATTACH` 0xC01C000F: what an instance setup callback returns to stay off a volume.
     public static var fltDoNotAttach: NTStatus { NTStatus(code: 0xC01C_000F) }
     /// `STATUS_FLT_INSTANCE_ALTITUDE_COLLISION` 0xC01C0011.

@@ -176,7 +176,9 @@ extension FilterManager {
             ecpList: ecpList.map { UInt(bitPattern: $0.address) } ?? 0, generated: below != nil)
         let path = path(below: below?.altitude)
         let result = run(data, through: path) {
-            let status = HostFileSystem.create(file.name, disposition: data.create.disposition)
+            let status = data.create.eaLength > 0
+                ? IoStatus(status: .easNotSupported)
+                : HostFileSystem.create(file.name, disposition: data.create.disposition, options: data.create.options)
             data.ioStatus = status
         }
         // Lists a filter attached come back to it (run), the creator's once the create is over.

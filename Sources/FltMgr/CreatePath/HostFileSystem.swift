@@ -10,7 +10,10 @@ public import NtKernel
 /// - `FILE_OPEN`, `FILE_OVERWRITE`: opens an existing name, else `STATUS_OBJECT_NAME_NOT_FOUND`;
 /// - `FILE_CREATE`: makes an empty file, or `STATUS_OBJECT_NAME_COLLISION` if it exists;
 /// - `FILE_OPEN_IF`, `FILE_OVERWRITE_IF`, `FILE_SUPERSEDE`: opens or makes an empty file.
-/// The volume's root (`\`) always exists. Corresponds to the host routines `WdfHostAddFile`,
+/// The volume's root (`\`) always exists and is the only directory: `FILE_DIRECTORY_FILE` on any
+/// other name is `STATUS_NOT_A_DIRECTORY`, `FILE_NON_DIRECTORY_FILE` on the root
+/// `STATUS_FILE_IS_A_DIRECTORY`. Extended attributes are not supported (`STATUS_EAS_NOT_SUPPORTED`,
+/// as FAT answers). Corresponds to the host routines `WdfHostAddFile`,
 /// `WdfHostFailFile` and `WdfHostResetFileSystem` of `wdfhost.h`.
 public enum HostFileSystem {
     /// The volume's device name.
@@ -71,10 +74,13 @@ public enum HostFileSystem {
     }
 
     /// What the file system does with a create (see the type's documentation).
-    static func create(_ name: String, disposition: CreateDisposition) -> IoStatus {
+    static func create(_ name: String, disposition: CreateDisposition, options: UInt32 = 0) -> IoStatus {
+        let directoryFile: UInt32 = 0x1, nonDirectoryFile: UInt32 = 0x40
         if name == "\\" {
+            if options & nonDirectoryFile != 0 { return IoStatus(status: .fileIsADirectory) }
             return disposition == .create ? IoStatus(status: .objectNameCollision) : IoStatus(status: .success, information: IoStatus.opened)
         }
+        if options & directoryFile != 0 { return IoStatus(status: .notADirectory) }
         let key = key(name)
         return namespace.withLock { namespace -> IoStatus in
             if let failure = namespace.failures[key] { return IoStatus(status: failure) }

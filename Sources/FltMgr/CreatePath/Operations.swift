@@ -124,6 +124,11 @@ public struct CreateParameters: Sendable {
     public var options: UInt32
     /// `IO_IGNORE_SHARE_ACCESS_CHECK` and the other `IO_*` create flags (recorded).
     public var flags: UInt32
+    /// The initial allocation size (recorded; files here are empty).
+    public var allocationSize: Int64 = 0
+    /// Bytes of extended attributes the create carries (the host's file system supports none:
+    /// a create with any is `STATUS_EAS_NOT_SUPPORTED`).
+    public var eaLength: UInt32 = 0
 
     public init(
         name: String, desiredAccess: UInt32 = 0x0012_0089 /* FILE_GENERIC_READ */, shareAccess: UInt16 = 0x1,
