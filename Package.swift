@@ -90,6 +90,10 @@ let package = Package(
         .executableTarget(name: "c-monitor-leak", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/monitor-leak"),
         .executableTarget(name: "c-monitor-clean", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/monitor-clean"),
         .executableTarget(name: "c-monitor-busy", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/monitor-busy"),
+        // The driver with the classic bugs (Driver Verifier), built -g -O0 in debug as tests use it.
+        .executableTarget(
+            name: "c-verifier-client", dependencies: ["Wdf01000", "CWdf"], path: "Tests/CClients/verifier-client",
+            cSettings: [.unsafeFlags(["-Wno-multichar"])]),
         // Helpers the test targets share (reading a bug check's stop line).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "NtKernelTests", dependencies: ["NtKernel", "TestSupport"], swiftSettings: strict),
@@ -112,7 +116,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CClientTests",
-            dependencies: ["NtKernel", "c-pool-client", "c-pooltag-reader", "c-wdf-client", "c-minifilter-client", "c-minifilter-create"],
+            dependencies: [
+                "NtKernel", "c-pool-client", "c-pooltag-reader", "c-wdf-client", "c-minifilter-client", "c-minifilter-create",
+                "c-verifier-client",
+            ],
             swiftSettings: strict
         ),
     ]

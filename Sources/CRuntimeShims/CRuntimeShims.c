@@ -32,41 +32,6 @@ void nt_heavy_fence(void) {
     }
 }
 
-#include <dlfcn.h>
-#include <execinfo.h>
-#include <stdio.h>
-#include <string.h>
-
-static int nt_is_runtime_frame(const char *symbol, const char *routine) {
-    if (symbol == NULL) return 0;
-    static const char *const prefixes[] = {"$s8NtKernel", "$s3Wdf", "$s6FltMgr", "$s8Wdf01000", "nt_"};
-    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
-        if (strncmp(symbol, prefixes[i], strlen(prefixes[i])) == 0) return 1;
-    }
-    return routine != NULL && routine[0] != '\0' && strncmp(symbol, routine, strlen(routine)) == 0;
-}
-
-int nt_describe_caller(const char *routine, char *buffer, int capacity) {
-    void *frames[48];
-    int count = backtrace(frames, 48);
-    for (int i = 1; i < count; i++) {
-        Dl_info info;
-        memset(&info, 0, sizeof info);
-        if (dladdr(frames[i], &info) == 0) continue;
-        if (nt_is_runtime_frame(info.dli_sname, routine)) continue;
-        const char *module = info.dli_fname ? strrchr(info.dli_fname, '/') : NULL;
-        module = module ? module + 1 : (info.dli_fname ? info.dli_fname : "?");
-        if (info.dli_sname) {
-            return snprintf(buffer, (size_t)capacity, "%s+0x%lx (%s)", info.dli_sname,
-                            (unsigned long)((char *)frames[i] - (char *)info.dli_saddr), module);
-        }
-        /* No symbol: a module-relative address (addr2line -e <module> <offset> names it). */
-        return snprintf(buffer, (size_t)capacity, "%s+0x%lx", module,
-                        (unsigned long)((char *)frames[i] - (char *)info.dli_fbase));
-    }
-    return snprintf(buffer, (size_t)capacity, "unknown caller");
-}
-
 /* Futex wait/wake on a 32-bit word in any (process-private) memory: the kernel synchronization
  * objects that live in driver memory (FAST_MUTEX, KEVENT) block on their own words. */
 #include <errno.h>

@@ -40,11 +40,88 @@ void __tsan_release(void *address) __attribute__((weak));
 static inline void nt_tsan_acquire(void *address) { if (__tsan_acquire) __tsan_acquire(address); }
 static inline void nt_tsan_release(void *address) { if (__tsan_release) __tsan_release(address); }
 
-/* Describes the code that called into the runtime: the first stack frame that is not the runtime
- * itself (Swift symbols of NtKernel/Wdf/FltMgr, these helpers, or a symbol starting with
- * `routine`), as "symbol+0xoffset (module)", or "module+0xoffset" when the frame has no dynamic
- * symbol (in a statically linked executable that can also be a frame of the runtime itself). Returns the length written. */
-int nt_describe_caller(const char *routine, char *buffer, int capacity);
+/* ---- Call sites (CallSites.c) ---- */
+
+/* Up to `capacity` return addresses of the calling thread, innermost first (backtrace(3)). */
+int nt_capture_stack(void **frames, int capacity);
+
+/* Names the driver's frame among `frames`: the first one outside the library (libWdf01000.so,
+ * the library's Swift modules and sources, the Swift runtime). Writes the site as
+ * "function (file:line)", else "function+0xOFF (module)", else "module+0xOFF", and its id
+ * "module+0xOFF" (stable across runs). `exact`: frames[0] is a faulting instruction, not a return
+ * address. Costly (may run a symbolizer): only when a report is written. */
+int nt_describe_site(void *const *frames, int count, int exact, char *site, int siteCapacity, char *siteID, int idCapacity);
+
+/* Only the id "module+0xOFF" of the driver's frame (cached per address after the first time). */
+int nt_describe_site_id(void *const *frames, int count, char *siteID, int idCapacity);
+
+/* ---- Driver Verifier gate ---- */
+
+/* Non-zero while some loaded driver has a Driver Verifier setting that needs to see every pool
+ * allocation (special pool, low resources, pool tracking) or call sites are being collected:
+ * the pool's inline paths then decline to the checked path. A relaxed load: one instruction. */
+extern int nt_driver_verifier_gate __attribute__((visibility("hidden")));
+static inline int nt_driver_verifier_active(void) { return __atomic_load_n(&nt_driver_verifier_gate, __ATOMIC_RELAXED); }
+static inline void nt_driver_verifier_set_active(int on) { __atomic_store_n(&nt_driver_verifier_gate, on, __ATOMIC_RELAXED); }
+
+/* The driver whose code the calling thread runs (set by the host around DriverEntry, unload
+ * and callbacks), or NULL. */
+extern _Thread_local void *nt_current_driver_storage __attribute__((tls_model("initial-exec")));
+static inline void *nt_current_driver_get(void) { return nt_current_driver_storage; }
+static inline void nt_current_driver_set(void *driver) { nt_current_driver_storage = driver; }
+
+/* ---- Special pool (SpecialPool.c) ---- */
+
+/* A special-pool block's facts, kept in C so that the fault handler can read them. */
+typedef struct nt_special_block {
+    unsigned long mapping;      /* start of the whole mapping (guard pages included) */
+    unsigned long mappingSize;
+    unsigned long block;        /* the caller's buffer */
+    unsigned long size;         /* bytes asked for */
+    unsigned long dataStart;    /* first accessible byte */
+    unsigned long dataEnd;      /* one past the last accessible byte */
+    unsigned int tag;
+    unsigned int poolType;
+    int state;                  /* 0 unused, 1 allocated, 2 freed (quarantined) */
+    int allocCount, freeCount;
+    void *allocFrames[16];
+    void *freeFrames[16];
+    double allocTime;
+} nt_special_block;
+
+/* Maps a block of `size` bytes on its own pages with a PROT_NONE guard page after it
+ * (`overruns` non-zero: the block ends against it, 16-byte alignment allowing; the slack
+ * before... after it filled with a pattern) or before it (`overruns` zero: the block starts
+ * against it). Returns the block's index (>= 0), or -1 when the table is full or mmap failed. */
+int nt_special_allocate(unsigned long size, int overruns, unsigned int tag, unsigned int poolType,
+                        void *const *frames, int frameCount, double now);
+
+/* The block entry for an index (stable while the block is allocated or quarantined). */
+nt_special_block *nt_special_entry(int index);
+
+/* The index of the allocated block whose buffer is `address`, -1 if none; -2 - index when
+ * `address` is a quarantined (freed) block's buffer. */
+int nt_special_find(const void *address);
+
+/* Checks the slack pattern of an allocated block: the offset (from the buffer) of the first
+ * corrupted slack byte, or -1 when intact. */
+long nt_special_check_slack(int index);
+
+/* Frees a block: its pages become PROT_NONE and stay in a bounded quarantine (the oldest are
+ * unmapped as new ones arrive). */
+void nt_special_free(int index, void *const *frames, int frameCount);
+
+/* Installs the SIGSEGV/SIGBUS handler (once; SA_SIGINFO|SA_ONSTACK) and gives the calling
+ * thread an alternate signal stack if it has none. A fault on a special-pool page calls
+ * `report(index, address, pc, isWrite)` (which does not return); every other fault goes to
+ * the handler that was installed before. */
+typedef void (*nt_special_fault_report)(int index, void *address, void *pc, int isWrite);
+void nt_special_install_handler(nt_special_fault_report report);
+void nt_special_ensure_alternate_stack(void);
+
+/* Stops: flushes stdout, writes `text` to stderr and aborts without the Swift backtracer's
+ * interactive prompt (SIGABRT's default action). */
+__attribute__((noreturn)) void nt_stop_process(const char *text, unsigned long length);
 
 /* Futex wait on a 32-bit word while it holds `expected`, for at most timeout_nanoseconds (< 0:
  * no limit). Returns 1 when the time ran out, 0 otherwise (woken, value changed, interrupted). */

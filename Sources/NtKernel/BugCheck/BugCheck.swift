@@ -1,3 +1,4 @@
+internal import CRuntimeShims
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -14,8 +15,11 @@ public struct BugCheckCode: RawRepresentable, Hashable, Sendable {
     public static let irqlNotLessOrEqual = BugCheckCode(rawValue: 0x0A)
     public static let spinLockNotOwned = BugCheckCode(rawValue: 0x10)
     public static let kmodeExceptionNotHandled = BugCheckCode(rawValue: 0x1E)
+    public static let specialPoolDetectedMemoryCorruption = BugCheckCode(rawValue: 0xC1)
     public static let badPoolCaller = BugCheckCode(rawValue: 0xC2)
     public static let driverVerifierDetectedViolation = BugCheckCode(rawValue: 0xC4)
+    public static let pageFaultInFreedSpecialPool = BugCheckCode(rawValue: 0xCC)
+    public static let pageFaultBeyondEndOfAllocation = BugCheckCode(rawValue: 0xCD)
     public static let wdfViolation = BugCheckCode(rawValue: 0x10D)
 
     /// The symbolic name printed on the second line of a stop.
@@ -25,7 +29,10 @@ public struct BugCheckCode: RawRepresentable, Hashable, Sendable {
         case .irqlNotLessOrEqual: "IRQL_NOT_LESS_OR_EQUAL"
         case .spinLockNotOwned: "SPIN_LOCK_NOT_OWNED"
         case .kmodeExceptionNotHandled: "KMODE_EXCEPTION_NOT_HANDLED"
+        case .specialPoolDetectedMemoryCorruption: "SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION"
         case .badPoolCaller: "BAD_POOL_CALLER"
+        case .pageFaultInFreedSpecialPool: "PAGE_FAULT_IN_FREED_SPECIAL_POOL"
+        case .pageFaultBeyondEndOfAllocation: "PAGE_FAULT_BEYOND_END_OF_ALLOCATION"
         case .driverVerifierDetectedViolation: "DRIVER_VERIFIER_DETECTED_VIOLATION"
         case .wdfViolation: "WDF_VIOLATION"
         default: "BUGCHECK_0x" + hexDigits(UInt64(rawValue), width: 8)
@@ -54,30 +61,30 @@ public enum BadPoolCallerReason: UInt, Sendable {
 
 /// Stops the process the way Windows stops the machine.
 ///
-/// Prints the stop line `*** STOP: 0x%08X (0x%016llX,0x%016llX,0x%016llX,0x%016llX)`, the code's
-/// name, and a one-line explanation naming the routine, to standard error; then calls `abort()`.
-/// Corresponds to `KeBugCheckEx`.
+/// Flushes standard output, then prints to standard error the stop line
+/// `*** STOP: 0x%08X (0x%016llX,0x%016llX,0x%016llX,0x%016llX)`, the code's name, a one-line
+/// explanation naming the routine, and `  at <site>`: the driver's frame that called into the
+/// library (see ``CallStack``); then calls `abort()` with SIGABRT's default action (the Swift
+/// backtracer does not run, so a stop in a terminal never waits at its prompt). Corresponds to
+/// `KeBugCheckEx`.
 public enum BugCheck {
     public static func raise(
         _ code: BugCheckCode,
         _ parameter1: UInt = 0, _ parameter2: UInt = 0, _ parameter3: UInt = 0, _ parameter4: UInt = 0,
-        _ explanation: String
+        _ explanation: String, site: CallStack? = nil
     ) -> Never {
         MonitorHook.bugCheckBegins()
+        let stack = site ?? CallStack.capture()
         let parameters = [parameter1, parameter2, parameter3, parameter4]
             .map { "0x" + hexDigits(UInt64($0), width: 16) }
             .joined(separator: ",")
         let text = "*** STOP: 0x\(hexDigits(UInt64(code.rawValue), width: 8)) (\(parameters))\n"
-            + "\(code.name)\n\(explanation)\n"
-        var bytes = Array(text.utf8)
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress! + written, $0.count - written) }
-            if result <= 0 { break }
-            written += result
+            + "\(code.name)\n\(explanation)\n  at \(stack.site)\n"
+        SystematicLowResources.writeSites()
+        let bytes = Array(text.utf8)
+        bytes.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { nt_stop_process($0.baseAddress!, UInt($0.count)) }
         }
-        bytes.removeAll()
-        abort()
     }
 
     /// A pool bug check: `BAD_POOL_CALLER` with `reason` as parameter 1.

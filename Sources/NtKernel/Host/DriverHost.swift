@@ -12,6 +12,8 @@ public final class LoadedDriver: @unchecked Sendable {
     /// Opaque value the front door associates with the driver (the C layer keeps its
     /// DRIVER_OBJECT here).
     public let frontDoorToken: UnsafeMutableRawPointer?
+    /// Driver Verifier's state for this driver (settings from `parameters`).
+    public let verifier: VerifiedDriver
 
     private let unloadRoutines = KernelLock<[@Sendable () -> Void]>([])
     private let teardownRoutines = KernelLock<[@Sendable () -> Int]>([])
@@ -21,6 +23,14 @@ public final class LoadedDriver: @unchecked Sendable {
         registryPath = DriverHost.registryRoot + serviceName
         self.parameters = parameters
         frontDoorToken = token
+        verifier = VerifiedDriver(serviceName: serviceName, settings: DriverVerifierSettings(parameters: parameters))
+    }
+
+    /// Runs `body` as this driver's code: pool allocations the calling thread makes meanwhile
+    /// are the driver's (Driver Verifier). The host does this around DriverEntry and the unload
+    /// routines; a host that calls the driver back (device add, filter callbacks) does it too.
+    public func run<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+        try DriverVerifier.run(as: verifier, body)
     }
 
     /// Adds a routine that unloading runs (in the order they were added).
@@ -41,8 +51,10 @@ public final class LoadedDriver: @unchecked Sendable {
             defer { routines.removeAll() }
             return routines
         }
-        for routine in routines { routine() }
-        return runTeardownRoutines()
+        return run {
+            for routine in routines { routine() }
+            return runTeardownRoutines()
+        }
     }
 
     /// Runs only the teardown routines; returns the number of leaks reported.
@@ -76,9 +88,10 @@ public enum DriverHost {
         state.withLock { $0.parameters[service.lowercased(), default: [:]][name] = value }
     }
 
-    /// The service's parameters now.
+    /// The service's parameters now, with the environment's verifier settings applied over them
+    /// (`WDF_VERIFIER_SETTINGS`, see ``VerifierEnvironment``).
     public static func serviceParameters(for service: String) -> [String: UInt32] {
-        state.withLock { $0.parameters[service.lowercased()] ?? [:] }
+        VerifierEnvironment.apply(to: state.withLock { $0.parameters[service.lowercased()] ?? [:] }, service: service)
     }
 
     /// Loads a driver: makes its record and calls `entry` (its DriverEntry) at PASSIVE_LEVEL on
@@ -95,13 +108,17 @@ public enum DriverHost {
             BugCheck.irqlTooHigh("WdfHostLoadDriver", limit: .passive, current: irql)
         }
         state.withLock { $0.loaded.append(driver) }
+        DriverVerifier.driverLoaded(driver.verifier)
         do {
-            try entry(driver)
+            try driver.run { () throws(NTStatus) in try entry(driver) }
         } catch {
             // A failed DriverEntry gets no unload callbacks; the framework only tears down
-            // what it made.
-            _ = driver.runTeardownRoutines()
+            // what it made. Then, as Windows checks a failed driver's pool when its image
+            // unloads, pool tracking stops on what is left (0xC4/0x62).
+            _ = driver.run { driver.runTeardownRoutines() }
+            driver.verifier.checkLeaks(when: "failed DriverEntry (\(error))")
             state.withLock { $0.loaded.removeAll { $0 === driver } }
+            DriverVerifier.driverUnloaded(driver.verifier)
             throw error
         }
         return driver
@@ -117,8 +134,10 @@ public enum DriverHost {
 
     /// Unloads a driver: runs its unload routines (in registration order), then its teardown
     /// routines (the framework deleting its objects), and forgets it.
-    /// Returns `.moreEntries` when leaks were reported, else `.success`. Corresponds to
-    /// `WdfHostUnloadDriver`.
+    /// Returns `.moreEntries` when the KMDF verifier reported framework objects still alive,
+    /// else `.success`. With pool tracking (`VerifyDriverLevel` 0x8) on, pool the driver still
+    /// holds once its objects are deleted stops the process instead: one `VERIFIER LEAK:` line
+    /// each, then bug check 0xC4 with p1 0x62. Corresponds to `WdfHostUnloadDriver`.
     /// - Throws: `.invalidParameter` when the driver is not loaded.
     @discardableResult
     public static func unload(_ driver: LoadedDriver) throws(NTStatus) -> NTStatus {
@@ -128,6 +147,9 @@ public enum DriverHost {
             return true
         }
         guard wasLoaded else { throw .invalidParameter }
-        return driver.runUnloadRoutines() > 0 ? .moreEntries : .success
+        let leaks = driver.runUnloadRoutines()
+        driver.verifier.checkLeaks(when: "unloads")
+        DriverVerifier.driverUnloaded(driver.verifier)
+        return leaks > 0 ? .moreEntries : .success
     }
 }

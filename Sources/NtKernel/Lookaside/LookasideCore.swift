@@ -116,6 +116,15 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     /// list, catching up with a flush, refilling from the depot, and misses.
     @usableFromInline @inline(never)
     func allocateSlow(routine: StaticString) -> UnsafeMutableRawPointer? {
+        if nt_driver_verifier_active() != 0 {
+            let entry = allocateUnverified(routine: routine)
+            if let entry { LookasideReuse.handOut(entry, byteCount: pointee.entrySize, routine: routine) }
+            return entry
+        }
+        return allocateUnverified(routine: routine)
+    }
+
+    func allocateUnverified(routine: StaticString) -> UnsafeMutableRawPointer? {
         let context = ThreadContext.current
         if context.pointee.irql > pointee.irqlLimit.rawValue { irqlFailure(context, routine: routine) }
         guard let magazine = magazine(for: context) else { return allocateShared() }
@@ -133,6 +142,15 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     /// catching up with a flush, free misses (Depth reached), and spilling a full magazine.
     @usableFromInline @inline(never)
     func freeSlow(_ entry: UnsafeMutableRawPointer, routine: StaticString) {
+        if nt_driver_verifier_active() != 0 {
+            let context = ThreadContext.current
+            if context.pointee.irql > pointee.irqlLimit.rawValue { irqlFailure(context, routine: routine) }
+            LookasideReuse.takeBack(entry, byteCount: pointee.entrySize)
+        }
+        freeUnverified(entry, routine: routine)
+    }
+
+    func freeUnverified(_ entry: UnsafeMutableRawPointer, routine: StaticString) {
         let context = ThreadContext.current
         if context.pointee.irql > pointee.irqlLimit.rawValue { irqlFailure(context, routine: routine) }
         guard let magazine = magazine(for: context) else { return freeShared(entry) }
@@ -270,7 +288,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     /// failure raises `STATUS_INSUFFICIENT_RESOURCES`.
     func obtain() -> UnsafeMutableRawPointer? {
         let entry: UnsafeMutableRawPointer?
-        if pointee.usesPoolDirectly {
+        if pointee.usesPoolDirectly, nt_driver_verifier_active() == 0 {
             let type = pointee.poolType
             entry = try? PoolAllocator.allocate(
                 byteCount: pointee.entrySize, paged: type.isPaged, cacheAligned: type.isCacheAligned,
@@ -289,7 +307,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
 
     /// Hands an entry to the free routine (or the pool).
     func release(_ entry: UnsafeMutableRawPointer) {
-        if pointee.usesPoolDirectly {
+        if pointee.usesPoolDirectly, nt_driver_verifier_active() == 0 {
             PoolAllocator.free(entry, tag: pointee.tag.rawValue, routine: "ExFreeToLookasideListEx")
         } else if let allocator = pointee.allocator {
             allocator.free(entry)

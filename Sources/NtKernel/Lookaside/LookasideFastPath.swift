@@ -27,7 +27,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     /// without a slot, or an IRQL too high.
     @inlinable @inline(__always)
     func allocateFromMagazine() -> UnsafeMutableRawPointer? {
-        guard let raw = nt_thread_context_get() else { return nil }
+        guard nt_driver_verifier_active() == 0, let raw = nt_thread_context_get() else { return nil }
         let context = raw.assumingMemoryBound(to: ThreadContext.self)
         let magazine = pointee.magazines.magazine(atOffset: context.pointee.magazineOffset)
         guard context.pointee.irql <= pointee.irqlLimit.rawValue,
@@ -50,7 +50,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
     /// call needs the slow path.
     @inlinable @inline(__always)
     func freeToMagazine(_ entry: UnsafeMutableRawPointer) -> Bool {
-        guard let raw = nt_thread_context_get() else { return false }
+        guard nt_driver_verifier_active() == 0, let raw = nt_thread_context_get() else { return false }
         let context = raw.assumingMemoryBound(to: ThreadContext.self)
         let magazine = pointee.magazines.magazine(atOffset: context.pointee.magazineOffset)
         guard context.pointee.irql <= pointee.irqlLimit.rawValue,

@@ -1,3 +1,5 @@
+internal import CRuntimeShims
+
 /// The executive pool: tagged blocks of paged or non-paged memory, with quota and accounting.
 ///
 /// Blocks under a page are 16-byte aligned (64 for cache-aligned types) and never cross a page;
@@ -15,14 +17,14 @@ public enum Pool {
     ///   `.raiseIfAllocationFailure`), `.invalidParameter` for a zero-byte request (also a
     ///   verifier message).
     public static func allocate(_ type: PoolType, byteCount: Int, tag: PoolTag) throws(NTStatus) -> UnsafeMutableRawPointer {
-        if let block = PoolAllocator.allocateQuickly(type, byteCount: byteCount, tag: tag.rawValue) { return block }
+        if nt_driver_verifier_active() == 0, let block = PoolAllocator.allocateQuickly(type, byteCount: byteCount, tag: tag.rawValue) { return block }
         return try allocate(type, byteCount: byteCount, tag: tag, quota: false, routine: "ExAllocatePoolWithTag")
     }
 
     /// `allocate(_:byteCount:tag:)` with the C routine's contract, for its export: the block, or
     /// nil where that throws. One call, with the common case inline (no error to hand back).
     package static func allocateOrNil(_ type: PoolType, byteCount: Int, tag: PoolTag) -> UnsafeMutableRawPointer? {
-        if let block = PoolAllocator.allocateQuickly(type, byteCount: byteCount, tag: tag.rawValue) { return block }
+        if nt_driver_verifier_active() == 0, let block = PoolAllocator.allocateQuickly(type, byteCount: byteCount, tag: tag.rawValue) { return block }
         return allocateGenerallyOrNil(type, byteCount: byteCount, tag: tag)
     }
 
@@ -70,9 +72,11 @@ public enum Pool {
             try fail(.invalidParameter)
         }
         do {
-            return try PoolAllocator.allocate(
+            let equivalentType: UInt32 = (paged ? 1 : (kinds == .nonPaged ? 0x200 : 0)) | (flags.contains(.cacheAligned) ? 4 : 0)
+            return try PoolAllocator.allocateChecked(
                 byteCount: byteCount, paged: paged, cacheAligned: flags.contains(.cacheAligned), tag: tag.rawValue,
-                chargeQuota: flags.contains(.useQuota), zero: !flags.contains(.uninitialized), context: context)
+                chargeQuota: flags.contains(.useQuota), zero: !flags.contains(.uninitialized), context: context,
+                poolType: equivalentType)
         } catch {
             try fail(error.status)
         }
@@ -94,9 +98,9 @@ public enum Pool {
             throw .invalidParameter
         }
         do {
-            return try PoolAllocator.allocate(
+            return try PoolAllocator.allocateChecked(
                 byteCount: byteCount, paged: type.isPaged, cacheAligned: type.isCacheAligned, tag: tag.rawValue,
-                chargeQuota: quota, zero: type.contains(.zeroAllocation), context: context)
+                chargeQuota: quota, zero: type.contains(.zeroAllocation), context: context, poolType: type.rawValue)
         } catch {
             let raises = quota ? !type.contains(.quotaFailInsteadOfRaise) : type.contains(.raiseIfAllocationFailure)
             if raises { BugCheck.raiseStatus(error.status, in: "\(routine)") }
@@ -116,24 +120,27 @@ public enum Pool {
 
     /// `free(_:tag:)` with the tag as the C routines pass it (0: none given), for their exports.
     package static func free(_ block: UnsafeMutableRawPointer, tagValue: UInt32, routine: StaticString) {
-        if PoolAllocator.freeQuickly(block, tag: tagValue) { return }
+        if nt_driver_verifier_active() == 0, PoolAllocator.freeQuickly(block, tag: tagValue) { return }
         freeGenerally(block, tagValue: tagValue, routine: routine)
     }
 
     @inline(never)
     static func freeGenerally(_ block: UnsafeMutableRawPointer, tagValue: UInt32, routine: StaticString) {
+        if nt_driver_verifier_active() != 0, DriverVerifier.free(block, tag: tagValue, routine: routine) { return }
         PoolAllocator.free(block, tag: tagValue, routine: routine)
     }
 
     /// What the pool knows about a live block (tag, sizes, kind, charged process), or nil when
     /// `block` is not a live pool block.
     public static func blockInfo(_ block: UnsafeRawPointer) -> PoolBlockInfo? {
-        PoolAllocator.info(UnsafeMutableRawPointer(mutating: block))
+        if nt_driver_verifier_active() != 0, let info = SpecialPool.info(block) { return info }
+        return PoolAllocator.info(UnsafeMutableRawPointer(mutating: block))
     }
 
     /// Whether `address` starts a live pool block, a freed one (whose memory the pool still
     /// owns), or is no pool block at all. Reads only pool-owned memory.
     public static func blockStatus(_ address: UnsafeRawPointer) -> PoolBlockStatus {
+        if nt_driver_verifier_active() != 0, let live = SpecialPool.status(address) { return live ? .allocated : .free }
         switch PoolAllocator.locate(UnsafeMutableRawPointer(mutating: address)) {
         case .small(let header, _):
             switch header.pointee.state {

@@ -1,3 +1,4 @@
+internal import CRuntimeShims
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -68,6 +69,23 @@ enum PoolAllocator {
         PoolAccounting.recordAllocation(context, tag: tag, paged: paged, bytes: blockSize)
         if zero { buffer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount) }
         return buffer
+    }
+
+    /// `allocate` for the pool routines' checked paths: through Driver Verifier while its gate is
+    /// open (see ``DriverVerifier``).
+    @inline(__always)
+    static func allocateChecked(
+        byteCount: Int, paged: Bool, cacheAligned: Bool, tag: UInt32, chargeQuota: Bool, zero: Bool,
+        context: UnsafeMutablePointer<ThreadContext>, poolType: UInt32
+    ) throws(PoolFailure) -> UnsafeMutableRawPointer {
+        if nt_driver_verifier_active() != 0 {
+            return try DriverVerifier.allocate(
+                byteCount: byteCount, paged: paged, cacheAligned: cacheAligned, tag: tag, chargeQuota: chargeQuota,
+                zero: zero, context: context, poolType: poolType)
+        }
+        return try allocate(
+            byteCount: byteCount, paged: paged, cacheAligned: cacheAligned, tag: tag, chargeQuota: chargeQuota, zero: zero,
+            context: context)
     }
 
     /// Fills an empty bin with blocks cut from fresh pages. A block never crosses a page.

@@ -48,7 +48,9 @@ final class DriverState: @unchecked Sendable {
         var kind: ObjectKind
         var tag: PoolTag
         var size: Int
-        var creator: String
+        var creator: StaticString
+        /// Where the driver called from (named when the leak is reported).
+        var stack: CallStack
     }
 
     let tracked = KernelLock<[UInt32: Tracked]>([:])

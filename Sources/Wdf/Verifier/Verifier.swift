@@ -19,8 +19,8 @@ public enum Verifier {
     static func track(_ index: UInt32, driver: DriverState, kind: ObjectKind, tag: PoolTag, size: Int, creator: StaticString) {
         guard driver.settings.tracksPool else { return }
         ObjectTable.slot(index).flagsByte.pointee |= ObjectFlags.tracked
-        let site = "\(creator) called from \(CallerSite.describe(skipping: creator))"
-        driver.tracked.withLock { $0[index] = DriverState.Tracked(kind: kind, tag: tag, size: size, creator: site) }
+        let stack = CallStack.capture()
+        driver.tracked.withLock { $0[index] = DriverState.Tracked(kind: kind, tag: tag, size: size, creator: creator, stack: stack) }
     }
 
     static func untrack(_ slot: UnsafeMutablePointer<ObjectSlot>, index: UInt32) {
@@ -35,7 +35,7 @@ public enum Verifier {
         let leaks = driver.tracked.withLock { $0 }
         for (index, leak) in leaks.sorted(by: { $0.key < $1.key }) {
             VerifierLog.report(
-                "\(driver.serviceName): leaked \(leak.kind) \(ObjectTable.handle(of: index)): tag '\(leak.tag)', \(leak.size) bytes, created by \(leak.creator)")
+                "\(driver.serviceName): leaked \(leak.kind) \(ObjectTable.handle(of: index)): tag '\(leak.tag)', \(leak.size) bytes, created by \(leak.creator) called from \(leak.stack.site)")
         }
         return leaks.count
     }

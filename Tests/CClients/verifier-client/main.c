@@ -1,0 +1,166 @@
+/*
+ * A driver with the classic bugs, one per run: `verifier-client <bug>`. Run it with Driver
+ * Verifier's settings in the environment (WDF_VERIFIER_SETTINGS), as an unmodified program is:
+ * each bug stops with Windows' code and a report naming the function and line below.
+ *
+ *   clean              every allocation freed: runs clean with every setting on
+ *   leak-pool          a pool block never freed                       (0x8: 0xC4/0x62)
+ *   leak-lookaside     a lookaside entry taken and never returned     (0x8: 0xC4/0x62)
+ *   init-forgets       DriverEntry's error path forgets its first block (0x8: 0xC4/0x62)
+ *   overrun            one byte written past a block's end            (0x1: 0xCD)
+ *   overrun-slack      one byte into the alignment slack, found at free (0x1: 0xC1)
+ *   write-after-free   a write to a freed block                       (0x1: 0xCC)
+ *   paged-at-dispatch  paged pool at DISPATCH_LEVEL                   (0xC2/0x08)
+ *   lookaside-reuse    a lookaside entry written after it was freed   (0x1 or 0x8: 0xC1)
+ *   not-ours           a fault that is not special pool's: the program's own SIGSEGV handler
+ *                      gets it (exit 42)
+ *   low-resources      allocates 1000 blocks, prints how many failed
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <wdm.h>
+#include <wdfhost.h>
+
+#define TAG(a, b, c, d) ((ULONG)(a) | ((ULONG)(b) << 8) | ((ULONG)(c) << 16) | ((ULONG)(d) << 24))
+#define TEST_TAG TAG('T', 's', 't', '1')
+
+static const char *g_Bug;
+static LOOKASIDE_LIST_EX g_List;
+static int g_ListMade;
+
+static VOID DriverUnload(PDRIVER_OBJECT DriverObject) {
+    UNREFERENCED_PARAMETER(DriverObject);
+    if (g_ListMade) ExDeleteLookasideListEx(&g_List);
+}
+
+static PVOID LeakABlock(void) {
+    return ExAllocatePoolWithTag(NonPagedPoolNx, 40, TEST_TAG);
+}
+
+static NTSTATUS InitTwoBuffers(void) {
+    PVOID first = ExAllocatePoolWithTag(NonPagedPoolNx, 24, TEST_TAG);
+    if (first == NULL) return STATUS_INSUFFICIENT_RESOURCES;
+    PVOID second = ExAllocatePoolWithTag(NonPagedPoolNx, (SIZE_T)1 << 40, TEST_TAG);
+    if (second == NULL) {
+        return STATUS_INSUFFICIENT_RESOURCES; /* the bug: `first` is not freed */
+    }
+    ExFreePoolWithTag(second, TEST_TAG);
+    ExFreePoolWithTag(first, TEST_TAG);
+    return STATUS_SUCCESS;
+}
+
+static void OverrunByOne(void) {
+    unsigned char *block = ExAllocatePoolWithTag(NonPagedPoolNx, 32, TEST_TAG);
+    memset(block, 0, 33);
+    ExFreePoolWithTag(block, TEST_TAG);
+}
+
+static void OverrunIntoSlack(void) {
+    unsigned char *block = ExAllocatePoolWithTag(NonPagedPoolNx, 30, TEST_TAG);
+    block[30] = 1;
+    ExFreePoolWithTag(block, TEST_TAG);
+}
+
+static void WriteAfterFree(void) {
+    unsigned char *block = ExAllocatePoolWithTag(NonPagedPoolNx, 64, TEST_TAG);
+    ExFreePoolWithTag(block, TEST_TAG);
+    block[8] = 7;
+}
+
+static void PagedAtDispatch(void) {
+    KIRQL old;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    PVOID block = ExAllocatePoolWithTag(PagedPool, 64, TEST_TAG);
+    KeLowerIrql(old);
+    ExFreePoolWithTag(block, TEST_TAG);
+}
+
+static void LookasideReuse(void) {
+    unsigned char *entry = ExAllocateFromLookasideListEx(&g_List);
+    ExFreeToLookasideListEx(&g_List, entry);
+    entry[4] = 0x11;
+    entry = ExAllocateFromLookasideListEx(&g_List);
+    ExFreeToLookasideListEx(&g_List, entry);
+}
+
+static void OwnHandler(int signal) {
+    (void)signal;
+    static const char text[] = "own handler got the fault\n";
+    (void)!write(1, text, sizeof text - 1);
+    _exit(42);
+}
+
+static void FaultNotOurs(void) {
+    volatile char *nowhere = (volatile char *)(uintptr_t)16;
+    *nowhere = 1;
+}
+
+static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
+    UNREFERENCED_PARAMETER(RegistryPath);
+    DriverObject->DriverUnload = DriverUnload;
+    NTSTATUS status = ExInitializeLookasideListEx(&g_List, NULL, NULL, NonPagedPoolNx, 0, 48, TAG('T', 's', 't', 'L'), 0);
+    if (!NT_SUCCESS(status)) return status;
+    g_ListMade = 1;
+    if (strcmp(g_Bug, "init-forgets") == 0) {
+        status = InitTwoBuffers();
+        if (!NT_SUCCESS(status)) {
+            ExDeleteLookasideListEx(&g_List);
+            g_ListMade = 0;
+        }
+        return status;
+    }
+    if (strcmp(g_Bug, "clean") == 0) {
+        for (int i = 0; i < 100; i++) {
+            PVOID block = ExAllocatePoolWithTag(i % 2 ? PagedPool : NonPagedPoolNx, (SIZE_T)(1 + i * 37), TEST_TAG);
+            PVOID entry = ExAllocateFromLookasideListEx(&g_List);
+            if (block) ExFreePoolWithTag(block, TEST_TAG);
+            if (entry) ExFreeToLookasideListEx(&g_List, entry);
+        }
+    } else if (strcmp(g_Bug, "leak-pool") == 0) {
+        (void)LeakABlock();
+    } else if (strcmp(g_Bug, "leak-lookaside") == 0) {
+        (void)ExAllocateFromLookasideListEx(&g_List);
+    } else if (strcmp(g_Bug, "overrun") == 0) {
+        OverrunByOne();
+    } else if (strcmp(g_Bug, "overrun-slack") == 0) {
+        OverrunIntoSlack();
+    } else if (strcmp(g_Bug, "write-after-free") == 0) {
+        WriteAfterFree();
+    } else if (strcmp(g_Bug, "paged-at-dispatch") == 0) {
+        PagedAtDispatch();
+    } else if (strcmp(g_Bug, "lookaside-reuse") == 0) {
+        LookasideReuse();
+    } else if (strcmp(g_Bug, "not-ours") == 0) {
+        PVOID block = ExAllocatePoolWithTag(NonPagedPoolNx, 16, TEST_TAG); /* special pool is in use */
+        ExFreePoolWithTag(block, TEST_TAG);
+        FaultNotOurs();
+    } else if (strcmp(g_Bug, "low-resources") == 0) {
+        int failed = 0;
+        for (int i = 0; i < 1000; i++) {
+            PVOID block = ExAllocatePoolWithTag(NonPagedPoolNx, 32, TEST_TAG);
+            if (block == NULL) failed++; else ExFreePoolWithTag(block, TEST_TAG);
+        }
+        printf("low-resources failed %d of 1000\n", failed);
+    }
+    return STATUS_SUCCESS;
+}
+
+int main(int argc, char **argv) {
+    g_Bug = argc > 1 ? argv[1] : "clean";
+    if (strcmp(g_Bug, "not-ours") == 0) {
+        /* Installed before the library's handler, which must pass this fault on to it. */
+        signal(SIGSEGV, OwnHandler);
+    }
+    setvbuf(stdout, NULL, _IOFBF, 4096);
+    printf("verifier-client %s: loading\n", g_Bug);
+    PDRIVER_OBJECT driver = NULL;
+    NTSTATUS status = WdfHostLoadDriver("VerifierTest", DriverEntry, &driver);
+    printf("load: 0x%08X\n", (unsigned)status);
+    if (!NT_SUCCESS(status)) return 1;
+    status = WdfHostUnloadDriver(driver);
+    printf("unload: 0x%08X\n", (unsigned)status);
+    return status == STATUS_SUCCESS ? 0 : 1;
+}
