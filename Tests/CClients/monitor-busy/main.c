@@ -4,6 +4,7 @@
  * memory object with a context under its driver (the object tree). Prints "monitor-busy: ready"
  * once loaded, frees everything and unloads at the end. Exit status 0.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, nanosleep under -std=c11 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>

@@ -94,7 +94,9 @@ static void OwnHandler(int signal) {
 }
 
 static void FaultNotOurs(void) {
-    volatile char *nowhere = (volatile char *)(uintptr_t)16;
+    /* Read through a volatile so gcc -O2 cannot see the constant (-Warray-bounds). */
+    static volatile uintptr_t address = 16;
+    volatile char *nowhere = (volatile char *)address;
     *nowhere = 1;
 }
 
