@@ -85,6 +85,11 @@ run_programs() {
         run_client "$p" "^tag "
         clean "$p" | grep -qx "tag RdNp paged 0 0 0 nonpaged 5 1 256" || fail "$p: wrong RdNp counters"
         clean "$p" | grep -qx "tag RdPg paged 1 0 8192 nonpaged 0 0 0" || fail "$p: wrong RdPg counters" ;;
+      # wdfmon's and the verifier's programs: they end with their own line, not a summary.
+      *monitor-busy*) run_client "$p" "^monitor-busy: [0-9]+ blocks, unloaded \(0x00000000\)$" 1 ;;
+      *monitor-leak*) run_client "$p" "^monitor-leak: unloaded \(0x[0-9A-F]{8}\)$" ;;
+      *monitor-clean*) run_client "$p" "^monitor-clean: unloaded \(0x00000000\)$" ;;
+      *verifier-client*) run_client "$p" "^unload: 0x00000000$" clean ;;
       *) run_client "$p" "^summary: [0-9]+ checks ok, 0 failed$" ;;
     esac
   done
