@@ -575,7 +575,9 @@ def main():
     parser.add_argument("--raw", required=True)
     parser.add_argument("--out", required=True)
     parser.add_argument("--swift-json")
-    parser.add_argument("--readme", help="README.md whose Performance section's Targets table to refresh")
+    parser.add_argument("--readme", action="append", default=[],
+                        help="a Markdown file whose Targets table (between the bench:targets markers) to refresh;"
+                             " may be given more than once (README.md, the HowItIsFast article)")
     args = parser.parse_args()
     machine = read_machine(os.path.join(args.raw, "machine.txt"))
     h = Harness(os.path.join(args.raw, "c-harness.csv"))
@@ -586,8 +588,9 @@ def main():
         f.write(render(h, swift, machine, swift_md))
     with open(os.path.join(args.out, "chart.svg"), "w", encoding="utf-8") as f:
         f.write(chart(h))
-    if args.readme and not update_readme(args.readme, h, swift, machine):
-        print("report.py: no Targets markers in %s; left as it is" % args.readme)
+    for path in args.readme:
+        if not update_readme(path, h, swift, machine):
+            print("report.py: no Targets markers in %s; left as it is" % path)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@
 #   bash scripts/bench.sh                # the full run (about 4 minutes on 2 cores, plus about 3 for
 #                                        # the first builds);
 #                                        # also refreshes the Targets table in README's Performance section
+#                                        # and in the HowItIsFast documentation article
 #   BENCH_QUICK=1 bash scripts/bench.sh  # a smoke run (about 1-2 minutes once built); writes to
 #                                        # bench-results/tmp/quick/ so the committed results stay
 #
@@ -190,6 +191,6 @@ echo "swift_thresholds=$SWIFT_STATUS" >>"$RAW/machine.txt"
 # 6. The report
 # ---------------------------------------------------------------------------------------------
 README_ARG=()
-[[ $QUICK == 1 || -n ${BENCH_OUT:-} ]] || README_ARG=(--readme "$ROOT/README.md")
+[[ $QUICK == 1 || -n ${BENCH_OUT:-} ]] || README_ARG=(--readme "$ROOT/README.md" --readme "$ROOT/Sources/NtKernel/NtKernel.docc/HowItIsFast.md")
 python3 Benchmarks/report.py --raw "$RAW" --swift-json "$WORK/swift-results.json" --out "$OUT" "${README_ARG[@]}"
 log "wrote $OUT/results.md and $OUT/chart.svg ($(($(date +%s) - START)) s in all)"
