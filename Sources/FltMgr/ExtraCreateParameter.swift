@@ -220,8 +220,9 @@ public enum ExtraCreateParameters {
         let list = LookasideHandle(resolving: lookaside.storage, routine: routine)
         guard size <= UInt32.max - UInt32(EcpHeader.size) else { throw .integerOverflow }
         if Int(size) + EcpHeader.size <= list.entrySize {
-            // Counted by the list: no counter of the filter's is written here.
-            guard let entry = list.allocate(routine: routine) else {
+            // Counted by the list: no counter of the filter's is written here. The low resources
+            // simulation (VerifyDriverLevel 0x4) fails ECPs from lists too, not only pool blocks.
+            guard !DriverVerifier.simulatesFailure(.ecp, tag: list.tag), let entry = list.allocate(routine: routine) else {
                 FilterTable.lookasideAllocationFailed(lookaside.storage)
                 throw .insufficientResources
             }

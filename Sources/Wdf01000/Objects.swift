@@ -108,12 +108,12 @@ public func WdfObjectDelete(_ Object: WDFOBJECT?) { handle(Object).delete() }
 
 @c @implementation
 public func WdfObjectReferenceActual(_ Handle: WDFOBJECT?, _ Tag: PVOID?, _ Line: LONG, _ File: PCCH?) {
-    handle(Handle).reference(tag: Tag.map { UnsafeRawPointer($0) })
+    handle(Handle).reference(tag: Tag.map { UnsafeRawPointer($0) }, cFile: File, line: Int(Line))
 }
 
 @c @implementation
 public func WdfObjectDereferenceActual(_ Handle: WDFOBJECT?, _ Tag: PVOID?, _ Line: LONG, _ File: PCCH?) {
-    handle(Handle).dereference(tag: Tag.map { UnsafeRawPointer($0) })
+    handle(Handle).dereference(tag: Tag.map { UnsafeRawPointer($0) }, cFile: File, line: Int(Line))
 }
 
 @c @implementation

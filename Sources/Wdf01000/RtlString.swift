@@ -87,13 +87,15 @@ public func RtlCopyString(_ DestinationString: PSTRING!, _ SourceString: UnsafeP
 
 @c @implementation
 public func RtlCompareUnicodeString(_ String1: PCUNICODE_STRING!, _ String2: PCUNICODE_STRING!, _ CaseInSensitive: BOOLEAN) -> LONG {
-    Wide.compare(
+    DdiCompliance.requireKernelIrql(atMost: .passive, routine: "RtlCompareUnicodeString")  // PASSIVE_LEVEL, checked under force IRQL checking
+    return Wide.compare(
         required(String1, "RtlCompareUnicodeString").pointee.counted, required(String2, "RtlCompareUnicodeString").pointee.counted,
         caseInsensitive: CaseInSensitive != 0)
 }
 
 @c @implementation
 public func RtlEqualUnicodeString(_ String1: PCUNICODE_STRING!, _ String2: PCUNICODE_STRING!, _ CaseInSensitive: BOOLEAN) -> BOOLEAN {
+    DdiCompliance.requireKernelIrql(atMost: .passive, routine: "RtlEqualUnicodeString")  // PASSIVE_LEVEL, checked under force IRQL checking
     let a = required(String1, "RtlEqualUnicodeString").pointee.counted
     let b = required(String2, "RtlEqualUnicodeString").pointee.counted
     return a.length == b.length && Wide.compare(a, b, caseInsensitive: CaseInSensitive != 0) == 0 ? 1 : 0
@@ -172,16 +174,19 @@ private func mapCase(
 
 @c @implementation
 public func RtlUpcaseUnicodeString(_ DestinationString: PUNICODE_STRING!, _ SourceString: PCUNICODE_STRING!, _ AllocateDestinationString: BOOLEAN) -> NTSTATUS {
-    mapCase(DestinationString, SourceString, AllocateDestinationString, upper: true, "RtlUpcaseUnicodeString")
+    DdiCompliance.requireKernelIrql(atMost: .passive, routine: "RtlUpcaseUnicodeString")  // PASSIVE_LEVEL, checked under force IRQL checking
+    return mapCase(DestinationString, SourceString, AllocateDestinationString, upper: true, "RtlUpcaseUnicodeString")
 }
 
 @c @implementation
 public func RtlDowncaseUnicodeString(_ DestinationString: PUNICODE_STRING!, _ SourceString: PCUNICODE_STRING!, _ AllocateDestinationString: BOOLEAN) -> NTSTATUS {
-    mapCase(DestinationString, SourceString, AllocateDestinationString, upper: false, "RtlDowncaseUnicodeString")
+    DdiCompliance.requireKernelIrql(atMost: .passive, routine: "RtlDowncaseUnicodeString")  // PASSIVE_LEVEL, checked under force IRQL checking
+    return mapCase(DestinationString, SourceString, AllocateDestinationString, upper: false, "RtlDowncaseUnicodeString")
 }
 
 @c @implementation
 public func RtlUnicodeStringToAnsiString(_ DestinationString: PANSI_STRING!, _ SourceString: PCUNICODE_STRING!, _ AllocateDestinationString: BOOLEAN) -> NTSTATUS {
+    DdiCompliance.requireKernelIrql(atMost: .passive, routine: "RtlUnicodeStringToAnsiString")  // PASSIVE_LEVEL, checked under force IRQL checking
     let destination = required(DestinationString, "RtlUnicodeStringToAnsiString")
     let source = required(SourceString, "RtlUnicodeStringToAnsiString").pointee.counted
     var string = destination.pointee.counted
@@ -198,6 +203,7 @@ public func RtlUnicodeStringToAnsiString(_ DestinationString: PANSI_STRING!, _ S
 
 @c @implementation
 public func RtlAnsiStringToUnicodeString(_ DestinationString: PUNICODE_STRING!, _ SourceString: PCANSI_STRING!, _ AllocateDestinationString: BOOLEAN) -> NTSTATUS {
+    DdiCompliance.requireKernelIrql(atMost: .passive, routine: "RtlAnsiStringToUnicodeString")  // PASSIVE_LEVEL, checked under force IRQL checking
     let destination = required(DestinationString, "RtlAnsiStringToUnicodeString")
     let source = required(SourceString, "RtlAnsiStringToUnicodeString").pointee.counted
     var string = destination.pointee.counted
@@ -224,6 +230,7 @@ public func RtlxAnsiStringToUnicodeSize(_ AnsiString: PCANSI_STRING!) -> ULONG {
 
 @c @implementation
 public func RtlCreateUnicodeString(_ DestinationString: PUNICODE_STRING!, _ SourceString: PCWSTR!) -> BOOLEAN {
+    DdiCompliance.requireKernelIrql(atMost: .passive, routine: "RtlCreateUnicodeString")  // PASSIVE_LEVEL, checked under force IRQL checking
     let destination = required(DestinationString, "RtlCreateUnicodeString")
     guard let source = try? Wide.referencing(required(SourceString, "RtlCreateUnicodeString")) else { return 0 }
     var string = Wide(length: 0, maximumLength: 0, buffer: nil)
@@ -234,6 +241,7 @@ public func RtlCreateUnicodeString(_ DestinationString: PUNICODE_STRING!, _ Sour
 
 @c @implementation
 public func RtlDuplicateUnicodeString(_ Flags: ULONG, _ StringIn: PCUNICODE_STRING!, _ StringOut: PUNICODE_STRING!) -> NTSTATUS {
+    DdiCompliance.requireKernelIrql(atMost: .passive, routine: "RtlDuplicateUnicodeString")  // PASSIVE_LEVEL, checked under force IRQL checking
     let known = ULONG(RTL_DUPLICATE_UNICODE_STRING_NULL_TERMINATE | RTL_DUPLICATE_UNICODE_STRING_ALLOCATE_NULL_STRING)
     guard Flags & ~known == 0, let StringIn, let StringOut else { return STATUS_INVALID_PARAMETER }
     let source = StringIn.pointee.counted
@@ -250,6 +258,7 @@ public func RtlDuplicateUnicodeString(_ Flags: ULONG, _ StringIn: PCUNICODE_STRI
 
 @c @implementation
 public func RtlFreeUnicodeString(_ UnicodeString: PUNICODE_STRING!) {
+    DdiCompliance.requireKernelIrql(atMost: .passive, routine: "RtlFreeUnicodeString")  // PASSIVE_LEVEL, checked under force IRQL checking
     let target = required(UnicodeString, "RtlFreeUnicodeString")
     var string = target.pointee.counted
     string.free()
@@ -258,6 +267,7 @@ public func RtlFreeUnicodeString(_ UnicodeString: PUNICODE_STRING!) {
 
 @c @implementation
 public func RtlFreeAnsiString(_ AnsiString: PANSI_STRING!) {
+    DdiCompliance.requireKernelIrql(atMost: .passive, routine: "RtlFreeAnsiString")  // PASSIVE_LEVEL, checked under force IRQL checking
     let target = required(AnsiString, "RtlFreeAnsiString")
     var string = target.pointee.counted
     string.free()
@@ -266,6 +276,7 @@ public func RtlFreeAnsiString(_ AnsiString: PANSI_STRING!) {
 
 @c @implementation
 public func RtlIntegerToUnicodeString(_ Value: ULONG, _ Base: ULONG, _ String: PUNICODE_STRING!) -> NTSTATUS {
+    DdiCompliance.requireKernelIrql(atMost: .passive, routine: "RtlIntegerToUnicodeString")  // PASSIVE_LEVEL, checked under force IRQL checking
     let target = required(String, "RtlIntegerToUnicodeString")
     var string = target.pointee.counted
     do { try string.setInteger(Value, base: Base) } catch { return error.rawValue }
@@ -275,6 +286,7 @@ public func RtlIntegerToUnicodeString(_ Value: ULONG, _ Base: ULONG, _ String: P
 
 @c @implementation
 public func RtlUnicodeStringToInteger(_ String: PCUNICODE_STRING!, _ Base: ULONG, _ Value: PULONG!) -> NTSTATUS {
+    DdiCompliance.requireKernelIrql(atMost: .passive, routine: "RtlUnicodeStringToInteger")  // PASSIVE_LEVEL, checked under force IRQL checking
     let source = required(String, "RtlUnicodeStringToInteger").pointee.counted
     let target = required(Value, "RtlUnicodeStringToInteger")
     do { target.pointee = try source.integerValue(base: Base) } catch { return error.rawValue }

@@ -64,6 +64,12 @@ extern int nt_driver_verifier_gate __attribute__((visibility("hidden")));
 static inline int nt_driver_verifier_active(void) { return __atomic_load_n(&nt_driver_verifier_gate, __ATOMIC_RELAXED); }
 static inline void nt_driver_verifier_set_active(int on) { __atomic_store_n(&nt_driver_verifier_gate, on, __ATOMIC_RELAXED); }
 
+/* Non-zero while some loaded driver has Driver Verifier's force IRQL checking (VerifyDriverLevel
+ * 0x2): routines whose IRQL limit is checked only then read it once per call. */
+extern int nt_force_irql_gate __attribute__((visibility("hidden")));
+static inline int nt_force_irql_active(void) { return __atomic_load_n(&nt_force_irql_gate, __ATOMIC_RELAXED); }
+static inline void nt_force_irql_set_active(int on) { __atomic_store_n(&nt_force_irql_gate, on, __ATOMIC_RELAXED); }
+
 /* The driver whose code the calling thread runs (set by the host around DriverEntry, unload
  * and callbacks), or NULL. */
 extern _Thread_local void *nt_current_driver_storage __attribute__((tls_model("initial-exec")));

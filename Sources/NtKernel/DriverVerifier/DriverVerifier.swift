@@ -40,6 +40,7 @@ public enum DriverVerifier {
         let any = drivers.contains { $0.settings.needsEveryAllocation }
         let sites = SystematicLowResources.isActive
         nt_driver_verifier_set_active((any ? 1 : 0) | (sites ? 2 : 0))
+        nt_force_irql_set_active(drivers.contains { $0.settings.level.contains(.forceIrqlChecking) } ? 1 : 0)
     }
 
     /// Runs `body` as the code of `driver` on this thread (allocations are the driver's).
@@ -51,19 +52,19 @@ public enum DriverVerifier {
     }
 
     /// The driver an allocation made now belongs to.
-    static func current() -> VerifiedDriver? {
+    package static func current() -> VerifiedDriver? {
         if let raw = nt_current_driver_get() { return Unmanaged<VerifiedDriver>.fromOpaque(raw).takeUnretainedValue() }
         return loaded.withLock { $0.last }
     }
 
-    static func now() -> Double {
+    package static func now() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
 
     /// Seconds with three decimals.
-    static func seconds(_ value: Double) -> String {
+    package static func seconds(_ value: Double) -> String {
         let millis = Int((value * 1000).rounded())
         let fraction = String(millis % 1000)
         return "\(millis / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
@@ -103,12 +104,7 @@ public enum DriverVerifier {
         }
         let poolTag = PoolTag(rawValue: tag)
         let settings = driver.settings
-        if settings.level.contains(.lowResourcesSimulation),
-            driver.lowResources.withLock({ $0.shouldFail(tag: poolTag, settings: settings) })
-        {
-            driver.injectedFailures.add(1, ordering: .relaxed)
-            throw .insufficientResources
-        }
+        if driver.simulatesFailure(.pool, tag: poolTag) { throw .insufficientResources }
         var block: UnsafeMutableRawPointer?
         if settings.level.contains(.specialPool), settings.poolTag.map({ poolTag.matches($0) }) ?? true,
             !cacheAligned, !(chargeQuota && context.pointee.processIndex != 0)
@@ -143,6 +139,14 @@ public enum DriverVerifier {
         for driver in loaded.withLock({ $0 }) where driver.tracksPool {
             if driver.untrack(buffer) { return }
         }
+    }
+
+    /// The low resources simulation for an allocation that is not a pool block (an ECP from a
+    /// lookaside list, say), for the driver whose code the calling thread runs: true when it
+    /// must fail. One relaxed load when no loaded driver asks for it.
+    package static func simulatesFailure(_ kind: SimulatedAllocation, tag: PoolTag) -> Bool {
+        guard nt_driver_verifier_active() & 1 != 0, let driver = current() else { return false }
+        return driver.simulatesFailure(kind, tag: tag)
     }
 
     /// The C fault handler's report for an access to a special-pool page.

@@ -27,6 +27,10 @@ public final class VerifiedDriver: @unchecked Sendable {
     let lowResources: KernelLock<LowResources>
     /// Allocations the low resources simulation failed.
     let injectedFailures = Atomic<Int>(0)
+    /// Of those: pool blocks, framework creations, ECPs (in ``SimulatedAllocation``'s order).
+    let poolFailures = Atomic<Int>(0)
+    let frameworkFailures = Atomic<Int>(0)
+    let ecpFailures = Atomic<Int>(0)
 
     init(serviceName: String, settings: DriverVerifierSettings) {
         self.serviceName = serviceName
@@ -39,6 +43,40 @@ public final class VerifiedDriver: @unchecked Sendable {
     public var lowResourcesSeed: UInt32 { lowResources.withLock { $0.seed } }
     /// How many allocations the low resources simulation has failed.
     public var lowResourcesFailures: Int { injectedFailures.load(ordering: .relaxed) }
+
+    /// How many allocations of one kind the low resources simulation has failed.
+    package func lowResourcesFailures(_ kind: SimulatedAllocation) -> Int {
+        switch kind {
+        case .pool: poolFailures.load(ordering: .relaxed)
+        case .framework: frameworkFailures.load(ordering: .relaxed)
+        case .ecp: ecpFailures.load(ordering: .relaxed)
+        }
+    }
+
+    /// The low resources simulation (`VerifyDriverLevel` 0x4) for one allocation of the driver:
+    /// true when it must fail (then counted). The same seeded sequence, skip count and tag
+    /// filter serve pool blocks, framework creations and ECPs.
+    package func simulatesFailure(_ kind: SimulatedAllocation, tag: PoolTag) -> Bool {
+        guard settings.level.contains(.lowResourcesSimulation) else { return false }
+        let settings = settings
+        guard lowResources.withLock({ $0.shouldFail(tag: tag, settings: settings) }) else { return false }
+        injectedFailures.add(1, ordering: .relaxed)
+        switch kind {
+        case .pool: poolFailures.add(1, ordering: .relaxed)
+        case .framework: frameworkFailures.add(1, ordering: .relaxed)
+        case .ecp: ecpFailures.add(1, ordering: .relaxed)
+        }
+        return true
+    }
+
+    /// With the low resources simulation on, one line on standard error saying how many
+    /// allocations it failed, by kind, and the seed that replays them. `when`: "unloads", ...
+    func reportLowResources(when: String) {
+        guard settings.level.contains(.lowResourcesSimulation) else { return }
+        let line = "Driver Verifier: \(serviceName) \(when): low resources simulation failed \(lowResourcesFailures) allocation\(lowResourcesFailures == 1 ? "" : "s") (pool \(lowResourcesFailures(.pool)), framework \(lowResourcesFailures(.framework)), ECP \(lowResourcesFailures(.ecp))), LowResourcesSeed=\(lowResourcesSeed)\n"
+        fflush(nil)
+        _ = line.withCString { write(2, $0, strlen($0)) }
+    }
     /// How many allocations pool tracking sees outstanding now.
     public var outstandingAllocations: Int { tracked.withLock { $0.count } }
 
@@ -76,6 +114,12 @@ public final class VerifiedDriver: @unchecked Sendable {
             "\(serviceName) \(when) with \(leaks.count) pool allocation\(leaks.count == 1 ? "" : "s") (\(bytes) bytes) not freed; the oldest, tag '\(first.tag.name)', \(first.size) bytes",
             site: first.stack)
     }
+}
+
+/// What the low resources simulation failed: pool blocks (pool routines, lookaside misses,
+/// framework buffers and contexts), framework object creations, ECPs.
+package enum SimulatedAllocation: Sendable {
+    case pool, framework, ecp
 }
 
 /// The low resources simulation's state: a seeded random sequence and the allocation count.

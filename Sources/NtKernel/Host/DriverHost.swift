@@ -15,6 +15,11 @@ public final class LoadedDriver: @unchecked Sendable {
     /// Driver Verifier's state for this driver (settings from `parameters`).
     public let verifier: VerifiedDriver
 
+    /// True while the host runs the driver's DriverEntry (the DriverCreate rule).
+    let entryRunning = Atomic<Bool>(false)
+    /// Whether the host is running this driver's DriverEntry now.
+    package var isInDriverEntry: Bool { entryRunning.load(ordering: .acquiring) }
+
     private let unloadRoutines = KernelLock<[@Sendable () -> Void]>([])
     private let teardownRoutines = KernelLock<[@Sendable () -> Int]>([])
 
@@ -110,12 +115,17 @@ public enum DriverHost {
         state.withLock { $0.loaded.append(driver) }
         DriverVerifier.driverLoaded(driver.verifier)
         do {
-            try driver.run { () throws(NTStatus) in try entry(driver) }
+            try driver.run { () throws(NTStatus) in
+                driver.entryRunning.store(true, ordering: .releasing)
+                defer { driver.entryRunning.store(false, ordering: .releasing) }
+                try entry(driver)
+            }
         } catch {
             // A failed DriverEntry gets no unload callbacks; the framework only tears down
             // what it made. Then, as Windows checks a failed driver's pool when its image
             // unloads, pool tracking stops on what is left (0xC4/0x62).
             _ = driver.run { driver.runTeardownRoutines() }
+            driver.verifier.reportLowResources(when: "failed DriverEntry")
             driver.verifier.checkLeaks(when: "failed DriverEntry (\(error))")
             state.withLock { $0.loaded.removeAll { $0 === driver } }
             DriverVerifier.driverUnloaded(driver.verifier)
@@ -148,6 +158,7 @@ public enum DriverHost {
         }
         guard wasLoaded else { throw .invalidParameter }
         let leaks = driver.runUnloadRoutines()
+        driver.verifier.reportLowResources(when: "unloads")
         driver.verifier.checkLeaks(when: "unloads")
         DriverVerifier.driverUnloaded(driver.verifier)
         return leaks > 0 ? .moreEntries : .success

@@ -12,6 +12,10 @@ public struct VerifierSettings: Hashable, Sendable {
     public var breakOnError = false
     /// `TrackHandles`: reference tags recorded.
     public var trackHandles = false
+    /// Driver Verifier's flags (`VerifyDriverLevel`) as the framework sees them: 0x2 makes every
+    /// framework method check its maximum IRQL (the KmdfIrql rule, 0xC4), 0x4 makes framework
+    /// creations fail at random (the low resources simulation).
+    package var driverLevel: DriverVerifierSettings.Level = []
 
     public init() {}
 
@@ -23,13 +27,22 @@ public struct VerifierSettings: Hashable, Sendable {
         allocateFailCount = value("VerifierAllocateFailCount").map(Int.init)
         breakOnError = (value("DbgBreakOnError") ?? 0) != 0 || verifierOn
         trackHandles = (value("TrackHandles") ?? 0) != 0 || verifierOn
+        driverLevel = DriverVerifierSettings(parameters: parameters).level
     }
 
     var tracksPool: Bool { verifierOn }
     var checksIrql: Bool { verifierOn }
     /// No pool or handle tracking, no IRQL checks, no failing allocations: creating an object
     /// needs nothing from the driver but its tag (see `ObjectSlot.plainTag`).
-    var asksNothingPerAllocation: Bool { !verifierOn && !trackHandles && allocateFailCount == nil }
+    var asksNothingPerAllocation: Bool {
+        !verifierOn && !trackHandles && allocateFailCount == nil && !forcesIrqlChecking && !simulatesLowResources
+    }
+    /// `VerifyDriverLevel` 0x2: the KmdfIrql rule.
+    var forcesIrqlChecking: Bool { driverLevel.contains(.forceIrqlChecking) }
+    /// `VerifyDriverLevel` 0x4: framework creations take part in the low resources simulation.
+    var simulatesLowResources: Bool { driverLevel.contains(.lowResourcesSimulation) }
+    /// The verifier (KMDF's or Driver Verifier) watches the driver: the DriverCreate rule applies.
+    var verifiesDriver: Bool { verifierOn || !driverLevel.isEmpty }
 }
 
 /// What a driver object keeps: its service, default pool tag, verifier settings, and (with pool
@@ -54,6 +67,9 @@ final class DriverState: @unchecked Sendable {
     }
 
     let tracked = KernelLock<[UInt32: Tracked]>([:])
+    /// Handles of the driver's objects a tracked reference was ever taken on (handle tracking):
+    /// the leak report looks at those still alive.
+    let referencedObjects = KernelLock<Set<UInt>>([])
 
     init(
         serviceName: String, tag: PoolTag, settings: VerifierSettings, host: LoadedDriver?,
@@ -71,6 +87,21 @@ final class DriverState: @unchecked Sendable {
     static func of(_ slot: UnsafeMutablePointer<ObjectSlot>) -> DriverState? {
         let driver = slot.pointee.kind == ObjectKind.driver.rawValue ? slot : ObjectTable.slot(slot.pointee.driver)
         return ObjectExtras.of(driver)?.driver
+    }
+
+    /// Force IRQL checking (`VerifyDriverLevel` 0x2): a framework method called above `limit`
+    /// stops the process (the KmdfIrql rule, 0xC4). Nothing happens without the setting.
+    @inline(__always)
+    func requireIrql(atMost limit: Irql, routine: StaticString) {
+        if settings.forcesIrqlChecking { DdiCompliance.requireFrameworkIrql(atMost: limit, routine: routine) }
+    }
+
+    /// The low resources simulation (`VerifyDriverLevel` 0x4) for a framework creation: true when
+    /// this one must fail (`.insufficientResources`), counted in the driver's report. Its own
+    /// function beside `mayAllocate` (`VerifierAllocateFailCount`).
+    func simulatesLowResourcesFailure() -> Bool {
+        guard settings.simulatesLowResources, let verifier = host?.verifier else { return false }
+        return verifier.simulatesFailure(.framework, tag: tag)
     }
 
     /// Counts a framework allocation; false once `VerifierAllocateFailCount` allocations have

@@ -35,8 +35,16 @@ public struct WdfDriver: Hashable, Sendable {
         let serviceName = DriverTag.serviceName(fromRegistryPath: registryPath)
         let tag = DriverTag.resolve(configTag: configTagIsCurrent ? config.poolTag?.rawValue : nil, serviceName: serviceName)
         let parameters = host?.parameters ?? DriverHost.serviceParameters(for: serviceName)
+        let settings = VerifierSettings(parameters: parameters)
+        // The DriverCreate rule, for a driver the host loaded and the verifier watches: only its
+        // DriverEntry may create its driver object (0xC4, DDI compliance form).
+        if let host, settings.verifiesDriver, !host.isInDriverEntry {
+            DdiCompliance.violation(
+                .driverCreate, "WdfDriverCreate should only be called from DriverEntry; \(host.serviceName) called it outside DriverEntry")
+        }
+        if settings.forcesIrqlChecking { DdiCompliance.requireFrameworkIrql(atMost: .passive, routine: "WdfDriverCreate") }
         let state = DriverState(
-            serviceName: serviceName, tag: tag, settings: VerifierSettings(parameters: parameters), host: host,
+            serviceName: serviceName, tag: tag, settings: settings, host: host,
             deviceAdd: config.deviceAdd, unload: config.unload)
         let extras = ObjectExtras(creator: "WdfDriverCreate")
         extras.driver = state

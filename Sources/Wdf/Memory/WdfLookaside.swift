@@ -107,6 +107,7 @@ public enum LookasideObjects {
         let memoryAttributes = try memoryAttributes()
         try memoryAttributes.validate(forMemory: true)
         let driver = DriverState.of(ObjectTable.slot(owner.driver))
+        driver?.requireIrql(atMost: poolType.irqlLimit, routine: routine)
         if driver?.settings.checksIrql == true, Irql.current > poolType.irqlLimit { throw .invalidDeviceRequest }
         if poolType.isPaged, let listDevice = device(above: owner.parent), let memoryDevice = device(above: memoryOwner.parent),
             listDevice != memoryDevice
@@ -117,6 +118,7 @@ public enum LookasideObjects {
         let bufferSize = Int(bufferSize)
         let poolTag = tag != 0 ? PoolTag(rawValue: tag) : (driver?.tag ?? DriverTag.fallback)
         guard driver?.mayAllocate() ?? true else { throw .insufficientResources }
+        if let driver, driver.simulatesLowResourcesFailure() { throw .insufficientResources }
         let list: LookasideList
         do {
             list = try LookasideList(entrySize: bufferSize, poolType: poolType, tag: poolTag)
@@ -129,13 +131,16 @@ public enum LookasideObjects {
             memoryOwner: memoryOwner, tracking: driver?.settings.tracksPool == true ? driver : nil)
         let fast = UnsafeMutablePointer<LookasideFastPath>.allocate(capacity: 1)
         let tracking = driver?.settings.tracksPool == true
+        // Memory from the list of a driver with force IRQL checking is made and deleted on the
+        // general paths, which check the KmdfIrql rule.
+        let checksIrql = DriverState.of(ObjectTable.slot(memoryOwner.driver))?.settings.forcesIrqlChecking == true
         fast.initialize(to: LookasideFastPath(
             list: list.handle, bufferSize: bufferSize, zeroes: !poolType.isPaged && bufferSize < 4096,
             memoryParent: memoryOwner.parent, memoryDriver: memoryOwner.driver,
             memoryParentHandle: memoryAttributes.parent?.rawValue ?? 0,
             memoryFlags: (poolType.isPaged ? ObjectFlags.passiveOnly : 0)
                 | (memoryAttributes.cleanup != nil || memoryAttributes.destroy != nil ? ObjectFlags.hasCallbacks : 0),
-            needsGeneralPath: memoryAttributes.context != nil || tracking))
+            needsGeneralPath: memoryAttributes.context != nil || tracking || checksIrql))
         let handle: WdfObject
         do {
             handle = try ObjectCreation.create(

@@ -94,6 +94,7 @@ public enum MemoryObjects {
     ) throws(NTStatus) -> WdfMemory {
         let routine: StaticString = "WdfMemoryCreate"
         let driver = DriverState.of(ObjectTable.slot(owner.driver))
+        driver?.requireIrql(atMost: poolType.irqlLimit, routine: routine)
         if driver?.settings.checksIrql == true, Irql.current > poolType.irqlLimit { throw .invalidDeviceRequest }
         guard size != 0 else { throw .invalidParameter }
         clearOutput()
@@ -101,6 +102,7 @@ public enum MemoryObjects {
         if validateForMemory { try attributes.validate(forMemory: true) }
         let poolTag = tag != 0 ? PoolTag(rawValue: tag) : (driver?.tag ?? DriverTag.fallback)
         guard driver?.mayAllocate() ?? true else { throw .insufficientResources }
+        if let driver, driver.simulatesLowResourcesFailure() { throw .insufficientResources }
         guard let size = Int(exactly: size) else { throw .insufficientResources }
         let buffer: UnsafeMutableRawPointer
         do { buffer = try Pool.allocate(poolType, byteCount: size, tag: poolTag) } catch { throw .insufficientResources }

@@ -61,10 +61,20 @@ enum ObjectCreation {
         prepare: (UnsafeMutablePointer<ObjectSlot>) -> Void = { _ in }
     ) throws(NTStatus) -> WdfObject {
         var extras = extras
+        var flags = flags
         let driverState = DriverState.of(ObjectTable.slot(owner.driver))
+        if let driverState, driverState.settings.forcesIrqlChecking {
+            // KmdfIrql: devices at PASSIVE_LEVEL, objects that must be deleted at PASSIVE_LEVEL
+            // (paged memory and lists) at APC_LEVEL or below, every other object at
+            // DISPATCH_LEVEL or below. Its objects are deleted on the general path, which checks.
+            let limit: Irql = kind == .device ? .passive : (flags & ObjectFlags.passiveOnly != 0 ? .apc : .dispatch)
+            DdiCompliance.requireFrameworkIrql(atMost: limit, routine: routine)
+            flags |= ObjectFlags.tracked
+        }
         // VerifierAllocateFailCount: the object (with its context, as KMDF allocates them
         // together) is one framework allocation, unless the caller counted it already.
         if countsAllocation, let driverState, !driverState.mayAllocate() { throw .insufficientResources }
+        if countsAllocation, let driverState, driverState.simulatesLowResourcesFailure() { throw .insufficientResources }
         if extras == nil, attributes.cleanup != nil || attributes.destroy != nil || attributes.context != nil
             || driverState?.settings.trackHandles == true
         {
@@ -195,8 +205,10 @@ enum ObjectContextAllocation {
             return (existing.memory, true)
         }
         let driverState = DriverState.of(slot)
+        driverState?.requireIrql(atMost: .dispatch, routine: routine)
         // VerifierAllocateFailCount: a context allocated later is a framework allocation of its own.
         if let driverState, !driverState.mayAllocate() { throw .insufficientResources }
+        if let driverState, driverState.simulatesLowResourcesFailure() { throw .insufficientResources }
         let tag = driverState?.tag ?? DriverTag.fallback
         let memory = try ObjectContexts.make(for: handle, key: type.key, bytes: attributes.contextBytes, tag: tag)
         let winner = extras.state.withLock { state -> ObjectExtras.Context in

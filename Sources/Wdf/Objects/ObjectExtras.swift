@@ -14,8 +14,11 @@ final class ObjectExtras: @unchecked Sendable {
         var cleanup: [ObjectCallback] = []
         var destroy: [ObjectCallback] = []
         var contexts: [Context] = []
-        /// Outstanding references per tag (handle tracking).
-        var tagCounts: [UInt: Int] = [:]
+        /// References taken and not released yet, oldest first (handle tracking).
+        var heldReferences: [TrackedReference] = []
+        /// The latest references and releases, oldest first, at most
+        /// `TrackedReference.historyCapacity` (handle tracking).
+        var referenceHistory: [TrackedReference] = []
     }
 
     let state = KernelLock(State())

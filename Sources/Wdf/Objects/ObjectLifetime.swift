@@ -264,6 +264,7 @@ enum ObjectLifetime {
     static func deleteGenerally(_ handle: WdfObject, routine: StaticString) {
         let slot = ObjectTable.resolve(handle, routine: routine)
         let kind = ObjectKind(rawValue: slot.pointee.kind)!
+        DriverState.of(slot)?.requireIrql(atMost: .dispatch, routine: routine)
         if kind == .driver || kind == .device {
             Verifier.message(driver: slot.pointee.driver, "\(routine): a \(kind) is deleted by the framework, not the driver; nothing happens")
             return
@@ -471,21 +472,32 @@ enum ObjectLifetime {
 
     // MARK: References
 
-    static func reference(_ handle: WdfObject, tag: UnsafeRawPointer?, routine: StaticString) {
+    static func reference(_ handle: WdfObject, tag: UnsafeRawPointer?, source: ReferenceSource, routine: StaticString) {
         let slot = ObjectTable.resolve(handle, routine: routine)
+        let driver = DriverState.of(slot)
+        driver?.requireIrql(atMost: .dispatch, routine: routine)
         slot.pointee.references.wrappingAdd(1, ordering: .relaxed)
-        if DriverState.of(slot)?.settings.trackHandles == true, let extras = ObjectExtras.of(slot) {
-            extras.state.withLock { $0.tagCounts[UInt(bitPattern: tag), default: 0] += 1 }
+        if let driver, driver.settings.trackHandles, let extras = ObjectExtras.of(slot) {
+            let record = TrackedReference(tag: UInt(bitPattern: tag), source: source, isRelease: false)
+            extras.state.withLock { state in
+                state.heldReferences.append(record)
+                state.remember(record)
+            }
+            driver.referencedObjects.withLock { _ = $0.insert(handle.rawValue) }
         }
     }
 
-    static func dereference(_ handle: WdfObject, tag: UnsafeRawPointer?, routine: StaticString) {
+    static func dereference(_ handle: WdfObject, tag: UnsafeRawPointer?, source: ReferenceSource, routine: StaticString) {
         let slot = ObjectTable.resolve(handle, routine: routine)
-        if DriverState.of(slot)?.settings.trackHandles == true, let extras = ObjectExtras.of(slot) {
+        let driver = DriverState.of(slot)
+        driver?.requireIrql(atMost: .dispatch, routine: routine)
+        if let driver, driver.settings.trackHandles, let extras = ObjectExtras.of(slot) {
+            let record = TrackedReference(tag: UInt(bitPattern: tag), source: source, isRelease: true)
             let known = extras.state.withLock { state -> Bool in
-                let key = UInt(bitPattern: tag)
-                guard let count = state.tagCounts[key], count > 0 else { return false }
-                state.tagCounts[key] = count - 1
+                state.remember(record)
+                // The most recent reference taken with this tag is the one released.
+                guard let held = state.heldReferences.lastIndex(where: { $0.tag == record.tag }) else { return false }
+                state.heldReferences.remove(at: held)
                 return true
             }
             if !known {

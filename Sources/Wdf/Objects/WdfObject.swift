@@ -76,16 +76,30 @@ public struct WdfObject: Hashable, Sendable, CustomStringConvertible {
     /// objects are not deleted this way (a verifier message). Corresponds to `WdfObjectDelete`.
     public func delete() { ObjectLifetime.delete(self, routine: "WdfObjectDelete") }
 
-    /// Takes a reference, optionally tagged (tags are recorded when handle tracking is on).
-    /// Corresponds to `WdfObjectReferenceWithTag`.
-    public func reference(tag: UnsafeRawPointer? = nil) {
-        ObjectLifetime.reference(self, tag: tag, routine: "WdfObjectReferenceActual")
+    /// Takes a reference, optionally tagged. With handle tracking (`TrackHandles`) on, the
+    /// reference is recorded with its tag, the caller's file and line and its call site, and a
+    /// leak report lists the references still held. Corresponds to `WdfObjectReferenceWithTag`
+    /// (`WdfObjectReferenceActual`).
+    public func reference(tag: UnsafeRawPointer? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        ObjectLifetime.reference(self, tag: tag, source: .swift(file: file, line: Int(line)), routine: "WdfObjectReferenceActual")
     }
 
-    /// Drops a reference; the object is destroyed when the last one goes (after deletion).
-    /// Corresponds to `WdfObjectDereferenceWithTag`.
-    public func dereference(tag: UnsafeRawPointer? = nil) {
-        ObjectLifetime.dereference(self, tag: tag, routine: "WdfObjectDereferenceActual")
+    /// Drops a reference; the object is destroyed when the last one goes (after deletion). With
+    /// handle tracking on, the release is recorded and matched to the latest reference taken with
+    /// the same tag. Corresponds to `WdfObjectDereferenceWithTag` (`WdfObjectDereferenceActual`).
+    public func dereference(tag: UnsafeRawPointer? = nil, file: StaticString = #fileID, line: UInt = #line) {
+        ObjectLifetime.dereference(self, tag: tag, source: .swift(file: file, line: Int(line)), routine: "WdfObjectDereferenceActual")
+    }
+
+    /// `WdfObjectReferenceActual` as the C door calls it: the file and line of the driver's
+    /// `WdfObjectReferenceWithTag` macro.
+    package func reference(tag: UnsafeRawPointer?, cFile: UnsafePointer<CChar>?, line: Int) {
+        ObjectLifetime.reference(self, tag: tag, source: .c(file: cFile, line: line), routine: "WdfObjectReferenceActual")
+    }
+
+    /// `WdfObjectDereferenceActual` as the C door calls it.
+    package func dereference(tag: UnsafeRawPointer?, cFile: UnsafePointer<CChar>?, line: Int) {
+        ObjectLifetime.dereference(self, tag: tag, source: .c(file: cFile, line: line), routine: "WdfObjectDereferenceActual")
     }
 
     /// True while the handle names a live object (not deleted, not reused).

@@ -30,14 +30,19 @@ public enum Verifier {
 
     /// Reports every allocation still tracked for a driver (tag, size, kind, creator); returns
     /// how many. Nothing is freed for them.
+    /// With handle tracking, each leaked object's line is followed by the references still held
+    /// on it, and objects kept alive only by references are reported too
+    /// (`reportHeldReferences`).
     static func reportLeaks(of driver: DriverState) -> Int {
-        guard driver.settings.tracksPool else { return 0 }
-        let leaks = driver.tracked.withLock { $0 }
+        let leaks = driver.settings.tracksPool ? driver.tracked.withLock { $0 } : [:]
         for (index, leak) in leaks.sorted(by: { $0.key < $1.key }) {
             VerifierLog.report(
                 "\(driver.serviceName): leaked \(leak.kind) \(ObjectTable.handle(of: index)): tag '\(leak.tag)', \(leak.size) bytes, created by \(leak.creator) called from \(leak.stack.site)")
+            if driver.settings.trackHandles {
+                for line in heldReferenceLines(of: ObjectTable.slot(index)) { VerifierLog.report(line) }
+            }
         }
-        return leaks.count
+        return leaks.count + reportHeldReferences(of: driver, skipping: Set(leaks.keys))
     }
 }
 
