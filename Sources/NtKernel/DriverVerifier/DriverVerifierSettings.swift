@@ -8,7 +8,7 @@ public struct DriverVerifierSettings: Hashable, Sendable {
         /// 0x1: allocations on their own pages next to a guard page (see ``SpecialPool``).
         public static let specialPool = Level(rawValue: 0x1)
         /// 0x2: every routine with an IRQL limit checks it (framework methods stop with 0xC4 and
-        /// the KmdfIrql rule, kernel routines with `IRQL_NOT_LESS_OR_EQUAL`; see ``DdiCompliance``).
+        /// the KmdfIrql rule, kernel routines with `IRQL_NOT_LESS_OR_EQUAL`).
         public static let forceIrqlChecking = Level(rawValue: 0x2)
         /// 0x4: randomized low resources simulation.
         public static let lowResourcesSimulation = Level(rawValue: 0x4)

@@ -27,7 +27,7 @@ public final class VerifiedDriver: @unchecked Sendable {
     let lowResources: KernelLock<LowResources>
     /// Allocations the low resources simulation failed.
     let injectedFailures = Atomic<Int>(0)
-    /// Of those: pool blocks, framework creations, ECPs (in ``SimulatedAllocation``'s order).
+    /// Of those: pool blocks, framework creations, ECPs.
     let poolFailures = Atomic<Int>(0)
     let frameworkFailures = Atomic<Int>(0)
     let ecpFailures = Atomic<Int>(0)
