@@ -178,23 +178,70 @@ struct WdfMonCommandTests {
         #expect(unreadable.status == 2)
     }
 
-    /// Contract 4 (the library writes the sites file and fails one site on request). Until the
-    /// library supports it, wdfmon says so and exits 2; once it does, the clean program, which
-    /// checks every allocation, survives every site failing.
+    /// Contract 4 end to end (the library writes the sites file and fails one site on request):
+    /// the clean program, which checks every allocation, survives every site failing, and each
+    /// site is named by the driver's function and line.
     @Test func systematicModeFailsEachSiteInTurn() throws {
         let folder = try Built.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let json = folder.appendingPathComponent("verdict.json")
         let result = try Built.run("wdfmon", ["run", "--systematic", "--json", json.path, "--", try Built.path("c-monitor-clean")])
-        if result.status == 2 {
-            #expect(result.errors.contains("WDF_LOW_RESOURCES_SITES_FILE"))
-        } else {
-            #expect(result.status == 0, "\(result.output)")
-            #expect(result.output.contains("allocation site"))
-            let verdict = try Verdict(contentsOf: json)
-            #expect(verdict.runs.count >= 2, "the enumerating run and one per site")
-            #expect(verdict.runs.dropFirst().allSatisfy { $0.environment["WDF_LOW_RESOURCES_FAIL_SITE"] != nil })
-        }
+        #expect(result.status == 0, "\(result.output)\(result.errors)")
+        #expect(result.output.contains("wdfmon: 3 allocation sites; failing each in turn"), "\(result.output)")
+        #expect(result.output.contains("c-monitor-clean+0x"), "sites are module+offset: \(result.output)")
+        #expect(result.output.contains("DriverEntry (Tests/CClients/monitor-clean/main.c:"), "\(result.output)")
+        #expect(result.output.contains("wdfmon: 0 of 3 sites made the program crash, bug check or leak"), "\(result.output)")
+        let verdict = try Verdict(contentsOf: json)
+        #expect(verdict.passed)
+        #expect(verdict.runs.count == 4, "the enumerating run and one per site")
+        let failing = verdict.runs.dropFirst().compactMap { $0.environment["WDF_LOW_RESOURCES_FAIL_SITE"] }
+        #expect(failing.count == 3 && Set(failing).count == 3, "\(failing)")
+        #expect(verdict.runs.allSatisfy { $0.exitStatus == 0 && $0.bugCheck == nil })
+    }
+
+    /// The systematic mode on the leaking program: its two allocation sites (the loop's and
+    /// LeakOneBlock's) are each failed in turn; DriverEntry then fails and the program exits 1:
+    /// a failure handled, no crash, no bug check, no leak. The enumerating run leaks and fails.
+    @Test func systematicModeReportsTheSitesThatFailTheProgram() throws {
+        let folder = try Built.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let json = folder.appendingPathComponent("verdict.json")
+        let result = try Built.run("wdfmon", ["run", "--systematic", "--json", json.path, "--", try Built.path("c-monitor-leak")])
+        #expect(result.status == 1, "\(result.output)\(result.errors)")
+        #expect(result.output.contains("wdfmon: 2 allocation sites; failing each in turn"), "\(result.output)")
+        #expect(result.output.contains("LeakOneBlock (Tests/CClients/monitor-leak/main.c:18)"), "\(result.output)")
+        #expect(result.output.contains("DriverEntry (Tests/CClients/monitor-leak/main.c:"), "\(result.output)")
+        let verdict = try Verdict(contentsOf: json)
+        #expect(!verdict.passed)
+        #expect(verdict.runs.count == 3)
+        #expect(verdict.runs.first?.passed == false && verdict.runs.first?.exitStatus == 0)
+        #expect(verdict.runs.dropFirst().allSatisfy { $0.exitStatus == 1 && $0.bugCheck == nil && $0.leaks.isEmpty },
+            "\(verdict.runs.map(\.exitStatus))")
+    }
+
+    /// `wdfmon run --verifier standard` on the leaking program: pool tracking stops the unload
+    /// with 0xC4/0x62 after a leak line naming the size and the driver's leaking function (C built
+    /// with -g: function, file and line).
+    @Test func standardVerifierNamesTheLeakingFunction() throws {
+        let folder = try Built.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let json = folder.appendingPathComponent("verdict.json")
+        let result = try Built.run(
+            "wdfmon", ["run", "--verifier", "standard", "--json", json.path, "--", try Built.path("c-monitor-leak")])
+        #expect(result.status == 1)
+        #expect(result.errors.contains("VERIFIER LEAK: Tag='Leak' Size=100 Type=NonPagedPoolNx Address=0x"), "\(result.errors)")
+        #expect(result.errors.contains("Caller=LeakOneBlock (Tests/CClients/monitor-leak/main.c:18)"), "\(result.errors)")
+        #expect(result.errors.contains("*** STOP: 0x000000C4 (0x0000000000000062,"), "\(result.errors)")
+        #expect(result.errors.contains("  at LeakOneBlock (Tests/CClients/monitor-leak/main.c:18)"), "\(result.errors)")
+        #expect(result.output.contains("FAILED (bug check 0x000000C4 DRIVER_VERIFIER_DETECTED_VIOLATION; 1 leaked block)"), "\(result.output)")
+        #expect(result.output.contains("leak:      tag 'Leak' 100 bytes NonPagedPoolNx at LeakOneBlock (Tests/CClients/monitor-leak/main.c:18)"), "\(result.output)")
+        let run = try #require(try Verdict(contentsOf: json).runs.first)
+        #expect(run.environment["WDF_VERIFIER_SETTINGS"] == "VerifyDriverLevel=0xA,VerifierOn=1")
+        #expect(run.bugCheck?.code == "0x000000C4" && run.bugCheck?.parameters.first == "0x0000000000000062")
+        #expect(run.bugCheck?.site == "LeakOneBlock (Tests/CClients/monitor-leak/main.c:18)")
+        let leak = try #require(run.leaks.first { $0.source == "verifier" })
+        #expect(leak.tag == "Leak" && leak.size == 100 && leak.type == "NonPagedPoolNx" && leak.count == 1)
+        #expect(leak.site == "LeakOneBlock (Tests/CClients/monitor-leak/main.c:18)")
     }
 
     @Test func sampleStillRunsWithoutArguments() throws {
