@@ -178,6 +178,46 @@ struct VerifierClientTests {
         #expect(everything.output.contains("low-resources failed 1000 of 1000"))
     }
 
+    @Test func frameworkCallAboveItsMaximumIrqlStopsWithKmdfIrql() throws {
+        let run = try Self.run("wdf-at-dispatch", settings: "VerifyDriverLevel=0x2")
+        Self.expectStop(run, code: 0xC4, parameter1: 0x91001, function: "PagedMemoryAtDispatch")
+        #expect(run.standardError.contains("KmdfIrql (0x91001) violated: WdfMemoryCreate should only be called at IRQL <= APC_LEVEL; it was called at DISPATCH_LEVEL"))
+        // Without force IRQL checking, only the KMDF verifier's check runs: the call fails.
+        let kmdf = try Self.run("wdf-at-dispatch", settings: "VerifierOn=1")
+        #expect(kmdf.status == 0 && !kmdf.standardError.contains("STOP"), "\(kmdf.standardError)")
+    }
+
+    @Test func driverCreateAfterDriverEntryIsAViolation() throws {
+        let run = try Self.run("driver-create-late", settings: "VerifierOn=1")
+        Self.expectStop(run, code: 0xC4, parameter1: 0x91002, function: "CreateTheDriver")
+        #expect(run.standardError.contains("DriverCreate (0x91002) violated: WdfDriverCreate should only be called from DriverEntry"))
+        #expect(run.output.contains("load: 0x00000000"), "standard output is flushed before the stop")
+        let quiet = try Self.run("driver-create-late", settings: "")
+        #expect(quiet.output.contains("late WdfDriverCreate: 0x00000000"), "no verifier: no rule")
+    }
+
+    @Test func trackHandlesListsTheReferenceStillHeldWithItsLine() throws {
+        let run = try Self.run("reference-leak", settings: "TrackHandles=1")
+        #expect(run.output.contains("unload: 0x00000105"), "STATUS_MORE_ENTRIES: \(run.output)")
+        let lines = run.standardError.split(separator: "\n").map(String.init)
+        #expect(lines.contains { $0.contains("VerifierTest: leaked WDFOBJECT") && $0.contains("1 reference still held") }, "\(run.standardError)")
+        let held = lines.filter { $0.contains("reference still held: ") }
+        #expect(held.count == 1, "\(run.standardError)")
+        #expect(held.first?.contains("Tag 0x1234 at ") == true && held.first?.contains("verifier-client/main.c:") == true, "\(held)")
+        #expect(held.first?.contains("from KeepAReference (Tests/CClients/verifier-client/main.c:") == true, "\(held)")
+    }
+
+    @Test func lowResourcesSimulationFailsFrameworkCreationsAndCountsThem() throws {
+        let run = try Self.run("low-resources-wdf", settings: "VerifyDriverLevel=0x4,LowResourcesSeed=5")
+        #expect(run.status == 0, "\(run.output) \(run.standardError)")
+        let failed = run.output.split(separator: "\n").first { $0.hasPrefix("low-resources-wdf failed ") } ?? ""
+        let count = Int(failed.split(separator: " ")[2]) ?? -1
+        #expect((20...110).contains(count), "\(failed)")
+        #expect(run.standardError.contains(
+            "Driver Verifier: VerifierTest unloads: low resources simulation failed \(count) allocations (pool 0, framework \(count), ECP 0), LowResourcesSeed=5"),
+            "\(run.standardError)")
+    }
+
     @Test func settingsCanBeLimitedToServices() throws {
         let run = try Self.run(
             "leak-pool", settings: "VerifyDriverLevel=0x8", extraEnvironment: ["WDF_VERIFIER_SERVICES": "SomeOtherDriver"])

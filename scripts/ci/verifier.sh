@@ -4,7 +4,8 @@
 # libWdf01000.so, with and without -rdynamic, and run with the settings in the environment: each
 # bug must stop with Windows' code and an `at` line naming the driver's function and main.c line;
 # the clean driver must run clean with every setting on; a fault that is not special pool's must
-# reach the program's own handler.
+# reach the program's own handler. Force IRQL checking stops a framework call above its maximum
+# (KmdfIrql) and the DriverCreate rule a WdfDriverCreate outside DriverEntry, at the driver's line.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 swift build -c release --product Wdf01000 >/dev/null
@@ -36,6 +37,8 @@ for cc in clang gcc; do
     expect_stop "$program" write-after-free VerifyDriverLevel=0x1 000000CC WriteAfterFree
     expect_stop "$program" paged-at-dispatch VerifyDriverLevel=0x2 000000C2 PagedAtDispatch
     expect_stop "$program" lookaside-reuse VerifyDriverLevel=0x9 000000C1 LookasideReuse
+    expect_stop "$program" wdf-at-dispatch VerifyDriverLevel=0x2 000000C4 PagedMemoryAtDispatch
+    expect_stop "$program" driver-create-late VerifierOn=1 000000C4 CreateTheDriver
     if ! WDF_VERIFIER_SETTINGS="VerifierOn=1,TrackHandles=1,VerifyDriverLevel=0x2F,LowResourcesProbability=0" \
       "$program" clean >/dev/null 2>/tmp/wdf-verifier-clean.err; then
       echo "FAIL $cc $link clean"; cat /tmp/wdf-verifier-clean.err; failures=$((failures + 1))

@@ -15,6 +15,11 @@
  *   not-ours           a fault that is not special pool's: the program's own SIGSEGV handler
  *                      gets it (exit 42)
  *   low-resources      allocates 1000 blocks, prints how many failed
+ *   wdf-at-dispatch    WdfMemoryCreate of paged memory at DISPATCH_LEVEL (0x2: 0xC4/0x91001, KmdfIrql)
+ *   driver-create-late WdfDriverCreate after DriverEntry returned    (VerifierOn: 0xC4/0x91002)
+ *   reference-leak     a tagged reference on a framework object never released (TrackHandles:
+ *                      the unload's report lists it with this file's line; unload says MORE_ENTRIES)
+ *   low-resources-wdf  creates 1000 framework objects, prints how many failed (0x4)
  */
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +28,7 @@
 #include <unistd.h>
 #include <wdm.h>
 #include <wdfhost.h>
+#include <wdf.h>
 
 #define TAG(a, b, c, d) ((ULONG)(a) | ((ULONG)(b) << 8) | ((ULONG)(c) << 16) | ((ULONG)(d) << 24))
 #define TEST_TAG TAG('T', 's', 't', '1')
@@ -100,8 +106,59 @@ static void FaultNotOurs(void) {
     *nowhere = 1;
 }
 
+static WDFOBJECT g_Referenced;
+
+static NTSTATUS CreateTheDriver(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
+    WDF_DRIVER_CONFIG config;
+    WDF_DRIVER_CONFIG_INIT(&config, NULL);
+    return WdfDriverCreate(DriverObject, RegistryPath, WDF_NO_OBJECT_ATTRIBUTES, &config, WDF_NO_HANDLE);
+}
+
+static void PagedMemoryAtDispatch(void) {
+    KIRQL old;
+    WDFMEMORY memory = NULL;
+    KeRaiseIrql(DISPATCH_LEVEL, &old);
+    NTSTATUS status = WdfMemoryCreate(WDF_NO_OBJECT_ATTRIBUTES, PagedPool, TEST_TAG, 16, &memory, NULL);
+    KeLowerIrql(old);
+    if (NT_SUCCESS(status)) WdfObjectDelete(memory);
+}
+
+static void KeepAReference(void) {
+    if (!NT_SUCCESS(WdfObjectCreate(WDF_NO_OBJECT_ATTRIBUTES, &g_Referenced))) return;
+    WdfObjectReferenceWithTag(g_Referenced, (PVOID)0x1234);
+    WdfObjectReferenceWithTag(g_Referenced, (PVOID)0x5678);
+    WdfObjectDereferenceWithTag(g_Referenced, (PVOID)0x5678);
+}
+
+static void CreateFrameworkObjects(void) {
+    int failed = 0;
+    for (int i = 0; i < 1000; i++) {
+        WDFOBJECT object;
+        if (NT_SUCCESS(WdfObjectCreate(WDF_NO_OBJECT_ATTRIBUTES, &object))) WdfObjectDelete(object); else failed++;
+    }
+    printf("low-resources-wdf failed %d of 1000\n", failed);
+}
+
+/* DriverEntry's registry path, kept for driver-create-late. */
+static WCHAR g_PathBuffer[256];
+static UNICODE_STRING g_Path;
+
+static void CreateDriverLate(PDRIVER_OBJECT DriverObject) {
+    NTSTATUS status = CreateTheDriver(DriverObject, &g_Path);
+    printf("late WdfDriverCreate: 0x%08X\n", (unsigned)status);
+}
+
 static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath) {
-    UNREFERENCED_PARAMETER(RegistryPath);
+    if (RegistryPath->Length <= sizeof(g_PathBuffer)) {
+        memcpy(g_PathBuffer, RegistryPath->Buffer, RegistryPath->Length);
+        g_Path.Buffer = g_PathBuffer;
+        g_Path.Length = RegistryPath->Length;
+        g_Path.MaximumLength = sizeof(g_PathBuffer);
+    }
+    if (strncmp(g_Bug, "wdf-", 4) == 0 || strcmp(g_Bug, "reference-leak") == 0 || strcmp(g_Bug, "low-resources-wdf") == 0) {
+        NTSTATUS created = CreateTheDriver(DriverObject, RegistryPath);
+        if (!NT_SUCCESS(created)) return created;
+    }
     DriverObject->DriverUnload = DriverUnload;
     NTSTATUS status = ExInitializeLookasideListEx(&g_List, NULL, NULL, NonPagedPoolNx, 0, 48, TAG('T', 's', 't', 'L'), 0);
     if (!NT_SUCCESS(status)) return status;
@@ -146,6 +203,12 @@ static NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING Registr
             if (block == NULL) failed++; else ExFreePoolWithTag(block, TEST_TAG);
         }
         printf("low-resources failed %d of 1000\n", failed);
+    } else if (strcmp(g_Bug, "wdf-at-dispatch") == 0) {
+        PagedMemoryAtDispatch();
+    } else if (strcmp(g_Bug, "reference-leak") == 0) {
+        KeepAReference();
+    } else if (strcmp(g_Bug, "low-resources-wdf") == 0) {
+        CreateFrameworkObjects();
     }
     return STATUS_SUCCESS;
 }
@@ -162,6 +225,7 @@ int main(int argc, char **argv) {
     NTSTATUS status = WdfHostLoadDriver("VerifierTest", DriverEntry, &driver);
     printf("load: 0x%08X\n", (unsigned)status);
     if (!NT_SUCCESS(status)) return 1;
+    if (strcmp(g_Bug, "driver-create-late") == 0) CreateDriverLate(driver);
     status = WdfHostUnloadDriver(driver);
     printf("unload: 0x%08X\n", (unsigned)status);
     return status == STATUS_SUCCESS ? 0 : 1;
