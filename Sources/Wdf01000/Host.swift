@@ -6,15 +6,37 @@ import NtKernel
 import Glibc
 #endif
 
-/// The C-side memory of a loaded driver: its DRIVER_OBJECT and the UTF-16 registry path.
+/// The C-side memory of a loaded driver: its DRIVER_OBJECT with the DRIVER_EXTENSION and the
+/// strings they point to, made as the I/O manager makes them before DriverEntry runs.
 private struct DriverObjectStorage {
-    static func make(serviceName: String) -> PDRIVER_OBJECT {
+    /// `\REGISTRY\MACHINE\HARDWARE\DESCRIPTION\SYSTEM`, what `HardwareDatabase` names.
+    static let hardwareDatabase = "\\REGISTRY\\MACHINE\\HARDWARE\\DESCRIPTION\\SYSTEM"
+
+    static func make(serviceName: String, entry: PDRIVER_INITIALIZE) -> PDRIVER_OBJECT {
         let object = PDRIVER_OBJECT.allocate(capacity: 1)
         object.initialize(to: DRIVER_OBJECT())
-        object.pointee.Size = SHORT(MemoryLayout<DRIVER_OBJECT>.size)
-        object.pointee.`Type` = 4  // IO_TYPE_DRIVER
-        let name = Array(("\\Driver\\" + serviceName).utf16)
-        object.pointee.DriverName = unicodeString(name)
+        object.pointee.Size = CSHORT(MemoryLayout<DRIVER_OBJECT>.size)
+        object.pointee.`Type` = CSHORT(IO_TYPE_DRIVER)
+        object.pointee.DriverName = unicodeString(Array(("\\Driver\\" + serviceName).utf16))
+        object.pointee.DriverInit = entry
+        let entryAddress = unsafeBitCast(entry, to: UnsafeRawPointer.self)
+        if let image = LoadedImage.containing(entryAddress) {
+            object.pointee.DriverStart = UnsafeMutableRawPointer(mutating: image.start)
+            object.pointee.DriverSize = ULONG(clamping: image.size)
+        }
+        let database = PUNICODE_STRING.allocate(capacity: 1)
+        database.initialize(to: unicodeString(Array(hardwareDatabase.utf16)))
+        object.pointee.HardwareDatabase = database
+        let extensionRecord = PDRIVER_EXTENSION.allocate(capacity: 1)
+        extensionRecord.initialize(to: DRIVER_EXTENSION())
+        extensionRecord.pointee.DriverObject = object
+        extensionRecord.pointee.ServiceKeyName = unicodeString(Array(serviceName.utf16))
+        object.pointee.DriverExtension = extensionRecord
+        // Every major function starts as the I/O manager's "invalid device request" routine.
+        withUnsafeMutableBytes(of: &object.pointee.MajorFunction) { table in
+            let entries = table.bindMemory(to: PDRIVER_DISPATCH?.self)
+            for index in entries.indices { entries[index] = invalidDeviceRequest }
+        }
         return object
     }
 
@@ -28,10 +50,25 @@ private struct DriverObjectStorage {
 
     static func free(_ object: PDRIVER_OBJECT) {
         object.pointee.DriverName.Buffer?.deallocate()
+        if let database = object.pointee.HardwareDatabase {
+            database.pointee.Buffer?.deallocate()
+            database.deinitialize(count: 1)
+            database.deallocate()
+        }
+        if let extensionRecord = object.pointee.DriverExtension {
+            extensionRecord.pointee.ServiceKeyName.Buffer?.deallocate()
+            extensionRecord.deinitialize(count: 1)
+            extensionRecord.deallocate()
+        }
         object.deinitialize(count: 1)
         object.deallocate()
     }
 }
+
+/// The I/O manager's default dispatch routine (`IopInvalidDeviceRequest`): what a major function
+/// the driver did not set answers. The host sends no IRPs, so it only answers a driver that
+/// calls its own table.
+private let invalidDeviceRequest: PDRIVER_DISPATCH = { _, _ in STATUS_INVALID_DEVICE_REQUEST }
 
 @c @implementation
 public func WdfHostLoadDriver(
@@ -40,7 +77,7 @@ public func WdfHostLoadDriver(
     guard let ServiceName, let DriverEntry, let DriverObject else { return STATUS_INVALID_PARAMETER }
     DriverObject.pointee = nil
     let serviceName = String(cString: ServiceName)
-    let object = DriverObjectStorage.make(serviceName: serviceName)
+    let object = DriverObjectStorage.make(serviceName: serviceName, entry: DriverEntry)
     do {
         let driver = try DriverHost.load(serviceName: serviceName, token: UnsafeMutableRawPointer(object)) { driver throws(NTStatus) in
             var registryPath = DriverObjectStorage.unicodeString(Array(driver.registryPath.utf16))

@@ -175,10 +175,21 @@ public func WdfDriverCreate(
         let box = SendableCallback(function: unload)
         swiftConfig.unload = { driver in box.function(opaque(driver.object)) }
     }
+    // The flags this framework knows (the WDK's WDF_DRIVER_INIT_FLAGS); a legacy (non-PnP)
+    // driver has no EvtDriverDeviceAdd unless it also keeps its own dispatch table.
+    let knownFlags = ULONG(WdfDriverInitNonPnpDriver.rawValue | WdfDriverInitNoDispatchOverride.rawValue)
+        | ULONG(WdfVerifyOn.rawValue | WdfVerifierOn.rawValue)
+    if config.DriverInitFlags & ~knownFlags != 0 { return STATUS_INVALID_PARAMETER }
+    if config.DriverInitFlags & ULONG(WdfDriverInitNoDispatchOverride.rawValue) == 0,
+        config.DriverInitFlags & ULONG(WdfDriverInitNonPnpDriver.rawValue) != 0, config.EvtDriverDeviceAdd != nil
+    {
+        return STATUS_INVALID_PARAMETER
+    }
     do {
         let attributes = try validated(rawAttributes(DriverAttributes), forMemory: false)
         let driver = try WdfDriver.create(
-            registryPath: registryPath, host: host, attributes: attributes, config: swiftConfig,
+            registryPath: registryPath, host: host, wdmDriverObject: UnsafeMutableRawPointer(driverObject),
+            attributes: attributes, config: swiftConfig,
             configTagIsCurrent: config.Size == ULONG(MemoryLayout<WDF_DRIVER_CONFIG>.size))
         Driver?.pointee = opaque(driver.object)
     } catch {
@@ -189,6 +200,36 @@ public func WdfDriverCreate(
 
 @c @implementation
 public func WdfGetDriver() -> WDFDRIVER? { opaque(WdfDriver.current.object) }
+
+/// The driver of a handle the C door was given (bug check 0x10D/5 when it is not a live driver).
+private func driverHandle(_ Driver: WDFDRIVER?, _ routine: StaticString) -> WdfDriver {
+    WdfDriver.validated(handle(Driver), routine: routine)
+}
+
+@c @implementation
+public func WdfDriverWdmGetDriverObject(_ Driver: WDFDRIVER?) -> PDRIVER_OBJECT? {
+    driverHandle(Driver, "WdfDriverWdmGetDriverObject").wdmDriverObject?.assumingMemoryBound(to: DRIVER_OBJECT.self)
+}
+
+@c @implementation
+public func WdfDriverGetRegistryPath(_ Driver: WDFDRIVER?) -> PWSTR? {
+    let driver = driverHandle(Driver, "WdfDriverGetRegistryPath")
+    // WCHAR is char16_t, imported as UInt16: the buffer is the driver's UTF-16 path as it is.
+    return driver.registryPathBuffer
+}
+
+@c @implementation
+public func WdfDriverIsVersionAvailable(_ Driver: WDFDRIVER?, _ VersionAvailableParams: PWDF_DRIVER_VERSION_AVAILABLE_PARAMS?) -> BOOLEAN {
+    _ = driverHandle(Driver, "WdfDriverIsVersionAvailable")
+    let params = require(VersionAvailableParams, "VersionAvailableParams", "WdfDriverIsVersionAvailable").pointee
+    guard params.Size == ULONG(MemoryLayout<WDF_DRIVER_VERSION_AVAILABLE_PARAMS>.size) else { return 0 }
+    return WdfDriver.isVersionAvailable(major: params.MajorVersion, minor: params.MinorVersion) ? 1 : 0
+}
+
+@c @implementation
+public func WdfDeviceGetDriver(_ Device: WDFDEVICE?) -> WDFDRIVER? {
+    opaque(WdfDevice(handle(Device)).driver.object)
+}
 
 @c @implementation
 public func WdfDeviceCreate(

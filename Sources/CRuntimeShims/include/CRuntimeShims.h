@@ -138,6 +138,10 @@ void nt_futex_wake(uint32_t *address, int count);
 /* CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */
 int64_t nt_monotonic_nanoseconds(void);
 int64_t nt_realtime_nanoseconds(void);
+/* The loaded image that holds address: its lowest mapped address and the extent of its loadable
+   segments. Returns 0 when no loaded image holds it. */
+int nt_image_containing(const void *address, void **start, unsigned long *size);
+
 /* A spin-wait hint (pause). */
 void nt_cpu_relax(void);
 

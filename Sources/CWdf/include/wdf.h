@@ -341,8 +341,14 @@ FORCEINLINE VOID WDF_DRIVER_CONFIG_INIT(_Out_ PWDF_DRIVER_CONFIG Config,
 }
 
 /*
- * Creates the framework driver object of DriverObject (called from DriverEntry). Reads the
- * verifier settings of the service and sets the driver's default pool tag.
+ * Creates the framework driver object of DriverObject (called from DriverEntry, once). Reads the
+ * verifier settings of the service, sets the driver's default pool tag and keeps DriverObject
+ * and RegistryPath (WdfDriverWdmGetDriverObject, WdfDriverGetRegistryPath). The WDM driver
+ * object's dispatch table, DriverUnload and AddDevice are left as the driver set them: the host
+ * calls EvtDriverUnload, then DriverUnload, at WdfHostUnloadDriver.
+ * STATUS_INVALID_PARAMETER: an unknown DriverInitFlags bit, or WdfDriverInitNonPnpDriver with an
+ * EvtDriverDeviceAdd (unless WdfDriverInitNoDispatchOverride is also set).
+ * STATUS_DRIVER_INTERNAL_ERROR: the driver already has its framework driver object.
  */
 _Must_inspect_result_
 _IRQL_requires_max_(PASSIVE_LEVEL)
@@ -356,6 +362,45 @@ NTSTATUS WdfDriverCreate(_In_ PDRIVER_OBJECT DriverObject,
 _IRQL_requires_max_(DISPATCH_LEVEL)
 WDFDRIVER WdfGetDriver(VOID);
 
+/* The WDM driver object WdfDriverCreate was given. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+PDRIVER_OBJECT WdfDriverWdmGetDriverObject(_In_ WDFDRIVER Driver);
+
+/*
+ * The registry path WdfDriverCreate was given, as a NUL-terminated UTF-16 string the framework
+ * owns (valid while the driver is loaded): \Registry\Machine\System\CurrentControlSet\Services\<Service>.
+ */
+_IRQL_requires_max_(PASSIVE_LEVEL)
+PWSTR WdfDriverGetRegistryPath(_In_ WDFDRIVER Driver);
+
+/* Asks whether a framework version is available (12 bytes). Initialize with
+   WDF_DRIVER_VERSION_AVAILABLE_PARAMS_INIT. */
+typedef struct _WDF_DRIVER_VERSION_AVAILABLE_PARAMS {
+    ULONG Size;                                         /* 0x00 */
+    ULONG MajorVersion;                                 /* 0x04 */
+    ULONG MinorVersion;                                 /* 0x08 */
+} WDF_DRIVER_VERSION_AVAILABLE_PARAMS, *PWDF_DRIVER_VERSION_AVAILABLE_PARAMS;
+
+FORCEINLINE VOID WDF_DRIVER_VERSION_AVAILABLE_PARAMS_INIT(_Out_ PWDF_DRIVER_VERSION_AVAILABLE_PARAMS Params,
+                                                          _In_ ULONG MajorVersion,
+                                                          _In_ ULONG MinorVersion)
+{
+    RtlZeroMemory(Params, sizeof(WDF_DRIVER_VERSION_AVAILABLE_PARAMS));
+    Params->Size = WDM_CAST(ULONG, sizeof(WDF_DRIVER_VERSION_AVAILABLE_PARAMS));
+    Params->MajorVersion = MajorVersion;
+    Params->MinorVersion = MinorVersion;
+}
+
+/*
+ * TRUE when the library provides framework version MajorVersion.MinorVersion: it implements
+ * KMDF 1.33's routines (those this header declares), so major 1 with minor 0 to 33. FALSE for a
+ * wrong Params->Size.
+ */
+_Must_inspect_result_
+_IRQL_requires_max_(PASSIVE_LEVEL)
+BOOLEAN WdfDriverIsVersionAvailable(_In_ WDFDRIVER Driver,
+                                    _In_ PWDF_DRIVER_VERSION_AVAILABLE_PARAMS VersionAvailableParams);
+
 /* ============================================================================================
  * Device and request (parents for memory objects)
  * ============================================================================================ */
@@ -367,6 +412,10 @@ _IRQL_requires_max_(PASSIVE_LEVEL)
 NTSTATUS WdfDeviceCreate(_Inout_ PWDFDEVICE_INIT *DeviceInit,
                          _In_opt_ PWDF_OBJECT_ATTRIBUTES DeviceAttributes,
                          _Out_ WDFDEVICE *Device);
+
+/* The driver a device belongs to. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+WDFDRIVER WdfDeviceGetDriver(_In_ WDFDEVICE Device);
 
 /* Creates a request object; IoTarget is NULL here. */
 _Must_inspect_result_

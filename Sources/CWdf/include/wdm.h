@@ -943,6 +943,16 @@ typedef const UNICODE_STRING *PCUNICODE_STRING;
 
 typedef struct _DEVICE_OBJECT DEVICE_OBJECT, *PDEVICE_OBJECT;
 
+/*
+ * I/O request packets. The host sends no IRPs (it has no I/O manager): IRP is declared so that
+ * dispatch routines and their tables compile, not laid out, and there is no IoCompleteRequest.
+ */
+typedef struct _IRP IRP, *PIRP;
+
+/* Fast I/O entry points of file systems (declared, not laid out: the host makes no fast I/O calls). */
+struct _FAST_IO_DISPATCH;
+typedef struct _FAST_IO_DISPATCH FAST_IO_DISPATCH, *PFAST_IO_DISPATCH;
+
 struct _DRIVER_OBJECT;
 
 /* The driver's entry point: `DRIVER_INITIALIZE DriverEntry;` */
@@ -951,29 +961,114 @@ NTSTATUS NTAPI DRIVER_INITIALIZE(_In_ struct _DRIVER_OBJECT *DriverObject,
                                  _In_ PUNICODE_STRING RegistryPath);
 typedef DRIVER_INITIALIZE *PDRIVER_INITIALIZE;
 
-/* The driver's unload routine. */
+/* The driver's unload routine: the host calls DriverObject->DriverUnload at WdfHostUnloadDriver. */
 typedef _Function_class_(DRIVER_UNLOAD) _IRQL_requires_(PASSIVE_LEVEL) _IRQL_requires_same_
 VOID NTAPI DRIVER_UNLOAD(_In_ struct _DRIVER_OBJECT *DriverObject);
 typedef DRIVER_UNLOAD *PDRIVER_UNLOAD;
 
-#define IRP_MJ_MAXIMUM_FUNCTION 0x1b
+/* A PnP driver's AddDevice routine (DriverObject->DriverExtension->AddDevice). */
+typedef _Function_class_(DRIVER_ADD_DEVICE) _IRQL_requires_(PASSIVE_LEVEL) _IRQL_requires_same_
+_When_(return >= 0, _Kernel_clear_do_init_(__yes))
+NTSTATUS NTAPI DRIVER_ADD_DEVICE(_In_ struct _DRIVER_OBJECT *DriverObject,
+                                 _In_ struct _DEVICE_OBJECT *PhysicalDeviceObject);
+typedef DRIVER_ADD_DEVICE *PDRIVER_ADD_DEVICE;
 
+/* A dispatch routine (DriverObject->MajorFunction[IRP_MJ_xxx]). */
+typedef _Function_class_(DRIVER_DISPATCH) _IRQL_requires_max_(DISPATCH_LEVEL) _IRQL_requires_same_
+NTSTATUS NTAPI DRIVER_DISPATCH(_In_ struct _DEVICE_OBJECT *DeviceObject,
+                               _Inout_ struct _IRP *Irp);
+typedef DRIVER_DISPATCH *PDRIVER_DISPATCH;
+typedef DRIVER_DISPATCH DRIVER_DISPATCH_RAISED;
+typedef DRIVER_DISPATCH DRIVER_DISPATCH_PAGED;
+
+/* The driver's StartIo routine. */
+typedef _Function_class_(DRIVER_STARTIO) _IRQL_always_function_min_(DISPATCH_LEVEL)
+_IRQL_requires_(DISPATCH_LEVEL) _IRQL_requires_same_
+VOID NTAPI DRIVER_STARTIO(_Inout_ struct _DEVICE_OBJECT *DeviceObject,
+                          _Inout_ struct _IRP *Irp);
+typedef DRIVER_STARTIO *PDRIVER_STARTIO;
+
+/* Major function codes: indexes of DRIVER_OBJECT.MajorFunction. */
+#define IRP_MJ_CREATE 0x00
+#define IRP_MJ_CREATE_NAMED_PIPE 0x01
+#define IRP_MJ_CLOSE 0x02
+#define IRP_MJ_READ 0x03
+#define IRP_MJ_WRITE 0x04
+#define IRP_MJ_QUERY_INFORMATION 0x05
+#define IRP_MJ_SET_INFORMATION 0x06
+#define IRP_MJ_QUERY_EA 0x07
+#define IRP_MJ_SET_EA 0x08
+#define IRP_MJ_FLUSH_BUFFERS 0x09
+#define IRP_MJ_QUERY_VOLUME_INFORMATION 0x0a
+#define IRP_MJ_SET_VOLUME_INFORMATION 0x0b
+#define IRP_MJ_DIRECTORY_CONTROL 0x0c
+#define IRP_MJ_FILE_SYSTEM_CONTROL 0x0d
+#define IRP_MJ_DEVICE_CONTROL 0x0e
+#define IRP_MJ_INTERNAL_DEVICE_CONTROL 0x0f
+#define IRP_MJ_SHUTDOWN 0x10
+#define IRP_MJ_LOCK_CONTROL 0x11
+#define IRP_MJ_CLEANUP 0x12
+#define IRP_MJ_CREATE_MAILSLOT 0x13
+#define IRP_MJ_QUERY_SECURITY 0x14
+#define IRP_MJ_SET_SECURITY 0x15
+#define IRP_MJ_POWER 0x16
+#define IRP_MJ_SYSTEM_CONTROL 0x17
+#define IRP_MJ_DEVICE_CHANGE 0x18
+#define IRP_MJ_QUERY_QUOTA 0x19
+#define IRP_MJ_SET_QUOTA 0x1a
+#define IRP_MJ_PNP 0x1b
+#define IRP_MJ_PNP_POWER IRP_MJ_PNP
+#define IRP_MJ_MAXIMUM_FUNCTION 0x1b
+#define IRP_MJ_SCSI IRP_MJ_INTERNAL_DEVICE_CONTROL
+
+/* Object types (DRIVER_OBJECT.Type). */
+#define IO_TYPE_DRIVER 0x00000004
+
+/* DRIVER_OBJECT.Flags. */
+#define DRVO_UNLOAD_INVOKED 0x00000001
+#define DRVO_LEGACY_DRIVER 0x00000002
+#define DRVO_BUILTIN_DRIVER 0x00000004
+
+/*
+ * The driver extension (40 bytes), DriverObject->DriverExtension: the host makes it with the
+ * driver object. AddDevice is where a WDM driver puts its AddDevice routine (the host keeps
+ * it; it plays no PnP for WDM drivers: WdfHostAddDevice is for KMDF drivers). ServiceKeyName is
+ * the service name, Count 0.
+ */
+typedef struct _DRIVER_EXTENSION {
+    struct _DRIVER_OBJECT *DriverObject;                /* 0x00 */
+    PDRIVER_ADD_DEVICE AddDevice;                       /* 0x08 */
+    ULONG Count;                                        /* 0x10 */
+    UNICODE_STRING ServiceKeyName;                      /* 0x18 */
+} DRIVER_EXTENSION, *PDRIVER_EXTENSION;
+
+/*
+ * The driver object (336 bytes, the WDK's layout), made by WdfHostLoadDriver before DriverEntry:
+ * Type IO_TYPE_DRIVER, Size, DriverStart/DriverSize (the loaded image that holds DriverEntry,
+ * as the dynamic loader maps it), DriverExtension, DriverName (`\Driver\<ServiceName>`),
+ * HardwareDatabase (`\REGISTRY\MACHINE\HARDWARE\DESCRIPTION\SYSTEM`), DriverInit
+ * (DriverEntry) and every MajorFunction entry set to a routine that returns
+ * STATUS_INVALID_DEVICE_REQUEST, as the I/O manager does. DeviceObject stays NULL (no device
+ * objects), DriverSection NULL, FastIoDispatch and DriverStartIo are the driver's to set.
+ * WdfHostUnloadDriver calls DriverUnload when the driver set one (after EvtDriverUnload, for a
+ * KMDF driver).
+ */
 typedef struct _DRIVER_OBJECT {
-    SHORT Type;
-    SHORT Size;
-    PDEVICE_OBJECT DeviceObject;
-    ULONG Flags;
-    PVOID DriverStart;
-    ULONG DriverSize;
-    PVOID DriverSection;
-    PVOID DriverExtension;
-    UNICODE_STRING DriverName;
-    PUNICODE_STRING HardwareDatabase;
-    PVOID FastIoDispatch;
-    PDRIVER_INITIALIZE DriverInit;
-    PVOID DriverStartIo;
-    PDRIVER_UNLOAD DriverUnload;
-    PVOID MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1];
+    CSHORT Type;                                        /* 0x00 */
+    CSHORT Size;                                        /* 0x02 */
+    PDEVICE_OBJECT DeviceObject;                        /* 0x08 */
+    ULONG Flags;                                        /* 0x10 */
+    PVOID DriverStart;                                  /* 0x18 */
+    ULONG DriverSize;                                   /* 0x20 */
+    PVOID DriverSection;                                /* 0x28 */
+    PDRIVER_EXTENSION DriverExtension;                  /* 0x30 */
+    UNICODE_STRING DriverName;                          /* 0x38 */
+    PUNICODE_STRING HardwareDatabase;                   /* 0x48 */
+    PFAST_IO_DISPATCH FastIoDispatch;                   /* 0x50 */
+    PDRIVER_INITIALIZE DriverInit;                      /* 0x58 */
+    PDRIVER_STARTIO DriverStartIo;                      /* 0x60 */
+    PDRIVER_UNLOAD DriverUnload;                        /* 0x68 */
+    PDRIVER_DISPATCH MajorFunction[IRP_MJ_MAXIMUM_FUNCTION + 1]; /* 0x70 */
 } DRIVER_OBJECT, *PDRIVER_OBJECT;
 
 #ifdef __cplusplus

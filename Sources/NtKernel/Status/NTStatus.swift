@@ -25,6 +25,8 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, Error {
 
 extension NTStatus {
     public static let success = NTStatus(code: 0x0000_0000)
+    /// A wait ended because its timeout passed (a success code).
+    public static let timeout = NTStatus(code: 0x0000_0102)
     public static let moreEntries = NTStatus(code: 0x0000_0105)
     public static let objectNameExists = NTStatus(code: 0x4000_0000)
     public static let unsuccessful = NTStatus(code: 0xC000_0001)
@@ -46,6 +48,8 @@ extension NTStatus {
     public static let invalidParameter4 = NTStatus(code: 0xC000_00F2)
     public static let invalidParameter5 = NTStatus(code: 0xC000_00F3)
     public static let invalidParameter8 = NTStatus(code: 0xC000_00F6)
+    /// `WdfDriverCreate` called a second time for a driver object.
+    public static let driverInternalError = NTStatus(code: 0xC000_0183)
     public static let invalidBufferSize = NTStatus(code: 0xC000_0206)
     public static let notFound = NTStatus(code: 0xC000_0225)
     public static let wdfParentAlreadyAssigned = NTStatus(code: 0xC020_020D)
@@ -58,6 +62,7 @@ extension NTStatus {
     /// Every status this runtime names, with its C spelling.
     public static let named: [(status: NTStatus, name: String)] = [
         (.success, "STATUS_SUCCESS"),
+        (.timeout, "STATUS_TIMEOUT"),
         (.moreEntries, "STATUS_MORE_ENTRIES"),
         (.objectNameExists, "STATUS_OBJECT_NAME_EXISTS"),
         (.unsuccessful, "STATUS_UNSUCCESSFUL"),
@@ -79,6 +84,7 @@ extension NTStatus {
         (.invalidParameter4, "STATUS_INVALID_PARAMETER_4"),
         (.invalidParameter5, "STATUS_INVALID_PARAMETER_5"),
         (.invalidParameter8, "STATUS_INVALID_PARAMETER_8"),
+        (.driverInternalError, "STATUS_DRIVER_INTERNAL_ERROR"),
         (.invalidBufferSize, "STATUS_INVALID_BUFFER_SIZE"),
         (.notFound, "STATUS_NOT_FOUND"),
         (.wdfParentAlreadyAssigned, "STATUS_WDF_PARENT_ALREADY_ASSIGNED"),

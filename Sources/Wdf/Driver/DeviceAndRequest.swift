@@ -15,6 +15,12 @@ public struct WdfDevice: Hashable, Sendable {
     public let object: WdfObject
     public init(_ object: WdfObject) { self.object = object }
 
+    /// The driver the device belongs to. Corresponds to `WdfDeviceGetDriver`.
+    public var driver: WdfDriver {
+        let slot = ObjectTable.resolve(object, kinds: ObjectKinds(.device), routine: "WdfDeviceGetDriver")
+        return WdfDriver(ObjectTable.handle(of: slot.pointee.driver))
+    }
+
     /// Creates the device of `deviceInit`'s driver. Corresponds to `WdfDeviceCreate`.
     public static func create(_ deviceInit: DeviceInit, attributes: ObjectAttributes = ObjectAttributes()) throws(NTStatus)
         -> WdfDevice

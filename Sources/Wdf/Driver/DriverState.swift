@@ -49,6 +49,13 @@ public struct VerifierSettings: Hashable, Sendable {
 /// tracking) its live framework allocations.
 final class DriverState: @unchecked Sendable {
     let serviceName: String
+    /// The registry path `WdfDriverCreate` was given.
+    let registryPath: String
+    /// The registry path as a NUL-terminated UTF-16 string, freed with the driver
+    /// (`WdfDriverGetRegistryPath` returns it).
+    let registryPathUnits: UnsafeMutablePointer<UInt16>
+    /// The front door's driver object (the C door's `PDRIVER_OBJECT`), nil for a Swift driver.
+    let wdmDriverObject: UnsafeMutableRawPointer?
     let tag: PoolTag
     let settings: VerifierSettings
     let host: LoadedDriver?
@@ -72,16 +79,25 @@ final class DriverState: @unchecked Sendable {
     let referencedObjects = KernelLock<Set<UInt>>([])
 
     init(
-        serviceName: String, tag: PoolTag, settings: VerifierSettings, host: LoadedDriver?,
+        serviceName: String, registryPath: String, wdmDriverObject: UnsafeMutableRawPointer?, tag: PoolTag,
+        settings: VerifierSettings, host: LoadedDriver?,
         deviceAdd: (@Sendable (WdfDriver, DeviceInit) throws(NTStatus) -> Void)?, unload: (@Sendable (WdfDriver) -> Void)?
     ) {
         self.serviceName = serviceName
+        self.registryPath = registryPath
+        let units = Array(registryPath.utf16)
+        registryPathUnits = .allocate(capacity: units.count + 1)
+        registryPathUnits.initialize(from: units, count: units.count)
+        registryPathUnits[units.count] = 0
+        self.wdmDriverObject = wdmDriverObject
         self.tag = tag
         self.settings = settings
         self.host = host
         self.deviceAdd = deviceAdd
         self.unload = unload
     }
+
+    deinit { registryPathUnits.deallocate() }
 
     /// The driver state of the driver an object belongs to.
     static func of(_ slot: UnsafeMutablePointer<ObjectSlot>) -> DriverState? {

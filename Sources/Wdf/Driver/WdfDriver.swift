@@ -27,10 +27,24 @@ public struct WdfDriver: Hashable, Sendable {
 
     /// Creates the driver object of a driver the host loaded (or of a standalone Swift program
     /// when `host` is nil). Corresponds to `WdfDriverCreate`.
+    /// - Throws: `.driverInternalError` when the host's driver already has its framework driver
+    ///   object (`WdfDriverCreate` is called once per driver); the attributes' errors.
     public static func create(
         registryPath: String, host: LoadedDriver?, attributes: ObjectAttributes = ObjectAttributes(), config: Config,
         configTagIsCurrent: Bool = true
     ) throws(NTStatus) -> WdfDriver {
+        try create(
+            registryPath: registryPath, host: host, wdmDriverObject: nil, attributes: attributes, config: config,
+            configTagIsCurrent: configTagIsCurrent)
+    }
+
+    /// `WdfDriverCreate` from the C door, which also hands over its `PDRIVER_OBJECT`
+    /// (`WdfDriverWdmGetDriverObject` returns it).
+    package static func create(
+        registryPath: String, host: LoadedDriver?, wdmDriverObject: UnsafeMutableRawPointer?,
+        attributes: ObjectAttributes = ObjectAttributes(), config: Config, configTagIsCurrent: Bool = true
+    ) throws(NTStatus) -> WdfDriver {
+        if let host, driver(for: host) != nil { throw .driverInternalError }
         try attributes.validate(forMemory: false)
         let serviceName = DriverTag.serviceName(fromRegistryPath: registryPath)
         let tag = DriverTag.resolve(configTag: configTagIsCurrent ? config.poolTag?.rawValue : nil, serviceName: serviceName)
@@ -44,7 +58,8 @@ public struct WdfDriver: Hashable, Sendable {
         }
         if settings.forcesIrqlChecking { DdiCompliance.requireFrameworkIrql(atMost: .passive, routine: "WdfDriverCreate") }
         let state = DriverState(
-            serviceName: serviceName, tag: tag, settings: settings, host: host,
+            serviceName: serviceName, registryPath: registryPath, wdmDriverObject: wdmDriverObject, tag: tag, settings: settings,
+            host: host,
             deviceAdd: config.deviceAdd, unload: config.unload)
         let extras = ObjectExtras(creator: "WdfDriverCreate")
         extras.driver = state
@@ -59,7 +74,8 @@ public struct WdfDriver: Hashable, Sendable {
             ObjectTable.slot(index).pointee.lookaside.store(tag.rawValue, ordering: .relaxed)  // `plainTag`
         }
         if let context = attributes.context {
-            let memory = try ObjectContexts.make(for: handle, key: context.key, bytes: attributes.contextBytes, tag: tag)
+            let memory = try ObjectContexts.make(
+                for: handle, key: context.key, bytes: attributes.contextBytes, tag: tag, alignment: attributes.contextAlignment)
             extras.state.withLock { $0.contexts.append(memory) }
         }
         let driver = WdfDriver(handle)
@@ -77,12 +93,38 @@ public struct WdfDriver: Hashable, Sendable {
             .map { WdfDriver(ObjectTable.handle(of: $0)) }
     }
 
+    /// The driver `object` names; any other handle is bug check 0x10D/5 naming `routine`.
+    package static func validated(_ object: WdfObject, routine: StaticString) -> WdfDriver {
+        _ = ObjectTable.resolve(object, kinds: .driver, routine: routine)
+        return WdfDriver(object)
+    }
+
+    /// The framework version this library implements the routines of: KMDF 1.33.
+    public static let frameworkVersion = (major: UInt32(1), minor: UInt32(33))
+
+    /// Whether a driver written for framework version `major.minor` can run: the same major
+    /// version and a minor version no newer than ours. Corresponds to
+    /// `WdfDriverIsVersionAvailable`.
+    public static func isVersionAvailable(major: UInt32, minor: UInt32) -> Bool {
+        major == frameworkVersion.major && minor <= frameworkVersion.minor
+    }
+
     /// The driver's default pool tag.
     public var poolTag: PoolTag { state.tag }
     /// The service name the driver was created for.
     public var serviceName: String { state.serviceName }
     /// The verifier settings read at creation.
     public var verifierSettings: VerifierSettings { state.settings }
+    /// The registry path the driver was created with (its service key,
+    /// `\\Registry\\Machine\\System\\CurrentControlSet\\Services\\<ServiceName>` for a driver the
+    /// host loaded). Corresponds to `WdfDriverGetRegistryPath`.
+    public var registryPath: String { state.registryPath }
+    /// The registry path as the NUL-terminated UTF-16 string `WdfDriverGetRegistryPath` returns,
+    /// valid while the driver object exists.
+    package var registryPathBuffer: UnsafeMutablePointer<UInt16> { state.registryPathUnits }
+    /// The C door's `PDRIVER_OBJECT` the driver was created for (nil for a Swift driver).
+    /// Corresponds to `WdfDriverWdmGetDriverObject`.
+    package var wdmDriverObject: UnsafeMutableRawPointer? { state.wdmDriverObject }
 
     var state: DriverState {
         ObjectExtras.of(ObjectTable.resolve(object, kinds: .driver, routine: "WdfDriver"))!.driver!

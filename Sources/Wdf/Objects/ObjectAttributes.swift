@@ -93,6 +93,16 @@ public struct ObjectAttributes: Sendable {
         return (bytes + MemoryLayout<UInt>.size - 1) & ~(MemoryLayout<UInt>.size - 1)
     }
 
+    /// The alignment of the context: the largest power of two that divides the type's size,
+    /// from 16 (what pool blocks have) up to 64 (a cache line). The C type information carries a
+    /// size, not an alignment, but a type's size is a multiple of its alignment, so a context
+    /// type declared `DECLSPEC_ALIGN(32)` or `DECLSPEC_CACHEALIGN` gets a context so aligned
+    /// (a type aligned beyond 64 bytes gets 64).
+    var contextAlignment: Int {
+        guard let size = context?.size, size > 0 else { return ObjectContexts.headerSize }
+        return min(max(size & (0 &- size), ObjectContexts.headerSize), 64)
+    }
+
     /// The largest context size (a type's or an override) that is accepted: its size with the
     /// header and the rounding must not overflow. Larger ones are `.integerOverflow` (KMDF adds
     /// the sizes with overflow checks); smaller ones that the pool cannot give fail as

@@ -93,7 +93,8 @@ enum ObjectCreation {
         if let context = attributes.context, let extras {
             do {
                 let tag = driverState?.tag ?? DriverTag.fallback
-                let memory = try ObjectContexts.make(for: handle, key: context.key, bytes: attributes.contextBytes, tag: tag)
+                let memory = try ObjectContexts.make(
+                    for: handle, key: context.key, bytes: attributes.contextBytes, tag: tag, alignment: attributes.contextAlignment)
                 extras.state.withLock { $0.contexts.append(memory) }
             } catch {
                 abandon(index)
@@ -210,7 +211,8 @@ enum ObjectContextAllocation {
         if let driverState, !driverState.mayAllocate() { throw .insufficientResources }
         if let driverState, driverState.simulatesLowResourcesFailure() { throw .insufficientResources }
         let tag = driverState?.tag ?? DriverTag.fallback
-        let memory = try ObjectContexts.make(for: handle, key: type.key, bytes: attributes.contextBytes, tag: tag)
+        let memory = try ObjectContexts.make(
+            for: handle, key: type.key, bytes: attributes.contextBytes, tag: tag, alignment: attributes.contextAlignment)
         let winner = extras.state.withLock { state -> ObjectExtras.Context in
             if let raced = state.contexts.first(where: { $0.key == type.key }) { return raced }
             state.contexts.append(memory)

@@ -8,6 +8,8 @@ final class ObjectExtras: @unchecked Sendable {
         let key: UInt
         /// The caller's context memory; a 16-byte header before it holds the handle and key.
         let memory: UnsafeMutableRawPointer
+        /// The pool block that holds header and context (the context is aligned within it).
+        let block: UnsafeMutableRawPointer
     }
 
     struct State: @unchecked Sendable {
@@ -58,15 +60,23 @@ final class ObjectExtras: @unchecked Sendable {
 enum ObjectContexts {
     static let headerSize = 16
 
-    /// Allocates a context of `bytes` for `handle` under `tag`.
-    static func make(for handle: WdfObject, key: UInt, bytes: Int, tag: PoolTag) throws(NTStatus) -> ObjectExtras.Context {
-        let block = try Pool.allocate(.nonPaged.union(.zeroAllocation), byteCount: headerSize + max(bytes, 1), tag: tag)
-        block.storeBytes(of: handle.rawValue, as: UInt.self)
-        block.storeBytes(of: key, toByteOffset: 8, as: UInt.self)
-        return ObjectExtras.Context(key: key, memory: block + headerSize)
+    /// Allocates a context of `bytes` for `handle` under `tag`, aligned to `alignment` (a power
+    /// of two; pool blocks are 16-byte aligned, so a larger alignment costs up to
+    /// `alignment - 16` bytes more).
+    static func make(for handle: WdfObject, key: UInt, bytes: Int, tag: PoolTag, alignment: Int = headerSize) throws(NTStatus)
+        -> ObjectExtras.Context
+    {
+        let slack = max(alignment, headerSize) - headerSize
+        let block = try Pool.allocate(.nonPaged.union(.zeroAllocation), byteCount: headerSize + slack + max(bytes, 1), tag: tag)
+        let start = UInt(bitPattern: block + headerSize)
+        let aligned = (start + UInt(slack)) & ~UInt(max(alignment, headerSize) - 1)
+        let memory = block + Int(aligned - start) + headerSize
+        (memory - headerSize).storeBytes(of: handle.rawValue, as: UInt.self)
+        (memory - headerSize).storeBytes(of: key, toByteOffset: 8, as: UInt.self)
+        return ObjectExtras.Context(key: key, memory: memory, block: block)
     }
 
-    static func free(_ context: ObjectExtras.Context) { Pool.free(context.memory - headerSize) }
+    static func free(_ context: ObjectExtras.Context) { Pool.free(context.block) }
 
     /// The object a context belongs to. Corresponds to `WdfObjectContextGetObject`.
     static func owner(of context: UnsafeMutableRawPointer) -> WdfObject {
