@@ -56,6 +56,8 @@ typedef struct WDFREQUEST__ *WDFREQUEST;
 typedef struct WDFMEMORY__ *WDFMEMORY;
 typedef struct WDFLOOKASIDE__ *WDFLOOKASIDE;
 typedef struct WDFIOTARGET__ *WDFIOTARGET;
+typedef struct WDFSPINLOCK__ *WDFSPINLOCK;
+typedef struct WDFWAITLOCK__ *WDFWAITLOCK;
 
 /* Device initialization data handed to EvtDriverDeviceAdd and consumed by WdfDeviceCreate. */
 typedef struct WDFDEVICE_INIT *PWDFDEVICE_INIT;
@@ -423,6 +425,68 @@ _IRQL_requires_max_(DISPATCH_LEVEL)
 NTSTATUS WdfRequestCreate(_In_opt_ PWDF_OBJECT_ATTRIBUTES RequestAttributes,
                           _In_opt_ WDFIOTARGET IoTarget,
                           _Out_ WDFREQUEST *Request);
+
+/* ============================================================================================
+ * Locks (wdfsync.h)
+ *
+ * Framework objects like any other: created with attributes (a parent, contexts, cleanup and
+ * destroy callbacks; the driver is the parent when none is named) and deleted with their
+ * parent or with WdfObjectDelete. Each really excludes other threads.
+ *
+ * Misuse stops with WDF_VIOLATION (0x10D), with or without the verifier (on Windows the thread
+ * would spin or wait forever): acquiring a lock the thread already holds, parameter 1
+ * WDF_RECURSIVE_LOCK (0x2), parameter 2 the lock; releasing a lock the thread does not hold,
+ * parameter 1 WDF_INVALID_LOCK_OPERATION (0xB), parameter 2 the lock, parameter 3 0x1.
+ * ============================================================================================ */
+
+/* Creates a spin lock. */
+_Must_inspect_result_
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS WdfSpinLockCreate(_In_opt_ PWDF_OBJECT_ATTRIBUTES SpinLockAttributes,
+                           _Out_ WDFSPINLOCK *SpinLock);
+
+/*
+ * Takes the spin lock and raises the IRQL to DISPATCH_LEVEL (from above it:
+ * IRQL_NOT_GREATER_OR_EQUAL): while it is held, paged pool and waits stop as at DISPATCH_LEVEL.
+ */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+_IRQL_raises_(DISPATCH_LEVEL)
+VOID WdfSpinLockAcquire(_In_ _Requires_lock_not_held_(_Curr_) _Acquires_lock_(_Curr_) _IRQL_saves_
+                        WDFSPINLOCK SpinLock);
+
+/* Releases the spin lock and returns to the IRQL WdfSpinLockAcquire saw. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+_IRQL_requires_min_(DISPATCH_LEVEL)
+VOID WdfSpinLockRelease(_In_ _Requires_lock_held_(_Curr_) _Releases_lock_(_Curr_) _IRQL_restores_
+                        WDFSPINLOCK SpinLock);
+
+/* Creates a wait lock (free). */
+_Must_inspect_result_
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTSTATUS WdfWaitLockCreate(_In_opt_ PWDF_OBJECT_ATTRIBUTES LockAttributes,
+                           _Out_ WDFWAITLOCK *Lock);
+
+/*
+ * Takes the wait lock, sleeping while another thread holds it. Timeout NULL: waits as long as it
+ * takes (STATUS_SUCCESS); otherwise a relative (negative) or absolute (positive) time in 100 ns
+ * units, as KeWaitForSingleObject: STATUS_SUCCESS, or STATUS_TIMEOUT when it passed first;
+ * *Timeout 0 only tries. IRQL: PASSIVE_LEVEL, or DISPATCH_LEVEL with *Timeout 0; above that,
+ * IRQL_NOT_LESS_OR_EQUAL (0x0A). The IRQL does not change while it is held. A thread that holds
+ * it and acquires it again with a timeout gets STATUS_TIMEOUT when the time has passed, as on
+ * Windows; without one, it stops with 0x10D/0x2.
+ */
+_When_(Timeout == NULL, _IRQL_requires_max_(PASSIVE_LEVEL))
+_When_(Timeout != NULL && *Timeout == 0, _IRQL_requires_max_(DISPATCH_LEVEL))
+_When_(Timeout != NULL && *Timeout != 0, _IRQL_requires_max_(PASSIVE_LEVEL))
+_Always_(_When_(Timeout == NULL, _Acquires_lock_(Lock)))
+_When_(Timeout != NULL && return == STATUS_SUCCESS, _Acquires_lock_(Lock))
+_When_(Timeout != NULL, _Must_inspect_result_)
+NTSTATUS WdfWaitLockAcquire(_In_ _Requires_lock_not_held_(_Curr_) WDFWAITLOCK Lock,
+                            _In_opt_ PLONGLONG Timeout);
+
+/* Releases the wait lock; a waiting thread takes it. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+VOID WdfWaitLockRelease(_In_ _Requires_lock_held_(_Curr_) _Releases_lock_(_Curr_) WDFWAITLOCK Lock);
 
 /* ============================================================================================
  * Memory objects and lookaside-list objects (wdfmemory.h)

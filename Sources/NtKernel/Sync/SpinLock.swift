@@ -64,6 +64,17 @@ package enum SpinLock {
         return exchanged
     }
 
+    /// Whether the calling thread holds the lock (the framework's locks check this before they
+    /// take or give the lock, to stop with their own codes).
+    @inline(__always)
+    package static func isHeldByCurrentThread(_ lock: UnsafeMutableRawPointer) -> Bool {
+        word(lock).pointee.load(ordering: .relaxed) == currentOwner
+    }
+
+    /// The identity of the calling thread as lock words and owner fields record it (never 0).
+    @inline(__always)
+    package static var currentThreadIdentity: UInt { currentOwner }
+
     /// Whether the lock is held by some thread (`KeTestSpinLock` answers the opposite).
     package static func isHeld(_ lock: UnsafeMutableRawPointer) -> Bool { word(lock).pointee.load(ordering: .relaxed) != 0 }
 

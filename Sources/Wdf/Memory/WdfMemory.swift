@@ -263,6 +263,8 @@ enum KindHooks {
             slot.pointee.buffer?.assumingMemoryBound(to: LookasideFastPath.self).deallocate()
             slot.pointee.buffer = nil
             slot.cold.pointee.lookasideList = nil
+        case ObjectKind.spinLock.rawValue, ObjectKind.waitLock.rawValue:
+            FrameworkLocks.destroy(slot)
         default:
             break
         }

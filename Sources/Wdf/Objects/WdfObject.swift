@@ -8,6 +8,8 @@ public enum ObjectKind: UInt8, Sendable, CustomStringConvertible {
     case request
     case memory
     case lookaside
+    case spinLock
+    case waitLock
 
     public var description: String {
         switch self {
@@ -17,25 +19,29 @@ public enum ObjectKind: UInt8, Sendable, CustomStringConvertible {
         case .request: "WDFREQUEST"
         case .memory: "WDFMEMORY"
         case .lookaside: "WDFLOOKASIDE"
+        case .spinLock: "WDFSPINLOCK"
+        case .waitLock: "WDFWAITLOCK"
         }
     }
 }
 
 /// A set of object kinds, for handle checks that accept more than one.
 public struct ObjectKinds: OptionSet, Sendable {
-    public let rawValue: UInt8
-    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public let rawValue: UInt16
+    public init(rawValue: UInt16) { self.rawValue = rawValue }
     public init(_ kind: ObjectKind) { rawValue = 1 << kind.rawValue }
 
     public static var any: ObjectKinds { ObjectKinds(rawValue: 0) }
     public static var memory: ObjectKinds { ObjectKinds(rawValue: 1 << ObjectKind.memory.rawValue) }
     public static var lookaside: ObjectKinds { ObjectKinds(rawValue: 1 << ObjectKind.lookaside.rawValue) }
     public static var driver: ObjectKinds { ObjectKinds(rawValue: 1 << ObjectKind.driver.rawValue) }
+    public static var spinLock: ObjectKinds { ObjectKinds(rawValue: 1 << ObjectKind.spinLock.rawValue) }
+    public static var waitLock: ObjectKinds { ObjectKinds(rawValue: 1 << ObjectKind.waitLock.rawValue) }
 
-    func contains(kind: UInt8) -> Bool { isEmpty || rawValue & (1 << kind) != 0 }
+    func contains(kind: UInt8) -> Bool { isEmpty || rawValue & (1 << UInt16(kind)) != 0 }
 
     var names: String {
-        [ObjectKind.generic, .driver, .device, .request, .memory, .lookaside].filter { contains(kind: $0.rawValue) }
+        [ObjectKind.generic, .driver, .device, .request, .memory, .lookaside, .spinLock, .waitLock].filter { contains(kind: $0.rawValue) }
             .map { "\($0)" }.joined(separator: " or ")
     }
 }
