@@ -16,6 +16,7 @@
 
 int nt_driver_verifier_gate;
 int nt_force_irql_gate;
+int nt_deadlock_detection_gate;
 _Thread_local void *nt_current_driver_storage __attribute__((tls_model("initial-exec")));
 
 enum { nt_special_capacity = 16384, nt_quarantine_capacity = 1024 };

@@ -1,6 +1,9 @@
 import Testing
 import TestSupport
 import NtKernel
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Driver Verifier from Swift. A driver loaded with Driver Verifier's settings opens the pool's
 /// checked path for the whole process, so those tests run as exit tests (their own process).
@@ -83,4 +86,90 @@ struct DriverVerifierTests {
 /// report's file and line are this file's).
 func leakSeventyTwoBytes() throws(NTStatus) {
     _ = try Pool.allocate(.paged, byteCount: 72, tag: "SwLk")
+}
+
+/// Deadlock detection (VerifyDriverLevel 0x20): lock order of spin locks and fast mutexes. The
+/// setting is process-wide while the driver is loaded, so each test is its own process.
+@Suite("Driver Verifier: deadlock detection")
+struct DeadlockDetectionTests {
+    static func makeLock(_ bytes: Int = 8) -> UnsafeMutableRawPointer {
+        let lock = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 16)
+        lock.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        return lock
+    }
+
+    @Test func oppositeOrderOfTwoSpinLocksStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            DriverHost.setServiceParameter(service: "LockOrder", name: "VerifyDriverLevel", value: 0x20)
+            _ = try! DriverHost.load(serviceName: "LockOrder") { _ throws(NTStatus) in
+                let a = DeadlockDetectionTests.makeLock(), b = DeadlockDetectionTests.makeLock()
+                takeInOrder(a, b)
+                takeInOrder(a, b)  // the same order again is fine
+                print("A=\(UInt(bitPattern: a)) B=\(UInt(bitPattern: b))")
+                takeInOrder(b, a)
+            }
+        }
+        expectStop(result, code: 0xC4, parameter1: 0x1001)
+        let text = stopText(result)
+        #expect(text.contains("lock hierarchy violation (potential deadlock): this thread holds the spin lock at 0x"), "\(text)")
+        #expect(text.contains("  at NtKernelTests.takeInOrder("), "\(text)")
+        let stop = StopLine(standardError: result?.standardErrorContent ?? [])
+        #expect(stop?.parameters[1] != 0 && stop?.parameters[2] != 0 && stop?.parameters[1] != stop?.parameters[2])
+    }
+
+    @Test func aCycleThroughAThirdLockAndAFastMutexStops() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            DriverHost.setServiceParameter(service: "LockCycle", name: "VerifyDriverLevel", value: 0x20)
+            _ = try! DriverHost.load(serviceName: "LockCycle") { _ throws(NTStatus) in
+                let mutex = DeadlockDetectionTests.makeLock(64)
+                FastMutex.initialize(mutex)
+                let a = DeadlockDetectionTests.makeLock(), b = DeadlockDetectionTests.makeLock()
+                // mutex before a, a before b: then b before the mutex closes the cycle.
+                FastMutex.acquire(mutex, raising: true, routine: "ExAcquireFastMutex")
+                takeInOrder(a, b)
+                FastMutex.release(mutex, lowering: true, routine: "ExReleaseFastMutex")
+                let old = SpinLock.acquireRaisingIrql(b, routine: "KeAcquireSpinLock")
+                SpinLock.releaseLoweringIrql(b, to: old, routine: "KeReleaseSpinLock")  // released: no cycle yet
+                FastMutex.acquire(mutex, raising: false, routine: "ExAcquireFastMutexUnsafe")
+                FastMutex.release(mutex, lowering: false, routine: "ExReleaseFastMutexUnsafe")
+                let held = SpinLock.acquireRaisingIrql(b, routine: "KeAcquireSpinLock")
+                _ = held
+                Irql.lower(to: .passive)  // a fast mutex is acquired below DISPATCH_LEVEL
+                FastMutex.acquire(mutex, raising: true, routine: "ExAcquireFastMutex")
+            }
+        }
+        expectStop(result, code: 0xC4, parameter1: 0x1001)
+        #expect(stopText(result).contains("ExAcquireFastMutex: lock hierarchy violation"), "\(stopText(result))")
+        #expect(stopText(result).contains("acquires the fast mutex at 0x"), "\(stopText(result))")
+    }
+
+    @Test func consistentOrderRunsCleanAndTheSettingOffRecordsNothing() async {
+        let result = await #expect(processExitsWith: .success, observing: [\.standardErrorContent]) {
+            DriverHost.setServiceParameter(service: "LockClean", name: "VerifyDriverLevel", value: 0x20)
+            let driver = try! DriverHost.load(serviceName: "LockClean") { _ throws(NTStatus) in
+                let a = DeadlockDetectionTests.makeLock(), b = DeadlockDetectionTests.makeLock(), c = DeadlockDetectionTests.makeLock()
+                for _ in 0..<3 {
+                    takeInOrder(a, b)
+                    takeInOrder(b, c)
+                    takeInOrder(a, c)
+                }
+            }
+            guard DeadlockDetection.isActive else { exit(3) }
+            try! DriverHost.unload(driver)
+            guard !DeadlockDetection.isActive else { exit(4) }
+            // Without the setting, the opposite order is not checked.
+            let a = DeadlockDetectionTests.makeLock(), b = DeadlockDetectionTests.makeLock()
+            takeInOrder(a, b)
+            takeInOrder(b, a)
+        }
+        #expect(!stopText(result).contains("STOP"), "\(stopText(result))")
+    }
+}
+
+/// Takes `first`, then `second` (spin locks), and releases both.
+func takeInOrder(_ first: UnsafeMutableRawPointer, _ second: UnsafeMutableRawPointer) {
+    let old = SpinLock.acquireRaisingIrql(first, routine: "KeAcquireSpinLock")
+    SpinLock.acquireAtDispatch(second, routine: "KeAcquireSpinLockAtDpcLevel")
+    SpinLock.releaseAtDispatch(second, routine: "KeReleaseSpinLockFromDpcLevel")
+    SpinLock.releaseLoweringIrql(first, to: old, routine: "KeReleaseSpinLock")
 }

@@ -70,6 +70,12 @@ extern int nt_force_irql_gate __attribute__((visibility("hidden")));
 static inline int nt_force_irql_active(void) { return __atomic_load_n(&nt_force_irql_gate, __ATOMIC_RELAXED); }
 static inline void nt_force_irql_set_active(int on) { __atomic_store_n(&nt_force_irql_gate, on, __ATOMIC_RELAXED); }
 
+/* Non-zero while some loaded driver has deadlock detection (VerifyDriverLevel 0x20): spin lock
+ * and fast mutex acquires and releases then record the lock order. */
+extern int nt_deadlock_detection_gate __attribute__((visibility("hidden")));
+static inline int nt_deadlock_detection_active(void) { return __atomic_load_n(&nt_deadlock_detection_gate, __ATOMIC_RELAXED); }
+static inline void nt_deadlock_detection_set_active(int on) { __atomic_store_n(&nt_deadlock_detection_gate, on, __ATOMIC_RELAXED); }
+
 /* The driver whose code the calling thread runs (set by the host around DriverEntry, unload
  * and callbacks), or NULL. */
 extern _Thread_local void *nt_current_driver_storage __attribute__((tls_model("initial-exec")));

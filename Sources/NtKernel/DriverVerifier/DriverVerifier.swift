@@ -41,6 +41,8 @@ public enum DriverVerifier {
         let sites = SystematicLowResources.isActive
         nt_driver_verifier_set_active((any ? 1 : 0) | (sites ? 2 : 0))
         nt_force_irql_set_active(drivers.contains { $0.settings.level.contains(.forceIrqlChecking) } ? 1 : 0)
+        let deadlocks = drivers.contains { $0.settings.level.contains(.deadlockDetection) }
+        if deadlocks != DeadlockDetection.isActive { DeadlockDetection.setActive(deadlocks) }
     }
 
     /// Runs `body` as the code of `driver` on this thread (allocations are the driver's).
@@ -95,8 +97,14 @@ public enum DriverVerifier {
         byteCount: Int, paged: Bool, cacheAligned: Bool, tag: UInt32, chargeQuota: Bool, zero: Bool,
         context: UnsafeMutablePointer<ThreadContext>, poolType: UInt32
     ) throws(PoolFailure) -> UnsafeMutableRawPointer {
-        let stack = CallStack.capture()
-        if SystematicLowResources.isActive, SystematicLowResources.shouldFail(stack) { throw .insufficientResources }
+        // The stack is captured only for what keeps or matches it (sites, special pool, pool
+        // tracking): the low resources simulation alone does without it.
+        var captured: CallStack?
+        if SystematicLowResources.isActive {
+            let stack = CallStack.capture()
+            captured = stack
+            if SystematicLowResources.shouldFail(stack) { throw .insufficientResources }
+        }
         guard let driver = current(), driver.settings.needsEveryAllocation else {
             return try PoolAllocator.allocate(
                 byteCount: byteCount, paged: paged, cacheAligned: cacheAligned, tag: tag, chargeQuota: chargeQuota, zero: zero,
@@ -109,6 +117,8 @@ public enum DriverVerifier {
         if settings.level.contains(.specialPool), settings.poolTag.map({ poolTag.matches($0) }) ?? true,
             !cacheAligned, !(chargeQuota && context.pointee.processIndex != 0)
         {
+            let stack = captured ?? CallStack.capture()
+            captured = stack
             block = SpecialPool.allocate(byteCount: byteCount, tag: tag, paged: paged, poolType: poolType, guardAfter: settings.guardAfter, stack: stack, context: context)
         }
         if block == nil {
@@ -117,7 +127,7 @@ public enum DriverVerifier {
                 context: context)
         }
         if driver.tracksPool {
-            driver.track(block!, size: byteCount, tag: poolTag, typeName: poolTypeName(poolType), stack: stack)
+            driver.track(block!, size: byteCount, tag: poolTag, typeName: poolTypeName(poolType), stack: captured ?? CallStack.capture())
         }
         return block!
     }

@@ -14,7 +14,8 @@ public struct DriverVerifierSettings: Hashable, Sendable {
         public static let lowResourcesSimulation = Level(rawValue: 0x4)
         /// 0x8: pool tracking (leaks stop the unload with 0xC4/0x62).
         public static let poolTracking = Level(rawValue: 0x8)
-        /// 0x20: deadlock detection (not implemented: the bit is accepted and ignored).
+        /// 0x20: deadlock detection: the order in which spin locks and fast mutexes are acquired
+        /// (a lock hierarchy violation stops with 0xC4/0x1001).
         public static let deadlockDetection = Level(rawValue: 0x20)
     }
 

@@ -41,6 +41,7 @@ package enum FastMutex {
                 .driverVerifierDetectedViolation, 0x1001, UInt(bitPattern: mutex), 0, 0,
                 "\(routine): this thread already holds the fast mutex at 0x\(String(UInt(bitPattern: mutex), radix: 16)) (self-deadlock)")
         }
+        if DeadlockDetection.isActive { DeadlockDetection.acquiring(mutex, kind: "fast mutex", routine: routine) }
         let word = count(mutex)
         if !word.pointee.compareExchange(expected: free, desired: held, ordering: .acquiring).exchanged {
             while word.pointee.exchange(contended, ordering: .acquiring) != free {
@@ -57,6 +58,7 @@ package enum FastMutex {
         if count(mutex).pointee.compareExchange(expected: free, desired: held, ordering: .acquiring).exchanged {
             owner(mutex).pointee.store(SpinLock.currentOwner, ordering: .relaxed)
             (mutex + 48).storeBytes(of: UInt32(old.rawValue), as: UInt32.self)
+            if DeadlockDetection.isActive { DeadlockDetection.acquired(mutex, kind: "fast mutex") }
             return true
         }
         Irql.lower(to: old)
@@ -72,6 +74,7 @@ package enum FastMutex {
         }
         let old = Irql(rawValue: UInt8(truncatingIfNeeded: (mutex + 48).load(as: UInt32.self)))
         owner(mutex).pointee.store(0, ordering: .relaxed)
+        if DeadlockDetection.isActive { DeadlockDetection.released(mutex) }
         let word = count(mutex)
         if word.pointee.exchange(free, ordering: .releasing) == contended {
             nt_futex_wake(UnsafeMutablePointer(OpaquePointer(word)), 1)

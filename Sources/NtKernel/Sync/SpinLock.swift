@@ -61,6 +61,7 @@ package enum SpinLock {
         let owner = currentOwner
         let (exchanged, holder) = word(lock).pointee.compareExchange(expected: 0, desired: owner, ordering: .acquiring)
         if !exchanged && holder == owner { selfDeadlock(lock, routine) }
+        if exchanged, DeadlockDetection.isActive { DeadlockDetection.acquired(lock, kind: "spin lock") }
         return exchanged
     }
 
@@ -88,6 +89,7 @@ package enum SpinLock {
     }
 
     static func take(_ lock: UnsafeMutableRawPointer, routine: StaticString) {
+        if DeadlockDetection.isActive { DeadlockDetection.acquiring(lock, kind: "spin lock", routine: routine) }
         let owner = currentOwner
         let atomic = word(lock)
         var spins = 0
@@ -111,6 +113,7 @@ package enum SpinLock {
                 "\(routine): the spin lock at 0x\(String(UInt(bitPattern: lock), radix: 16)) is not held by this thread")
         }
         atomic.pointee.store(0, ordering: .releasing)
+        if DeadlockDetection.isActive { DeadlockDetection.released(lock) }
     }
 
     static func selfDeadlock(_ lock: UnsafeMutableRawPointer, _ routine: StaticString) -> Never {
