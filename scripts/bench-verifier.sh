@@ -39,6 +39,7 @@ SETTINGS=(
 )
 ALLOCATORS=(pool lookaside wdfpool wdfmemory ecp)
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 CSV=$OUT/raw/verifier.csv
 echo "setting,allocator,round,ns_per_pair" >"$CSV"
 for ((round = 1; round <= ROUNDS; round++)); do
@@ -53,7 +54,8 @@ for ((round = 1; round <= ROUNDS; round++)); do
     echo "[bench-verifier] round $round of $ROUNDS done" >&2
 done
 
-python3 - "$CSV" "$OUT/verifier.md" "$ROUNDS" "$TARGET_MS" <<'PY'
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+python3 - "$CSV" "$OUT/verifier.md" "$ROUNDS" "$TARGET_MS" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" <<'PY'
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 allocators = ["pool", "lookaside", "wdfpool", "wdfmemory", "ecp"]
@@ -70,7 +72,9 @@ out = ["# Driver Verifier: the cost of each setting", "",
        f"`scripts/bench-verifier.sh`: single allocate+free pairs of 256 bytes on 1 thread (the C harness, "
        f"bench-wdf), one process per setting and allocator, the settings in `WDF_VERIFIER_SETTINGS`; "
        f"best of {sys.argv[3]} interleaved round(s), {sys.argv[4]} ms per case. ns per pair, and in "
-       f"parentheses the ratio to off measured in the same run.", "",
+       f"parentheses the ratio to off measured in the same run. Load average (1, 5, 15 min) "
+       f"{sys.argv[5]} before and {sys.argv[6]} after, on {sys.argv[7]} CPUs: ratios near 1 are within "
+       f"the noise of such a machine; the large ones are the settings' cost.", "",
        "| Setting | " + " | ".join(labels[a] for a in allocators) + " |",
        "|---|" + "---:|" * len(allocators)]
 for setting in settings:
