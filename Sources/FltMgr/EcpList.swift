@@ -1,4 +1,4 @@
-public import NtKernel
+package import NtKernel
 
 /// The record behind a `PECP_LIST`: ECPs linked through their headers, in insertion order.
 struct EcpListRecord {
@@ -18,19 +18,19 @@ let notAnEcpList: UInt = 0xE3
 
 /// ECP lists: what a create operation carries (SPEC §9). Corresponds to `PECP_LIST`; iterate it
 /// with for-in to see each ECP's type, context and size in insertion order.
-public struct EcpList: Sequence, Hashable, @unchecked Sendable {
+package struct EcpList: Sequence, Hashable, @unchecked Sendable {
     /// The value C code sees.
-    public let address: UnsafeMutableRawPointer
-    public let filter: Filter
+    package let address: UnsafeMutableRawPointer
+    package let filter: Filter
 
-    public init(address: UnsafeMutableRawPointer, filter: Filter) {
+    package init(address: UnsafeMutableRawPointer, filter: Filter) {
         self.address = address
         self.filter = filter
     }
 
     /// Corresponds to `FltAllocateExtraCreateParameterList` (`chargeQuota`:
     /// `FSRTL_ALLOCATE_ECPLIST_FLAG_CHARGE_QUOTA`).
-    public static func allocate(filter: Filter, chargeQuota: Bool = false) throws(NTStatus) -> EcpList {
+    package static func allocate(filter: Filter, chargeQuota: Bool = false) throws(NTStatus) -> EcpList {
         let routine: StaticString = "FltAllocateExtraCreateParameterList"
         EcpCheck.requireApc(routine)
         _ = FilterTable.resolve(filter, routine: routine)
@@ -63,7 +63,7 @@ public struct EcpList: Sequence, Hashable, @unchecked Sendable {
 
     /// Frees every ECP in the list, head to tail (each one's cleanup runs), then the list.
     /// Corresponds to `FltFreeExtraCreateParameterList`.
-    public func free() {
+    package func free() {
         let routine: StaticString = "FltFreeExtraCreateParameterList"
         EcpCheck.requireApc(routine)
         _ = FilterTable.resolve(filter, routine: routine)
@@ -89,7 +89,7 @@ public struct EcpList: Sequence, Hashable, @unchecked Sendable {
     /// Appends an ECP. Corresponds to `FltInsertExtraCreateParameter`.
     /// - Throws: `.invalidParameter` when an ECP of the same type is already there (the caller
     ///   still owns the rejected ECP) or the ECP is already in a list.
-    public func insert(_ context: UnsafeMutableRawPointer) throws(NTStatus) {
+    package func insert(_ context: UnsafeMutableRawPointer) throws(NTStatus) {
         let routine: StaticString = "FltInsertExtraCreateParameter"
         let (record, header) = check(context, routine)
         guard header.pointee.list == 0, find(header.pointee.type, in: record) == nil else { throw .invalidParameter }
@@ -106,7 +106,7 @@ public struct EcpList: Sequence, Hashable, @unchecked Sendable {
 
     /// The first ECP of `type` and its size. Corresponds to `FltFindExtraCreateParameter`.
     /// - Throws: `.notFound`.
-    public func find(_ type: EcpType) throws(NTStatus) -> (context: UnsafeMutableRawPointer, size: Int) {
+    package func find(_ type: EcpType) throws(NTStatus) -> (context: UnsafeMutableRawPointer, size: Int) {
         let routine: StaticString = "FltFindExtraCreateParameter"
         EcpCheck.requireApc(routine)
         _ = FilterTable.resolve(filter, routine: routine)
@@ -117,7 +117,7 @@ public struct EcpList: Sequence, Hashable, @unchecked Sendable {
     /// Unlinks the first ECP of `type` (it is not freed). Corresponds to
     /// `FltRemoveExtraCreateParameter`.
     /// - Throws: `.notFound`.
-    public func remove(_ type: EcpType) throws(NTStatus) -> (context: UnsafeMutableRawPointer, size: Int) {
+    package func remove(_ type: EcpType) throws(NTStatus) -> (context: UnsafeMutableRawPointer, size: Int) {
         let routine: StaticString = "FltRemoveExtraCreateParameter"
         EcpCheck.requireApc(routine)
         _ = FilterTable.resolve(filter, routine: routine)
@@ -143,7 +143,7 @@ public struct EcpList: Sequence, Hashable, @unchecked Sendable {
     /// The ECP after `current` (the first when nil), in insertion order. Corresponds to
     /// `FltGetNextExtraCreateParameter`.
     /// - Throws: `.notFound` at the end; `.invalidParameter` when `current` is not in this list.
-    public func next(after current: UnsafeMutableRawPointer?) throws(NTStatus)
+    package func next(after current: UnsafeMutableRawPointer?) throws(NTStatus)
         -> (type: EcpType, context: UnsafeMutableRawPointer, size: Int)
     {
         let routine: StaticString = "FltGetNextExtraCreateParameter"
@@ -175,7 +175,7 @@ public struct EcpList: Sequence, Hashable, @unchecked Sendable {
     }
 
     /// How many ECPs the list holds.
-    public var count: Int { Self.record(address, routine: "EcpList.count").pointee.count }
+    package var count: Int { Self.record(address, routine: "EcpList.count").pointee.count }
 
     func find(_ type: EcpType, in record: UnsafeMutablePointer<EcpListRecord>) -> UnsafeMutableRawPointer? {
         var current = UnsafeMutableRawPointer(bitPattern: record.pointee.head)
@@ -197,18 +197,18 @@ public struct EcpList: Sequence, Hashable, @unchecked Sendable {
 
     // MARK: Sequence
 
-    public struct Element: @unchecked Sendable {
-        public let type: EcpType
-        public let context: UnsafeMutableRawPointer
-        public let size: Int
+    package struct Element: @unchecked Sendable {
+        package let type: EcpType
+        package let context: UnsafeMutableRawPointer
+        package let size: Int
     }
 
-    public struct Iterator: IteratorProtocol {
+    package struct Iterator: IteratorProtocol {
         let list: EcpList
         var current: UnsafeMutableRawPointer?
         var started = false
 
-        public mutating func next() -> Element? {
+        package mutating func next() -> Element? {
             guard let found = try? list.next(after: started ? current : nil) else { return nil }
             started = true
             current = found.context
@@ -216,19 +216,19 @@ public struct EcpList: Sequence, Hashable, @unchecked Sendable {
         }
     }
 
-    public func makeIterator() -> Iterator { Iterator(list: self, current: nil) }
+    package func makeIterator() -> Iterator { Iterator(list: self, current: nil) }
 }
 
 extension EcpList {
     /// The first ECP of `type`, typed as `Context` (nil when there is none, or when the ECP is
     /// smaller than `Context`).
-    public func find<Context: BitwiseCopyable>(_ type: EcpType, as context: Context.Type) -> UnsafeMutablePointer<Context>? {
+    package func find<Context: BitwiseCopyable>(_ type: EcpType, as context: Context.Type) -> UnsafeMutablePointer<Context>? {
         guard let found = try? find(type), found.size >= MemoryLayout<Context>.size else { return nil }
         return found.context.assumingMemoryBound(to: Context.self)
     }
 
     /// Inserts a typed ECP (see `insert(_:)`).
-    public func insert<Context>(_ context: UnsafeMutablePointer<Context>) throws(NTStatus) {
+    package func insert<Context>(_ context: UnsafeMutablePointer<Context>) throws(NTStatus) {
         try insert(UnsafeMutableRawPointer(context))
     }
 }

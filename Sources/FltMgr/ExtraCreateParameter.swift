@@ -1,9 +1,9 @@
-public import Synchronization
-public import NtKernel
+import Synchronization
+package import NtKernel
 
 /// What runs when an ECP is freed: nothing, a Swift closure, or a C routine
 /// `VOID Cleanup(PVOID EcpContext, LPCGUID EcpType)`.
-public enum EcpCleanup: Sendable {
+package enum EcpCleanup: Sendable {
     case none
     case callback(@Sendable (_ context: UnsafeMutableRawPointer, _ type: EcpType) -> Void)
     /// The address of a C cleanup routine.
@@ -11,13 +11,13 @@ public enum EcpCleanup: Sendable {
 }
 
 /// `FSRTL_ALLOCATE_ECP_FLAGS`.
-public struct EcpAllocationFlags: OptionSet, Sendable {
-    public let rawValue: UInt32
-    public init(rawValue: UInt32) { self.rawValue = rawValue }
+package struct EcpAllocationFlags: OptionSet, Sendable {
+    package let rawValue: UInt32
+    package init(rawValue: UInt32) { self.rawValue = rawValue }
     /// `FSRTL_ALLOCATE_ECP_FLAG_CHARGE_QUOTA`.
-    public static let chargeQuota = EcpAllocationFlags(rawValue: 0x1)
+    package static let chargeQuota = EcpAllocationFlags(rawValue: 0x1)
     /// `FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL`.
-    public static let nonPagedPool = EcpAllocationFlags(rawValue: 0x2)
+    package static let nonPagedPool = EcpAllocationFlags(rawValue: 0x2)
 }
 
 /// The hidden header in front of every ECP context (80 bytes, so the context stays 16-byte
@@ -151,15 +151,15 @@ enum EcpCheck {
 }
 
 /// Allocating, freeing and acknowledging ECPs (SPEC §9). Contexts are not zeroed.
-public enum ExtraCreateParameters {
+package enum ExtraCreateParameters {
     /// Bytes of header in front of every context.
-    public static var headerSize: Int { EcpHeader.size }
+    package static var headerSize: Int { EcpHeader.size }
 
     /// Takes an ECP from an ECP lookaside list when `size` fits its entries (the quota flag is
     /// ignored), else from pool with the list's tag, the pool type from `flags` and the quota
     /// flag honoured. Corresponds to `FltAllocateExtraCreateParameterFromLookasideList`.
     /// - Throws: `.integerOverflow` for sizes near 4 GiB, `.insufficientResources`.
-    public static func allocate(
+    package static func allocate(
         filter: Filter, type: EcpType, size: UInt32, flags: EcpAllocationFlags, cleanup: EcpCleanup,
         from lookaside: EcpLookasideStorage
     ) throws(NTStatus) -> UnsafeMutableRawPointer {
@@ -170,7 +170,7 @@ public enum ExtraCreateParameters {
     /// `allocate(filter:type:size:flags:cleanup:from:)` with the cleanup given as the address of
     /// a C routine `VOID Cleanup(PVOID EcpContext, LPCGUID EcpType)` (0: none): what the C front
     /// door passes, without an enum to build and destroy per call.
-    public static func allocate(
+    package static func allocate(
         filter: Filter, type: EcpType, size: UInt32, flags: EcpAllocationFlags, cleanupRoutine: UInt,
         from lookaside: EcpLookasideStorage
     ) throws(NTStatus) -> UnsafeMutableRawPointer {
@@ -185,7 +185,7 @@ public enum ExtraCreateParameters {
     /// `allocate(filter:type:size:flags:cleanupRoutine:from:)`, which checks everything in the
     /// documented order.
     @inlinable @inline(__always)
-    public static func allocateFromList(
+    package static func allocateFromList(
         filter: Filter, typeAt type: UnsafeRawPointer, size: UInt32, cleanupRoutine: UInt, from lookaside: EcpLookasideStorage
     ) -> Result<UnsafeMutableRawPointer, NTStatus>? {
         let routine: StaticString = "FltAllocateExtraCreateParameterFromLookasideList"
@@ -235,7 +235,7 @@ public enum ExtraCreateParameters {
 
     /// Allocates an ECP from pool: non-paged (NX) with `.nonPagedPool`, else paged; quota with
     /// `.chargeQuota`. Corresponds to `FltAllocateExtraCreateParameter`.
-    public static func allocate(
+    package static func allocate(
         filter: Filter, type: EcpType, size: UInt32, flags: EcpAllocationFlags, cleanup: EcpCleanup, tag: PoolTag
     ) throws(NTStatus) -> UnsafeMutableRawPointer {
         let routine: StaticString = "FltAllocateExtraCreateParameter"
@@ -304,7 +304,7 @@ public enum ExtraCreateParameters {
     /// without cleanup goes back to the calling thread's cache here; anything else goes to
     /// `freeChecked`, which checks everything in the documented order.
     @inlinable @inline(__always)
-    public static func free(filter: Filter, _ context: UnsafeMutableRawPointer) {
+    package static func free(filter: Filter, _ context: UnsafeMutableRawPointer) {
         guard Irql.current <= .apc, let words = EcpHotTable.words, FilterTable.isRegistered(filter, in: words) else {
             return freeChecked(filter: filter, context)
         }
@@ -391,29 +391,29 @@ public enum ExtraCreateParameters {
     }
 
     /// The size the ECP was allocated with.
-    public static func size(of context: UnsafeMutableRawPointer) -> Int {
+    package static func size(of context: UnsafeMutableRawPointer) -> Int {
         Int(EcpCheck.header(context, routine: "EcpSize").pointee.size)
     }
 
     /// The ECP's type.
-    public static func type(of context: UnsafeMutableRawPointer) -> EcpType {
+    package static func type(of context: UnsafeMutableRawPointer) -> EcpType {
         EcpCheck.header(context, routine: "EcpType").pointee.type
     }
 
     /// Corresponds to `FltAcknowledgeEcp`.
-    public static func acknowledge(filter: Filter, _ context: UnsafeMutableRawPointer) {
+    package static func acknowledge(filter: Filter, _ context: UnsafeMutableRawPointer) {
         let header = check(filter, context, "FltAcknowledgeEcp")
         header.pointee.flags |= EcpHeader.acknowledged
     }
 
     /// Corresponds to `FltIsEcpAcknowledged`.
-    public static func isAcknowledged(filter: Filter, _ context: UnsafeMutableRawPointer) -> Bool {
+    package static func isAcknowledged(filter: Filter, _ context: UnsafeMutableRawPointer) -> Bool {
         check(filter, context, "FltIsEcpAcknowledged").pointee.flags & EcpHeader.acknowledged != 0
     }
 
     /// Clears the acknowledgment so the ECP can be sent again. Corresponds to
     /// `FltPrepareToReuseEcp`.
-    public static func prepareToReuse(filter: Filter, _ context: UnsafeMutableRawPointer) {
+    package static func prepareToReuse(filter: Filter, _ context: UnsafeMutableRawPointer) {
         let header = check(filter, context, "FltPrepareToReuseEcp")
         header.pointee.flags &= ~EcpHeader.acknowledged
     }
@@ -421,7 +421,7 @@ public enum ExtraCreateParameters {
     /// Whether the ECP came with a create the host issued as a user-mode request
     /// (`WdfHostCreateFile` with `UserMode`); false for every ECP a driver attached. Corresponds
     /// to `FltIsEcpFromUserMode`.
-    public static func isFromUserMode(filter: Filter, _ context: UnsafeMutableRawPointer) -> Bool {
+    package static func isFromUserMode(filter: Filter, _ context: UnsafeMutableRawPointer) -> Bool {
         check(filter, context, "FltIsEcpFromUserMode").pointee.flags & EcpHeader.fromUserMode != 0
     }
 

@@ -1,13 +1,13 @@
 public import Synchronization
-public import NtKernel
+package import NtKernel
 
 /// A registered minifilter. Corresponds to `PFLT_FILTER`: an opaque value encoding a slot and
 /// its generation, checked on every call without touching freed memory.
-public struct Filter: Hashable, Sendable {
+@usableFromInline package struct Filter: Hashable, Sendable {
     /// The value C code sees.
-    public let rawValue: UInt
+    @usableFromInline package let rawValue: UInt
 
-    public init(rawValue: UInt) { self.rawValue = rawValue }
+    package init(rawValue: UInt) { self.rawValue = rawValue }
 
     static let marker: UInt = 0x464C << 48  // "FL"
 
@@ -30,7 +30,7 @@ public struct Filter: Hashable, Sendable {
     /// `Altitude` value (`WdfHostSetServiceParameter`, read at load as Windows reads the
     /// instance's altitude), else `FilterManager.defaultAltitude`. Corresponds to
     /// `FltRegisterFilter`.
-    public static func register(
+    package static func register(
         driver: LoadedDriver?, operations: [OperationRegistration] = [], instanceSetup: InstanceSetupCallback? = nil,
         altitude: UInt32? = nil, unload: (@Sendable (_ mandatory: Bool) -> NTStatus)? = nil
     ) throws(NTStatus) -> Filter {
@@ -50,32 +50,32 @@ public struct Filter: Hashable, Sendable {
     /// `FltStartFiltering`.
     /// - Throws: `.fltInstanceAltitudeCollision` when another instance has the same altitude
     ///   (where Windows logs the failed attachment, the caller is told here).
-    public func startFiltering() throws(NTStatus) {
+    package func startFiltering() throws(NTStatus) {
         FilterTable.resolve(self, routine: "FltStartFiltering").pointee.started.store(true, ordering: .relaxed)
         try FilterManager.startFiltering(self)
     }
 
     /// The filter's instance on the volume, nil when it is not attached.
-    public var instance: FilterInstance? { FilterManager.instance(of: self) }
+    package var instance: FilterInstance? { FilterManager.instance(of: self) }
 
     /// The filter the `FsRtl` forms of the ECP routines act as: registered for the life of the
     /// process, never attached, so that `FsRtlAllocateExtraCreateParameter` and
     /// `FltAllocateExtraCreateParameter` share one implementation.
-    public static var fileSystemRuntime: Filter { FilterTable.fileSystemRuntime }
+    package static var fileSystemRuntime: Filter { FilterTable.fileSystemRuntime }
 
     /// Unregisters the filter; ECPs it still has outstanding are reported as leaks. Corresponds
     /// to `FltUnregisterFilter`.
-    public func unregister() { FilterTable.unregister(self) }
+    package func unregister() { FilterTable.unregister(self) }
 
     /// ECPs this filter allocated and has not freed: those from pool, plus those taken from the
     /// ECP lookaside lists the filter initialized (counted by the lists themselves, so the hot
     /// path writes no shared counter). Exact once the threads that allocate and free are quiet.
-    public var outstandingEcps: Int {
+    package var outstandingEcps: Int {
         _ = FilterTable.resolve(self, routine: "Filter.outstandingEcps")
         return FilterTable.outstanding(self)
     }
 
-    public var isRegistered: Bool { FilterTable.lookup(self) != nil }
+    package var isRegistered: Bool { FilterTable.lookup(self) != nil }
 }
 
 /// The filter slots. Few filters exist at once, so a fixed table is enough.
@@ -299,7 +299,7 @@ extension FilterTable {
 extension Filter {
     /// Bug check for a handle that is not a registered filter (what every routine taking a
     /// `PFLT_FILTER` does with one).
-    public static func requireRegistered(_ filter: Filter, routine: StaticString) -> Never {
+    package static func requireRegistered(_ filter: Filter, routine: StaticString) -> Never {
         FilterTable.invalid(filter, routine: routine)
     }
 }

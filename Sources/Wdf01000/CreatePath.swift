@@ -289,7 +289,7 @@ public func FltSetEcpListIntoCallbackData(_ Filter: PFLT_FILTER?, _ CallbackData
 @c @implementation
 public func FltCreateFileEx2(
     _ Filter: PFLT_FILTER?, _ Instance: PFLT_INSTANCE?, _ FileHandle: PHANDLE?, _ FileObject: UnsafeMutablePointer<PFILE_OBJECT?>?,
-    _ DesiredAccess: ACCESS_MASK, _ ObjectAttributes: POBJECT_ATTRIBUTES?, _ IoStatusBlock: PIO_STATUS_BLOCK?,
+    _ DesiredAccess: ACCESS_MASK, _ WdfAttributes: POBJECT_ATTRIBUTES?, _ IoStatusBlock: PIO_STATUS_BLOCK?,
     _ AllocationSize: PLARGE_INTEGER?, _ FileAttributes: ULONG, _ ShareAccess: ULONG, _ CreateDisposition: ULONG,
     _ CreateOptions: ULONG, _ EaBuffer: PVOID?, _ EaLength: ULONG, _ Flags: ULONG, _ DriverContext: PIO_DRIVER_CREATE_CONTEXT?
 ) -> NTSTATUS {
@@ -303,7 +303,7 @@ public func FltCreateFileEx2(
     let result: Result<OpenedFile, NTStatus>
     do throws(NTStatus) {
         let parameters = try CFrontDoor.parameters(
-            ObjectAttributes, DesiredAccess, AllocationSize, FileAttributes, ShareAccess, CreateDisposition, CreateOptions, EaBuffer,
+            WdfAttributes, DesiredAccess, AllocationSize, FileAttributes, ShareAccess, CreateDisposition, CreateOptions, EaBuffer,
             EaLength, Flags)
         let list = try CFrontDoor.ecpList(DriverContext, filter: caller)
         result = .success(try FilterManager.create(parameters, requestorMode: .kernel, ecpList: list, below: below, routine: routine))
@@ -318,7 +318,7 @@ public func FltCreateFileEx2(
 
 @c @implementation
 public func IoCreateFileEx(
-    _ FileHandle: PHANDLE?, _ DesiredAccess: ACCESS_MASK, _ ObjectAttributes: POBJECT_ATTRIBUTES?, _ IoStatusBlock: PIO_STATUS_BLOCK?,
+    _ FileHandle: PHANDLE?, _ DesiredAccess: ACCESS_MASK, _ WdfAttributes: POBJECT_ATTRIBUTES?, _ IoStatusBlock: PIO_STATUS_BLOCK?,
     _ AllocationSize: PLARGE_INTEGER?, _ FileAttributes: ULONG, _ ShareAccess: ULONG, _ Disposition: ULONG, _ CreateOptions: ULONG,
     _ EaBuffer: PVOID?, _ EaLength: ULONG, _ CreateFileType: CREATE_FILE_TYPE, _ InternalParameters: PVOID?, _ Options: ULONG,
     _ DriverContext: PIO_DRIVER_CREATE_CONTEXT?
@@ -330,7 +330,7 @@ public func IoCreateFileEx(
     do throws(NTStatus) {
         guard CreateFileType == CreateFileTypeNone, InternalParameters == nil else { throw .invalidParameter }
         let parameters = try CFrontDoor.parameters(
-            ObjectAttributes, DesiredAccess, AllocationSize, FileAttributes, ShareAccess, Disposition, CreateOptions, EaBuffer, EaLength,
+            WdfAttributes, DesiredAccess, AllocationSize, FileAttributes, ShareAccess, Disposition, CreateOptions, EaBuffer, EaLength,
             Options)
         let list = try CFrontDoor.ecpList(DriverContext, filter: FltMgr.Filter.fileSystemRuntime)
         result = .success(try FilterManager.create(parameters, requestorMode: .kernel, ecpList: list, routine: routine))

@@ -62,7 +62,7 @@ public func WdfMemoryCreatePreallocated(
 @c @implementation
 public func WdfMemoryAssignBuffer(_ Memory: WDFMEMORY?, _ Buffer: PVOID?, _ BufferSize: Int) -> NTSTATUS {
     let memory = handle(Memory)
-    _ = WdfMemory(memory).size  // validates the handle first
+    _ = WdfMemoryHandle(memory).size  // validates the handle first
     do {
         try MemoryObjects.assign(memory, buffer: require(Buffer, "Buffer", "WdfMemoryAssignBuffer"), size: unsignedSize(BufferSize))
     } catch { return error.rawValue }
@@ -81,7 +81,7 @@ public func WdfMemoryCopyToBuffer(_ SourceMemory: WDFMEMORY?, _ SourceOffset: In
     -> NTSTATUS
 {
     let memory = handle(SourceMemory)
-    _ = WdfMemory(memory).size
+    _ = WdfMemoryHandle(memory).size
     do {
         try MemoryObjects.copy(
             memory, offset: unsignedSize(SourceOffset), other: require(Buffer, "Buffer", "WdfMemoryCopyToBuffer"),
@@ -95,7 +95,7 @@ public func WdfMemoryCopyFromBuffer(
     _ DestinationMemory: WDFMEMORY?, _ DestinationOffset: Int, _ Buffer: PVOID?, _ NumBytesToCopyFrom: Int
 ) -> NTSTATUS {
     let memory = handle(DestinationMemory)
-    _ = WdfMemory(memory).size
+    _ = WdfMemoryHandle(memory).size
     do {
         try MemoryObjects.copy(
             memory, offset: unsignedSize(DestinationOffset), other: require(Buffer, "Buffer", "WdfMemoryCopyFromBuffer"),

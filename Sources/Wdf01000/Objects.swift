@@ -63,8 +63,8 @@ func earlyOwner(_ raw: RawObjectAttributes?, _ routine: StaticString) -> (parent
     return CreationOwner.resolve(parent: parent, routine: routine)
 }
 
-func validated(_ raw: RawObjectAttributes?, forMemory: Bool) throws(NTStatus) -> ObjectAttributes {
-    try raw?.validated(forMemory: forMemory) ?? ObjectAttributes()
+func validated(_ raw: RawObjectAttributes?, forMemory: Bool) throws(NTStatus) -> WdfAttributes {
+    try raw?.validated(forMemory: forMemory) ?? WdfAttributes()
 }
 
 /// Whether `attributes` (NULL: none) ask for nothing that the creation fast paths
@@ -76,7 +76,7 @@ func plainAttributes(_ attributes: PWDF_OBJECT_ATTRIBUTES?) -> (plain: Bool, par
     let value = attributes.pointee
     let plain = value.Size == ULONG(MemoryLayout<WDF_OBJECT_ATTRIBUTES>.size) && value.EvtCleanupCallback == nil
         && value.EvtDestroyCallback == nil && value.ContextSizeOverride == 0 && value.ContextTypeInfo == nil
-        && ObjectAttributes.levelsArePlain(
+        && WdfAttributes.levelsArePlain(
             executionLevel: value.ExecutionLevel.rawValue, synchronizationScope: value.SynchronizationScope.rawValue)
     return (plain, value.ParentObject.map { handle($0) })
 }
@@ -161,7 +161,7 @@ public func WdfDriverCreate(
     let units = path.Buffer.map { Array(UnsafeBufferPointer(start: $0, count: Int(path.Length) / 2)) } ?? []
     let registryPath = String(decoding: units.map { UInt16($0) }, as: UTF16.self)
     let host = DriverHost.driver(withToken: UnsafeMutableRawPointer(driverObject))
-    var swiftConfig = WdfDriver.Config(poolTag: PoolTag(rawValue: config.DriverPoolTag))
+    var swiftConfig = WdfDriverHandle.Config(poolTag: PoolTag(rawValue: config.DriverPoolTag))
     if let deviceAdd = config.EvtDriverDeviceAdd {
         let box = SendableCallback(function: deviceAdd)
         swiftConfig.deviceAdd = { driver, deviceInit throws(NTStatus) in
@@ -187,7 +187,7 @@ public func WdfDriverCreate(
     }
     do {
         let attributes = try validated(rawAttributes(DriverAttributes), forMemory: false)
-        let driver = try WdfDriver.create(
+        let driver = try WdfDriverHandle.create(
             registryPath: registryPath, host: host, wdmDriverObject: UnsafeMutableRawPointer(driverObject),
             attributes: attributes, config: swiftConfig,
             configTagIsCurrent: config.Size == ULONG(MemoryLayout<WDF_DRIVER_CONFIG>.size))
@@ -199,11 +199,11 @@ public func WdfDriverCreate(
 }
 
 @c @implementation
-public func WdfGetDriver() -> WDFDRIVER? { opaque(WdfDriver.current.object) }
+public func WdfGetDriver() -> WDFDRIVER? { opaque(WdfDriverHandle.current.object) }
 
 /// The driver of a handle the C door was given (bug check 0x10D/5 when it is not a live driver).
-private func driverHandle(_ Driver: WDFDRIVER?, _ routine: StaticString) -> WdfDriver {
-    WdfDriver.validated(handle(Driver), routine: routine)
+private func driverHandle(_ Driver: WDFDRIVER?, _ routine: StaticString) -> WdfDriverHandle {
+    WdfDriverHandle.validated(handle(Driver), routine: routine)
 }
 
 @c @implementation
@@ -223,12 +223,12 @@ public func WdfDriverIsVersionAvailable(_ Driver: WDFDRIVER?, _ VersionAvailable
     _ = driverHandle(Driver, "WdfDriverIsVersionAvailable")
     let params = require(VersionAvailableParams, "VersionAvailableParams", "WdfDriverIsVersionAvailable").pointee
     guard params.Size == ULONG(MemoryLayout<WDF_DRIVER_VERSION_AVAILABLE_PARAMS>.size) else { return 0 }
-    return WdfDriver.isVersionAvailable(major: params.MajorVersion, minor: params.MinorVersion) ? 1 : 0
+    return WdfDriverHandle.isVersionAvailable(major: params.MajorVersion, minor: params.MinorVersion) ? 1 : 0
 }
 
 @c @implementation
 public func WdfDeviceGetDriver(_ Device: WDFDEVICE?) -> WDFDRIVER? {
-    opaque(WdfDevice(handle(Device)).driver.object)
+    opaque(WdfDeviceHandle(handle(Device)).driver.object)
 }
 
 @c @implementation
@@ -243,7 +243,7 @@ public func WdfDeviceCreate(
     out.pointee = nil
     let deviceInit = Wdf.DeviceInit(rawValue: UnsafeMutablePointer<UInt32>(token).pointee)
     do {
-        let device = try WdfDevice.create(deviceInit, attributes: validated(rawAttributes(DeviceAttributes), forMemory: false))
+        let device = try WdfDeviceHandle.create(deviceInit, attributes: validated(rawAttributes(DeviceAttributes), forMemory: false))
         UnsafeMutablePointer<UInt32>(token).deallocate()
         initPointer.pointee = nil
         out.pointee = opaque(device.object)
@@ -262,7 +262,7 @@ public func WdfRequestCreate(
     let out = require(Request, "Request", "WdfRequestCreate")
     out.pointee = nil
     do {
-        out.pointee = opaque(try WdfRequest.create(attributes: validated(raw, forMemory: false)).object)
+        out.pointee = opaque(try WdfRequestHandle.create(attributes: validated(raw, forMemory: false)).object)
     } catch { return error.rawValue }
     return STATUS_SUCCESS
 }
@@ -271,10 +271,10 @@ public func WdfRequestCreate(
 public func WdfHostAddDevice(_ DriverObject: PDRIVER_OBJECT?, _ Device: UnsafeMutablePointer<WDFDEVICE?>?) -> NTSTATUS {
     Device?.pointee = nil
     guard let DriverObject, let host = DriverHost.driver(withToken: UnsafeMutableRawPointer(DriverObject)),
-        let driver = WdfDriver.driver(for: host)
+        let driver = WdfDriverHandle.driver(for: host)
     else { return STATUS_INVALID_PARAMETER }
     do {
-        let device = try WdfDevice.add(to: driver)
+        let device = try WdfDeviceHandle.add(to: driver)
         Device?.pointee = opaque(device.object)
     } catch { return error.rawValue }
     return STATUS_SUCCESS

@@ -1,6 +1,6 @@
 internal import CWdfMonitor
 import NtKernel
-public import Wdf
+package import Wdf
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -9,9 +9,9 @@ import Musl
 
 extension MonitorSnapshot {
     /// The objects table's type order.
-    public static let objectTypes: [ObjectKind] = [.driver, .device, .request, .memory, .lookaside, .generic]
+    package static let objectTypes: [ObjectKind] = [.driver, .device, .request, .memory, .lookaside, .generic]
 
-    /// This process now: `Pool.tagUsage()`, `LookasideList.inventory()`,
+    /// This process now: `Pool.tagUsage()`, `LookasideListEx.inventory()`,
     /// `ObjectStatistics.liveCounts()` and, with `includeTree`, `ObjectStatistics.inventory()`.
     /// A Swift program prints a poolmon table of itself with
     /// `PoolMonTable().render(MonitorSnapshot.capture()).joined(separator: "\n")`.
@@ -34,14 +34,14 @@ extension MonitorSnapshot {
                     bytes: Int64(usage.pagedBytes)))
             }
         }
-        let lookaside = LookasideList.inventory().map { list in
+        let lookaside = LookasideListEx.inventory().map { list in
             let statistics = list.statistics
             return LookasideRow(
                 id: hexText(list.identifier), routine: list.routine, tag: list.tag.name,
                 type: list.poolType.isPaged ? "Paged" : "Nonp", entrySize: list.entrySize, depth: statistics.depth,
                 maximumDepth: statistics.maximumDepth, allocates: statistics.totalAllocates,
                 allocateMisses: statistics.allocateMisses, frees: statistics.totalFrees, freeMisses: statistics.freeMisses,
-                hitRate: statistics.totalAllocates == 0 ? 0 : statistics.hitRate)
+                hitRate: statistics.totalAllocates == 0 ? 0 : statistics.hitRate * 100)
         }
         let counts = ObjectStatistics.liveCounts()
         var objects: [String: Int] = [:]

@@ -42,7 +42,7 @@ struct SampleScreen {
                     entrySize: list.entrySize, depth: statistics.depth, maximumDepth: statistics.maximumDepth,
                     allocates: statistics.totalAllocates, allocateMisses: statistics.allocateMisses,
                     frees: statistics.totalFrees, freeMisses: statistics.freeMisses,
-                    hitRate: statistics.totalAllocates == 0 ? 0 : statistics.hitRate)
+                    hitRate: statistics.totalAllocates == 0 ? 0 : statistics.hitRate * 100)
             })
         }
         return lines.joined(separator: "\n") + "\n"

@@ -45,12 +45,12 @@ struct LookasideListSnapshot {
     /// they are current (and exact once the workers are quiet), whereas the structure's own
     /// counter fields are refreshed only by the lists' depth-tuning scans, every 3 seconds. A
     /// lookaside-list object's counters are those of the executive list behind it, read through
-    /// `WdfLookaside.statistics`. Nil when the info names neither (or a list with no counters).
+    /// `WdfLookasideHandle.statistics`. Nil when the info names neither (or a list with no counters).
     init?(_ info: SAMPLE_LOOKASIDE_INFO) {
         if let list = info.List {
             statistics = LookasideHandle(resolving: list, routine: "wdfmon").statistics
         } else if let lookaside = info.Lookaside,
-            let statistics = WdfLookaside(WdfObject(rawValue: UInt(bitPattern: Int(bitPattern: lookaside)))).statistics
+            let statistics = WdfLookasideHandle(WdfObject(rawValue: UInt(bitPattern: Int(bitPattern: lookaside)))).statistics
         {
             self.statistics = statistics
         } else {

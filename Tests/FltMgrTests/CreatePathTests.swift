@@ -128,7 +128,7 @@ struct CreatePathTests {
             upper.unregister()
             lower.unregister()
         }
-        let lookaside = EcpLookasideList(filter: upper, contextSize: 8, tag: "EcCp")
+        let lookaside = EcpLookaside(filter: upper, contextSize: 8, tag: "EcCp")
         let list = try EcpList.allocate(filter: upper)
         let hint = try lookaside.allocate(sampleType, UInt64(0xFEED))
         try list.insert(hint)

@@ -149,7 +149,7 @@ struct EcpFastPathBugCheckTests {
     @Test func freeingWithAFilterThatIsNotRegistered() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let filter = try! Filter.register(driver: nil)
-            let list = EcpLookasideList(filter: filter, contextSize: 16, tag: "EcFb")
+            let list = EcpLookaside(filter: filter, contextSize: 16, tag: "EcFb")
             let context = try! list.allocate(sampleType, size: 16)
             ExtraCreateParameters.free(filter: Filter(rawValue: filter.rawValue | 0x1000), context)
         }
@@ -160,7 +160,7 @@ struct EcpFastPathBugCheckTests {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let filter = try! Filter.register(driver: nil)
             let owner = try! Filter.register(driver: nil)
-            let list = EcpLookasideList(filter: owner, contextSize: 16, tag: "EcFb")
+            let list = EcpLookaside(filter: owner, contextSize: 16, tag: "EcFb")
             let context = try! list.allocate(sampleType, size: 16)
             filter.unregister()
             ExtraCreateParameters.free(filter: filter, context)

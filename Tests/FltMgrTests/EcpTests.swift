@@ -20,7 +20,7 @@ struct EcpTests {
     @Test func fitsComesFromTheListTooBigFromPoolWithTheListsTag() throws {
         let filter = try Filter.register(driver: nil)
         defer { filter.unregister() }
-        let list = EcpLookasideList(filter: filter, contextSize: 64, tag: "EcLk", nonPaged: true)
+        let list = EcpLookaside(filter: filter, contextSize: 64, tag: "EcLk", nonPaged: true)
         let small = try list.allocate(sampleType, size: 64)
         #expect(list.statistics.totalAllocates == 1)
         #expect(Int(bitPattern: small) % 16 == 0)
@@ -41,7 +41,7 @@ struct EcpTests {
         defer { filter.unregister() }
         let process = try EmulatedProcess.enter(imageName: "ecp-quota.exe", pagedQuotaLimit: 1 << 20, nonPagedQuotaLimit: 1 << 20)
         defer { EmulatedProcess.enterSystem() }
-        let list = EcpLookasideList(filter: filter, contextSize: 32, tag: "EcQt", nonPaged: true)
+        let list = EcpLookaside(filter: filter, contextSize: 32, tag: "EcQt", nonPaged: true)
         let fits = try list.allocate(sampleType, size: 32, flags: [.chargeQuota])
         #expect(process.quota.nonPagedUsage == 0)  // from the list: the quota flag is ignored
         let big = try list.allocate(otherType, size: 400, flags: [.chargeQuota, .nonPagedPool])
@@ -68,7 +68,7 @@ struct EcpTests {
     @Test func overflowNear4GiB() throws {
         let filter = try Filter.register(driver: nil)
         defer { filter.unregister() }
-        let list = EcpLookasideList(filter: filter, contextSize: 16, tag: "EcOv")
+        let list = EcpLookaside(filter: filter, contextSize: 16, tag: "EcOv")
         #expect(throws: NTStatus.integerOverflow) { try list.allocate(sampleType, size: Int(UInt32.max) - 10) }
         #expect(throws: NTStatus.integerOverflow) {
             try ExtraCreateParameters.allocate(
@@ -80,7 +80,7 @@ struct EcpTests {
         let filter = try Filter.register(driver: nil)
         defer { filter.unregister() }
         let log = CleanupLog()
-        let list = EcpLookasideList(filter: filter, contextSize: 16, tag: "EcCl")
+        let list = EcpLookaside(filter: filter, contextSize: 16, tag: "EcCl")
         // Freed directly.
         list.free(try list.allocate(sampleType, size: 8, cleanup: log.cleanup))
         #expect(log.types == [sampleType])
@@ -182,7 +182,7 @@ struct EcpTests {
     @Test func twoThreadsWithTheirOwnListsShareOneLookaside() throws {
         let filter = try Filter.register(driver: nil)
         defer { filter.unregister() }
-        let list = EcpLookasideList(filter: filter, contextSize: 48, tag: "EcTh")
+        let list = EcpLookaside(filter: filter, contextSize: 48, tag: "EcTh")
         let log = CleanupLog()
         let rounds = 5000
         DispatchQueue.concurrentPerform(iterations: 2) { worker in
@@ -223,7 +223,7 @@ struct EcpBugCheckTests {
     @Test func freeingTwiceFromALookaside() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let filter = try! Filter.register(driver: nil)
-            let list = EcpLookasideList(filter: filter, contextSize: 16, tag: "EcBg")
+            let list = EcpLookaside(filter: filter, contextSize: 16, tag: "EcBg")
             let context = try! list.allocate(sampleType, size: 8)
             list.free(context)
             list.free(context)
@@ -280,7 +280,7 @@ struct TypedEcpTests {
     @Test func typedContexts() throws {
         let filter = try Filter.register(driver: nil)
         defer { filter.unregister() }
-        let list = EcpLookasideList(filter: filter, contextSize: MemoryLayout<OpenParameters>.size, tag: "EcTy")
+        let list = EcpLookaside(filter: filter, contextSize: MemoryLayout<OpenParameters>.size, tag: "EcTy")
         let ecps = try EcpList.allocate(filter: filter)
         let open = try list.allocate(sampleType, OpenParameters(processId: 7, flags: 1))
         try ecps.insert(open)
@@ -321,8 +321,8 @@ struct EcpAccountingTests {
         let filter = try Filter.register(driver: nil)
         defer { filter.unregister() }
         let lists = [
-            EcpLookasideList(filter: filter, contextSize: 256, tag: "EcA0"),
-            EcpLookasideList(filter: filter, contextSize: 256, tag: "EcA1"),
+            EcpLookaside(filter: filter, contextSize: 256, tag: "EcA0"),
+            EcpLookaside(filter: filter, contextSize: 256, tag: "EcA1"),
         ]
         let kept = KernelLock<[[UInt]]>([[], []])
         let rounds = 20_000
@@ -419,7 +419,7 @@ struct EcpAccountingTests {
     @Test func manyLiveEcpsAreAllFreedCorrectly() throws {
         let filter = try Filter.register(driver: nil)
         defer { filter.unregister() }
-        let list = EcpLookasideList(filter: filter, contextSize: 256, tag: "EcMn")
+        let list = EcpLookaside(filter: filter, contextSize: 256, tag: "EcMn")
         let log = CleanupLog()
         var contexts: [UnsafeMutableRawPointer] = []
         for index in 0..<10_000 {
@@ -442,7 +442,7 @@ struct EcpFastCheckBugCheckTests {
     @Test func freeingALookasideEcpStillInAList() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let filter = try! Filter.register(driver: nil)
-            let list = EcpLookasideList(filter: filter, contextSize: 16, tag: "EcFc")
+            let list = EcpLookaside(filter: filter, contextSize: 16, tag: "EcFc")
             let ecps = try! EcpList.allocate(filter: filter)
             let context = try! list.allocate(sampleType, size: 16)
             try! ecps.insert(context)
@@ -454,7 +454,7 @@ struct EcpFastCheckBugCheckTests {
     @Test func freeingTwiceAfterOtherEcpsCameAndWent() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let filter = try! Filter.register(driver: nil)
-            let list = EcpLookasideList(filter: filter, contextSize: 16, tag: "EcFc")
+            let list = EcpLookaside(filter: filter, contextSize: 16, tag: "EcFc")
             let first = try! list.allocate(sampleType, size: 16)
             let second = try! list.allocate(otherType, size: 16)
             list.free(first)
@@ -467,7 +467,7 @@ struct EcpFastCheckBugCheckTests {
     @Test func freeingTheMiddleOfALiveEcp() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let filter = try! Filter.register(driver: nil)
-            let list = EcpLookasideList(filter: filter, contextSize: 64, tag: "EcFc")
+            let list = EcpLookaside(filter: filter, contextSize: 64, tag: "EcFc")
             let context = try! list.allocate(sampleType, size: 64)
             list.free(context + 16)
         }

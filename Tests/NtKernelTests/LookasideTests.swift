@@ -29,31 +29,31 @@ struct LookasideTests {
     @Test func validationOrder() {
         // Depth is checked first, then (after raising Size) Flags, then PoolType.
         #expect(throws: NTStatus.invalidParameter8) {
-            try LookasideList(entrySize: 8, poolType: PoolType(rawValue: 3), tag: "LVal", depth: 100, tuner: .manual())
+            try LookasideListEx(entrySize: 8, poolType: PoolType(rawValue: 3), tag: "LVal", depth: 100, tuner: .manual())
         }
-        #expect(throws: NTStatus.invalidParameter8) { try LookasideList(entrySize: 8, tag: "LVal", depth: 1025, tuner: .manual()) }
+        #expect(throws: NTStatus.invalidParameter8) { try LookasideListEx(entrySize: 8, tag: "LVal", depth: 1025, tuner: .manual()) }
         #expect(throws: NTStatus.invalidParameter4) {
-            try LookasideList(entrySize: 8, poolType: PoolType(rawValue: 3), tag: "LVal", tuner: .manual())
+            try LookasideListEx(entrySize: 8, poolType: PoolType(rawValue: 3), tag: "LVal", tuner: .manual())
         }
         #expect(throws: NTStatus.invalidParameter4) {
-            try LookasideList(entrySize: 8, poolType: PoolType(rawValue: 0x800), tag: "LVal", tuner: .manual())
+            try LookasideListEx(entrySize: 8, poolType: PoolType(rawValue: 0x800), tag: "LVal", tuner: .manual())
         }
-        #expect(throws: Never.self) { try LookasideList(entrySize: 8, tag: "LVal", depth: 256, tuner: .manual()) }
-        #expect(throws: Never.self) { try LookasideList(entrySize: 8, tag: "LVal", depth: 1024, tuner: .manual()) }
+        #expect(throws: Never.self) { try LookasideListEx(entrySize: 8, tag: "LVal", depth: 256, tuner: .manual()) }
+        #expect(throws: Never.self) { try LookasideListEx(entrySize: 8, tag: "LVal", depth: 1024, tuner: .manual()) }
     }
 
     @Test func initialStateAndSizeFloor() throws {
-        let list = try LookasideList(entrySize: 3, tag: "LIni", tuner: .manual())
+        let list = try LookasideListEx(entrySize: 3, tag: "LIni", tuner: .manual())
         #expect(list.entrySize == 8)
         #expect(list.statistics.depth == 4)
         #expect(list.statistics.maximumDepth == 256)
-        let deep = try LookasideList(entrySize: 64, tag: "LIni", depth: 600, tuner: .manual())
+        let deep = try LookasideListEx(entrySize: 64, tag: "LIni", depth: 600, tuner: .manual())
         #expect(deep.statistics.depth == 4 && deep.statistics.maximumDepth == 600)
     }
 
     @Test func countersFollowTheDepthRuleExactlyOnOneThread() throws {
         let counting = CountingAllocator()
-        let list = try LookasideList(entrySize: 48, tag: "LCnt", allocator: counting.allocator, tuner: .manual())
+        let list = try LookasideListEx(entrySize: 48, tag: "LCnt", allocator: counting.allocator, tuner: .manual())
         let entries = try (0..<10).map { _ in try list.allocate() }
         #expect(counting.allocations.load(ordering: .relaxed) == 10)
         for entry in entries { list.free(entry) }
@@ -74,7 +74,7 @@ struct LookasideTests {
 
     @Test func flushAndDeleteFreeEveryCachedEntry() throws {
         let counting = CountingAllocator()
-        var list: LookasideList? = try LookasideList(entrySize: 16, tag: "LFls", allocator: counting.allocator, tuner: .manual())
+        var list: LookasideListEx? = try LookasideListEx(entrySize: 16, tag: "LFls", allocator: counting.allocator, tuner: .manual())
         let entries = try (0..<4).map { _ in try list!.allocate() }
         for entry in entries { list!.free(entry) }
         #expect(counting.frees.load(ordering: .relaxed) == 0)
@@ -91,7 +91,7 @@ struct LookasideTests {
     @Test func poolBackedEntriesAreAccountedUnderTheListsTag() throws {
         let tag = PoolTag("LPol")
         do {
-            let list = try LookasideList(entrySize: 100, poolType: .paged, tag: tag, tuner: .manual())
+            let list = try LookasideListEx(entrySize: 100, poolType: .paged, tag: tag, tuner: .manual())
             let entries = try (0..<6).map { _ in try list.allocate() }
             for entry in entries { list.free(entry) }
             let usage = try #require(Pool.usage(of: tag))
@@ -104,13 +104,13 @@ struct LookasideTests {
     @Test func failurePolicy() throws {
         let counting = CountingAllocator()
         counting.failing.store(true, ordering: .relaxed)
-        let list = try LookasideList(entrySize: 16, tag: "LFai", allocator: counting.allocator, tuner: .manual())
+        let list = try LookasideListEx(entrySize: 16, tag: "LFai", allocator: counting.allocator, tuner: .manual())
         #expect(throws: NTStatus.insufficientResources) { try list.allocate() }
         #expect(list.statistics.allocateMisses == 1)
     }
 
     @Test func nonPagedListsWorkAtDispatchLevel() throws {
-        let list = try LookasideList(entrySize: 16, tag: "LDsp", tuner: .manual())
+        let list = try LookasideListEx(entrySize: 16, tag: "LDsp", tuner: .manual())
         try Irql.withRaised(to: .dispatch) {
             let entry = try list.allocate()
             list.free(entry)
@@ -118,7 +118,7 @@ struct LookasideTests {
     }
 
     @Test func withEntryLendsABufferOfTheEntrySize() throws {
-        let list = try LookasideList(entrySize: 40, tag: "LWth", tuner: .manual())
+        let list = try LookasideListEx(entrySize: 40, tag: "LWth", tuner: .manual())
         let count = list.withEntry { buffer in buffer.count }
         #expect(count == 40)
         #expect(list.statistics.totalFrees == 1)
@@ -128,7 +128,7 @@ struct LookasideTests {
 
     /// Drives `allocations` allocations with `misses` misses since the last scan: entries are
     /// freed right away, so every allocation after the first hits unless the cache is flushed.
-    static func drive(_ list: LookasideList, allocations: Int, misses: Int) throws {
+    static func drive(_ list: LookasideListEx, allocations: Int, misses: Int) throws {
         for index in 0..<allocations {
             if index < misses { list.flush() }
             let entry = try list.allocate()
@@ -138,7 +138,7 @@ struct LookasideTests {
 
     @Test func fewAllocationsLowerDepthByTen() throws {
         let tuner = LookasideTuner.manual()
-        let list = try LookasideList(entrySize: 16, tag: "LTun", tuner: tuner)
+        let list = try LookasideListEx(entrySize: 16, tag: "LTun", tuner: tuner)
         try Self.drive(list, allocations: 200, misses: 200)
         tuner.advance(by: .seconds(3))
         let raised = list.statistics.depth
@@ -150,7 +150,7 @@ struct LookasideTests {
 
     @Test func aLowMissRatioLowersDepthByOne() throws {
         let tuner = LookasideTuner.manual()
-        let list = try LookasideList(entrySize: 16, tag: "LTun", tuner: tuner)
+        let list = try LookasideListEx(entrySize: 16, tag: "LTun", tuner: tuner)
         try Self.drive(list, allocations: 1000, misses: 1000)  // R = 1000: depth 4 -> 4 + min(30, 1000*252/2000+5) = 34
         tuner.advance(by: .seconds(3))
         #expect(list.statistics.depth == 34)
@@ -161,7 +161,7 @@ struct LookasideTests {
 
     @Test func aHighMissRatioRaisesDepthByTheFormula() throws {
         let tuner = LookasideTuner.manual()
-        let list = try LookasideList(entrySize: 16, tag: "LTun", depth: 1000, tuner: tuner)
+        let list = try LookasideListEx(entrySize: 16, tag: "LTun", depth: 1000, tuner: tuner)
         // R = 10 * 1000 / 1000 = 10: 4 + min(30, 10 * (1000 - 4) / 2000 + 5) = 4 + 9 = 13
         try Self.drive(list, allocations: 1000, misses: 10)
         tuner.advance(by: .seconds(3))
@@ -175,7 +175,7 @@ struct LookasideTests {
 
     @Test func eachListIsTunedEveryThreeSeconds() throws {
         let tuner = LookasideTuner.manual()
-        let list = try LookasideList(entrySize: 16, tag: "LTun", tuner: tuner)
+        let list = try LookasideListEx(entrySize: 16, tag: "LTun", tuner: tuner)
         try Self.drive(list, allocations: 500, misses: 500)
         tuner.advance(by: .seconds(2))
         #expect(list.statistics.depth == 4)
@@ -190,7 +190,7 @@ struct LookasideTests {
 
     @Test func depthNeverLeavesItsRange() throws {
         let tuner = LookasideTuner.manual()
-        let list = try LookasideList(entrySize: 16, tag: "LTun", tuner: tuner)
+        let list = try LookasideListEx(entrySize: 16, tag: "LTun", tuner: tuner)
         for _ in 0..<20 {
             try Self.drive(list, allocations: 300, misses: 300)
             tuner.advance(by: .seconds(3))
@@ -203,7 +203,7 @@ struct LookasideTests {
     @Test func loweringDepthFreesNothingAtOnce() throws {
         let counting = CountingAllocator()
         let tuner = LookasideTuner.manual()
-        let list = try LookasideList(entrySize: 16, tag: "LTun", allocator: counting.allocator, tuner: tuner)
+        let list = try LookasideListEx(entrySize: 16, tag: "LTun", allocator: counting.allocator, tuner: tuner)
         try Self.drive(list, allocations: 300, misses: 300)
         tuner.advance(by: .seconds(3))
         #expect(list.statistics.depth == 34)
@@ -222,7 +222,7 @@ struct LookasideTests {
         let tag = PoolTag("LThr")
         let threads = 4, rounds = 50_000
         do {
-            let list = try LookasideList(entrySize: 64, tag: tag, tuner: .manual())
+            let list = try LookasideListEx(entrySize: 64, tag: tag, tuner: .manual())
             DispatchQueue.concurrentPerform(iterations: threads) { worker in
                 var held: [UnsafeMutableRawPointer] = []
                 for round in 0..<rounds {
@@ -247,7 +247,7 @@ struct LookasideTests {
     @Test func producerAndConsumerOnDifferentThreads() throws {
         let tag = PoolTag("LPrC")
         do {
-            let list = try LookasideList(entrySize: 128, tag: tag, depth: 512, tuner: .manual())
+            let list = try LookasideListEx(entrySize: 128, tag: tag, depth: 512, tuner: .manual())
             let channel = KernelLock<[UInt]>([])
             let total = 100_000
             let done = Atomic<Int>(0)
@@ -278,7 +278,7 @@ struct LookasideTests {
 
     @Test func exitingThreadsGiveTheirEntriesBack() throws {
         let counting = CountingAllocator()
-        let list = try LookasideList(entrySize: 16, tag: "LExt", depth: 256, allocator: counting.allocator, tuner: .manual())
+        let list = try LookasideListEx(entrySize: 16, tag: "LExt", depth: 256, allocator: counting.allocator, tuner: .manual())
         let sendableList = list
         OtherThread.run {
             let entries = (0..<3).map { _ in try! sendableList.allocate() }
@@ -295,8 +295,8 @@ extension LookasideTests {
     @Test func threadsExitingWithMoreThanTheDepotTakesFreeTheRest() throws {
         let tag = PoolTag("LSur")
         let counting = CountingAllocator()
-        let pooled = try LookasideList(entrySize: 64, tag: tag, tuner: .manual())
-        let custom = try LookasideList(entrySize: 64, tag: "LSuc", allocator: counting.allocator, tuner: .manual())
+        let pooled = try LookasideListEx(entrySize: 64, tag: tag, tuner: .manual())
+        let custom = try LookasideListEx(entrySize: 64, tag: "LSuc", allocator: counting.allocator, tuner: .manual())
         for _ in 0..<3 {
             OtherThread.run {
                 for list in [pooled, custom] {
@@ -372,7 +372,7 @@ struct LookasideStorageTests {
 struct LookasideBugCheckTests {
     @Test func pagedListAboveApcLevel() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            let list = try! LookasideList(entrySize: 16, poolType: .paged, tag: "LIrq", tuner: .manual())
+            let list = try! LookasideListEx(entrySize: 16, poolType: .paged, tag: "LIrq", tuner: .manual())
             Irql.raise(to: .dispatch)
             _ = try? list.allocate()
         }
@@ -424,7 +424,7 @@ struct LookasideBugCheckTests {
     @Test func pagedListCreatedAtDispatchLevel() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             Irql.raise(to: .dispatch)
-            _ = try? LookasideList(entrySize: 16, poolType: .paged, tag: "LIrq", tuner: .manual())
+            _ = try? LookasideListEx(entrySize: 16, poolType: .paged, tag: "LIrq", tuner: .manual())
         }
         expectStop(result, code: 0x0A, parameter1: 1)
     }
@@ -432,7 +432,7 @@ struct LookasideBugCheckTests {
     @Test func raiseOnFailure() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let failing = LookasideAllocator(allocate: { _, _, _ in nil }, free: { _ in })
-            let list = try! LookasideList(entrySize: 16, tag: "LRse", failurePolicy: .raise, allocator: failing, tuner: .manual())
+            let list = try! LookasideListEx(entrySize: 16, tag: "LRse", failurePolicy: .raise, allocator: failing, tuner: .manual())
             _ = try? list.allocate()
         }
         expectStop(result, code: 0x1E, parameter1: 0xC000_009A)
@@ -442,7 +442,7 @@ struct LookasideBugCheckTests {
 extension LookasideTests {
     @Test func aFlushReachesAnotherThreadsCacheAtItsNextCall() throws {
         let counting = CountingAllocator()
-        let list = try LookasideList(entrySize: 16, tag: "LFlo", depth: 256, allocator: counting.allocator, tuner: .manual())
+        let list = try LookasideListEx(entrySize: 16, tag: "LFlo", depth: 256, allocator: counting.allocator, tuner: .manual())
         let filled = DispatchSemaphore(value: 0), flushed = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
         let thread = Thread {
             // Depth is 4: the four entries stay in this thread's cache.

@@ -80,7 +80,7 @@ struct WdfMonitorLibraryTests {
     @Test func objectInventoryListsParentsContextsAndCallbacks() throws {
         let parent = try WdfObject.create()
         defer { parent.delete() }
-        let child = try WdfMemory.create(attributes: ObjectAttributes(parent: parent, cleanup: { _ in }), poolType: .nonPaged, tag: "WmT2", size: 48)
+        let child = try WdfMemoryHandle.create(attributes: WdfAttributes(parent: parent, cleanup: { _ in }), poolType: .nonPaged, tag: "WmT2", size: 48)
         _ = child
         let (records, truncated) = ObjectStatistics.inventory()
         #expect(!truncated)

@@ -17,8 +17,8 @@ extension WdfSuites {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 _ = try? withLoadedDriver("KmdfIrqlPaged", parameters: ["VerifyDriverLevel": 0x2]) { _ in
                     // Paged memory may be created at APC_LEVEL or below.
-                    try Irql.withRaised(to: .apc) { try WdfMemory.create(poolType: .paged, size: 8).delete() }
-                    try Irql.withRaised(to: .dispatch) { _ = try WdfMemory.create(poolType: .paged, size: 8) }
+                    try Irql.withRaised(to: .apc) { try WdfMemoryHandle.create(poolType: .paged, size: 8).delete() }
+                    try Irql.withRaised(to: .dispatch) { _ = try WdfMemoryHandle.create(poolType: .paged, size: 8) }
                 }
             }
             expectStop(result, code: 0xC4, parameter1: 0x91001)
@@ -34,7 +34,7 @@ extension WdfSuites {
                     try Irql.withRaised(to: .dispatch) {
                         object.reference()
                         object.dereference()
-                        try WdfRequest.create().object.delete()
+                        try WdfRequestHandle.create().object.delete()
                     }
                     Irql.withRaised(to: Irql(rawValue: 3)) { object.reference() }
                 }
@@ -45,11 +45,11 @@ extension WdfSuites {
 
         @Test func forceIrqlCheckingStopsADeviceCreatedAbovePassive() async {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-                let config = WdfDriver.Config(deviceAdd: { _, deviceInit throws(NTStatus) in
-                    _ = try Irql.withRaised(to: .apc) { () throws(NTStatus) in try WdfDevice.create(deviceInit) }
+                let config = WdfDriverHandle.Config(deviceAdd: { _, deviceInit throws(NTStatus) in
+                    _ = try Irql.withRaised(to: .apc) { () throws(NTStatus) in try WdfDeviceHandle.create(deviceInit) }
                 })
                 _ = try? withLoadedDriver("KmdfIrqlDev", parameters: ["VerifyDriverLevel": 0x2], config: config) { driver in
-                    _ = try WdfDevice.add(to: driver)
+                    _ = try WdfDeviceHandle.add(to: driver)
                 }
             }
             expectStop(result, code: 0xC4, parameter1: 0x91001)
@@ -62,7 +62,7 @@ extension WdfSuites {
                 try Irql.withRaised(to: Irql(rawValue: 3)) {
                     object.reference()
                     object.dereference()
-                    _ = try WdfRequest.create()
+                    _ = try WdfRequestHandle.create()
                 }
                 object.delete()
             }
@@ -73,7 +73,7 @@ extension WdfSuites {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 DriverHost.setServiceParameter(service: "LateCreate", name: "VerifierOn", value: 1)
                 let host = try! DriverHost.load(serviceName: "LateCreate") { _ throws(NTStatus) in }
-                _ = try? WdfDriver.create(registryPath: host.registryPath, host: host, config: WdfDriver.Config())
+                _ = try? WdfDriverHandle.create(registryPath: host.registryPath, host: host, config: WdfDriverHandle.Config())
             }
             expectStop(result, code: 0xC4, parameter1: 0x91002)
             let text = stopText(result)
@@ -83,7 +83,7 @@ extension WdfSuites {
 
         @Test func driverCreateOutsideDriverEntryWithoutTheVerifierIsAllowed() throws {
             let host = try DriverHost.load(serviceName: "LateCreateQuiet") { _ throws(NTStatus) in }
-            _ = try WdfDriver.create(registryPath: host.registryPath, host: host, config: WdfDriver.Config())
+            _ = try WdfDriverHandle.create(registryPath: host.registryPath, host: host, config: WdfDriverHandle.Config())
             #expect(try DriverHost.unload(host) == .success)
         }
 
@@ -106,7 +106,7 @@ extension WdfSuites {
         @Test func trackHandlesWithPoolTrackingListsReferencesUnderTheLeak() throws {
             let before = VerifierLog.count
             let status = try withLoadedDriver("TrackRefsPool", parameters: ["VerifierOn": 1]) { _ in
-                let memory = try WdfMemory.create(tag: "TrRf", size: 24)
+                let memory = try WdfMemoryHandle.create(tag: "TrRf", size: 24)
                 memory.object.reference(tag: UnsafeRawPointer(bitPattern: 0xABC)!)
             }
             #expect(status == .moreEntries)
@@ -127,9 +127,9 @@ extension WdfSuites {
                     "VerifyDriverLevel": 0x4, "LowResourcesProbability": 10_000, "LowResourcesSeed": 7, "LowResourcesSkip": 0,
                 ]
                 for (name, value) in parameters { DriverHost.setServiceParameter(service: "LowFw", name: name, value: value) }
-                var created: WdfDriver?
+                var created: WdfDriverHandle?
                 let host = try! DriverHost.load(serviceName: "LowFw") { host throws(NTStatus) in
-                    created = try WdfDriver.create(registryPath: host.registryPath, host: host, config: WdfDriver.Config())
+                    created = try WdfDriverHandle.create(registryPath: host.registryPath, host: host, config: WdfDriverHandle.Config())
                 }
                 _ = created
                 var failures = 0
@@ -137,8 +137,8 @@ extension WdfSuites {
                     do {
                         switch attempt {
                         case 0: _ = try WdfObject.create()
-                        case 1: _ = try WdfRequest.create()
-                        default: _ = try WdfMemory.create(size: 16)
+                        case 1: _ = try WdfRequestHandle.create()
+                        default: _ = try WdfMemoryHandle.create(size: 16)
                         }
                     } catch {
                         if (error as? NTStatus) == .insufficientResources { failures += 1 }

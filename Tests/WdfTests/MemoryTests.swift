@@ -9,11 +9,11 @@ extension WdfSuites {
     @Suite("Memory objects")
     struct MemoryTests {
         @Test func createAlignsAndAccountsUnderTheTag() throws {
-            let memory = try WdfMemory.create(poolType: .nonPaged, tag: "MTst", size: 100)
+            let memory = try WdfMemoryHandle.create(poolType: .nonPaged, tag: "MTst", size: 100)
             #expect(memory.size == 100)
             memory.withUnsafeMutableBytes { #expect(Int(bitPattern: $0.baseAddress) % 16 == 0) }
             #expect(Pool.usage(of: "MTst")?.nonPagedBytes == 128)
-            let page = try WdfMemory.create(poolType: .paged, tag: "MTst", size: 8192)
+            let page = try WdfMemoryHandle.create(poolType: .paged, tag: "MTst", size: 8192)
             page.withUnsafeMutableBytes { #expect(Int(bitPattern: $0.baseAddress) % 4096 == 0) }
             memory.delete()
             page.delete()
@@ -24,17 +24,17 @@ extension WdfSuites {
         /// fast creation: the driver's tag when none is given, the pool's accounting, and a
         /// delete (its own or its parent's) that gives the buffer back.
         @Test func plainMemoryTakesTheDriversTagAndGoesBackToThePool() throws {
-            let driver = try WdfDriver.create(
+            let driver = try WdfDriverHandle.create(
                 registryPath: "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\MemPlain", host: nil,
-                config: WdfDriver.Config(poolTag: "MPln"))
+                config: WdfDriverHandle.Config(poolTag: "MPln"))
             let before = Pool.usage(of: "MPln")
-            let direct = try WdfMemory.create(attributes: ObjectAttributes(parent: driver.object), poolType: .nonPaged, size: 64)
+            let direct = try WdfMemoryHandle.create(attributes: WdfAttributes(parent: driver.object), poolType: .nonPaged, size: 64)
             #expect(Pool.usage(of: "MPln")?.nonPagedAllocations == (before?.nonPagedAllocations ?? 0) + 1)
             #expect(direct.size == 64)
-            let parent = try WdfObject.create(attributes: ObjectAttributes(parent: driver.object))
-            var level = ObjectAttributes(parent: parent)
+            let parent = try WdfObject.create(attributes: WdfAttributes(parent: driver.object))
+            var level = WdfAttributes(parent: parent)
             level.synchronizationScope = .none
-            let children = try (0..<3).map { _ in try WdfMemory.create(attributes: level, poolType: .paged, tag: "MPlc", size: 32) }
+            let children = try (0..<3).map { _ in try WdfMemoryHandle.create(attributes: level, poolType: .paged, tag: "MPlc", size: 32) }
             #expect(Pool.usage(of: "MPlc")?.pagedAllocations == 3)
             direct.delete()
             #expect(!direct.object.isValid)
@@ -65,9 +65,9 @@ extension WdfSuites {
                     for round in 0..<2000 {
                         do {
                             if round % 2 == 0 {
-                                _ = try WdfMemory.create(attributes: ObjectAttributes(parent: parent), tag: "MRce", size: 24)
+                                _ = try WdfMemoryHandle.create(attributes: WdfAttributes(parent: parent), tag: "MRce", size: 24)
                             } else {
-                                _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent))
+                                _ = try WdfObject.create(attributes: WdfAttributes(parent: parent))
                             }
                             made.add(1, ordering: .relaxed)
                         } catch {
@@ -85,19 +85,19 @@ extension WdfSuites {
         }
 
         @Test func zeroSizeIsInvalid() {
-            #expect(throws: NTStatus.invalidParameter) { try WdfMemory.create(size: 0) }
+            #expect(throws: NTStatus.invalidParameter) { try WdfMemoryHandle.create(size: 0) }
         }
 
         /// A context that cannot be allocated fails the create after the slot was taken: the
         /// buffer goes back once (not twice), and a lookaside list keeps no extra reference.
         @Test func aFailedContextAllocationGivesTheBufferBackOnce() throws {
-            var attributes = ObjectAttributes()
+            var attributes = WdfAttributes()
             attributes.context = ContextType(key: 0xC0DE, size: 1 << 50, name: "HUGE")
             #expect(throws: NTStatus.insufficientResources) {
-                try WdfMemory.create(attributes: attributes, tag: "CtxF", size: 64)
+                try WdfMemoryHandle.create(attributes: attributes, tag: "CtxF", size: 64)
             }
             #expect(Pool.usage(of: "CtxF")?.nonPagedBytes ?? 0 == 0)
-            let list = try WdfLookaside.create(bufferSize: 64, memoryAttributes: attributes, tag: "CtxL")
+            let list = try WdfLookasideHandle.create(bufferSize: 64, memoryAttributes: attributes, tag: "CtxL")
             #expect(throws: NTStatus.insufficientResources) { try list.createMemory() }
             #expect(throws: NTStatus.insufficientResources) { try list.createMemory() }
             let statistics = try #require(list.statistics)
@@ -107,7 +107,7 @@ extension WdfSuites {
         }
 
         @Test func copyRules() throws {
-            let memory = try WdfMemory.create(size: 16)
+            let memory = try WdfMemoryHandle.create(size: 16)
             let source: [UInt8] = Array(0..<16)
             try source.withUnsafeBytes { try memory.copy(from: $0) }
             var out = [UInt8](repeating: 0, count: 4)
@@ -125,7 +125,7 @@ extension WdfSuites {
         @Test func preallocatedMemoryIsNeverFreed() throws {
             let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: 64, alignment: 16)
             defer { storage.deallocate() }
-            let memory = try WdfMemory.createPreallocated(buffer: storage)
+            let memory = try WdfMemoryHandle.createPreallocated(buffer: storage)
             #expect(memory.size == 64)
             let other = UnsafeMutableRawBufferPointer.allocate(byteCount: 32, alignment: 16)
             defer { other.deallocate() }
@@ -136,19 +136,19 @@ extension WdfSuites {
         }
 
         @Test func memoryAttributesValidation() {
-            var attributes = ObjectAttributes()
+            var attributes = WdfAttributes()
             attributes.synchronizationScope = .device
-            #expect(throws: NTStatus.wdfSynchronizationScopeInvalid) { try WdfMemory.create(attributes: attributes, size: 8) }
+            #expect(throws: NTStatus.wdfSynchronizationScopeInvalid) { try WdfMemoryHandle.create(attributes: attributes, size: 8) }
             attributes.synchronizationScope = .none
             attributes.executionLevel = .passive
-            #expect(throws: NTStatus.wdfExecutionLevelInvalid) { try WdfMemory.create(attributes: attributes, size: 8) }
+            #expect(throws: NTStatus.wdfExecutionLevelInvalid) { try WdfMemoryHandle.create(attributes: attributes, size: 8) }
         }
 
         @Test func parentBeingDeletedRefusesNewMemory() throws {
             let parent = try WdfObject.create()
             let seen = KernelLock<NTStatus?>(nil)
-            _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent, cleanup: { _ in
-                do { _ = try WdfMemory.create(attributes: ObjectAttributes(parent: parent), tag: "MDel", size: 8) } catch {
+            _ = try WdfObject.create(attributes: WdfAttributes(parent: parent, cleanup: { _ in
+                do { _ = try WdfMemoryHandle.create(attributes: WdfAttributes(parent: parent), tag: "MDel", size: 8) } catch {
                     seen.withLock { $0 = error as? NTStatus }
                 }
             }))
@@ -163,7 +163,7 @@ extension WdfSuites {
     @Suite("Lookaside-list objects")
     struct LookasideObjectTests {
         @Test func memoryFromAListIsASlotNotAnAllocation() throws {
-            let list = try WdfLookaside.create(bufferSize: 256, poolType: .nonPaged, tag: "LkOb")
+            let list = try WdfLookasideHandle.create(bufferSize: 256, poolType: .nonPaged, tag: "LkOb")
             let first = try list.createMemory()
             first.delete()
             let allocationsBefore = Pool.usage(of: "LkOb")?.nonPagedAllocations
@@ -173,7 +173,7 @@ extension WdfSuites {
         }
 
         @Test func deletingReferencedListMemoryWaitsForTheLastReference() throws {
-            let list = try WdfLookaside.create(bufferSize: 64, tag: "LkRf")
+            let list = try WdfLookasideHandle.create(bufferSize: 64, tag: "LkRf")
             let memory = try list.createMemory()
             memory.object.reference()
             memory.delete()
@@ -189,9 +189,9 @@ extension WdfSuites {
 
         @Test func deletingListMemoryWithAChildDeletesTheChildFirst() throws {
             let log = CallbackLog()
-            let list = try WdfLookaside.create(bufferSize: 64, tag: "LkCh")
+            let list = try WdfLookasideHandle.create(bufferSize: 64, tag: "LkCh")
             let memory = try list.createMemory()
-            let child = try WdfObject.create(attributes: ObjectAttributes(parent: memory.object, cleanup: log.callback("child")))
+            let child = try WdfObject.create(attributes: WdfAttributes(parent: memory.object, cleanup: log.callback("child")))
             memory.delete()
             #expect(log.all == ["child"])
             #expect(!child.isValid && !memory.object.isValid)
@@ -200,8 +200,8 @@ extension WdfSuites {
 
         @Test func theListOutlivesItsMemory() throws {
             let log = CallbackLog()
-            let list = try WdfLookaside.create(
-                attributes: ObjectAttributes(cleanup: log.callback("list-cleanup"), destroy: log.callback("list-destroy")),
+            let list = try WdfLookasideHandle.create(
+                attributes: WdfAttributes(cleanup: log.callback("list-cleanup"), destroy: log.callback("list-destroy")),
                 bufferSize: 32, tag: "LkLf")
             let memory = try list.createMemory()
             list.delete()
@@ -215,8 +215,8 @@ extension WdfSuites {
         @Test func memoryAttributesApplyToEveryMemoryObject() throws {
             let log = CallbackLog()
             let parent = try WdfObject.create()
-            let list = try WdfLookaside.create(
-                bufferSize: 16, memoryAttributes: ObjectAttributes(parent: parent, cleanup: log.callback("memory"), context: ContextType(Counter.self)))
+            let list = try WdfLookasideHandle.create(
+                bufferSize: 16, memoryAttributes: WdfAttributes(parent: parent, cleanup: log.callback("memory"), context: ContextType(Counter.self)))
             let a = try list.createMemory()
             let b = try list.createMemory()
             #expect(a.object.withContext(Counter.self) { $0.value } == 0)
@@ -227,7 +227,7 @@ extension WdfSuites {
         }
 
         @Test func nonPagedSmallBuffersAreZeroedPagedMayHoldOldData() throws {
-            let list = try WdfLookaside.create(bufferSize: 64, poolType: .nonPaged, tag: "LkZr")
+            let list = try WdfLookasideHandle.create(bufferSize: 64, poolType: .nonPaged, tag: "LkZr")
             let memory = try list.createMemory()
             memory.withUnsafeMutableBytes { _ = $0.initializeMemory(as: UInt8.self, repeating: 7) }
             memory.delete()
@@ -238,26 +238,26 @@ extension WdfSuites {
         }
 
         @Test func pagedListsKeepTheirMemoryOnTheSameDevice() throws {
-            let config = WdfDriver.Config(deviceAdd: { _, deviceInit throws(NTStatus) in _ = try WdfDevice.create(deviceInit) })
+            let config = WdfDriverHandle.Config(deviceAdd: { _, deviceInit throws(NTStatus) in _ = try WdfDeviceHandle.create(deviceInit) })
             _ = try withLoadedDriver("DeviceRule", config: config) { driver in
-                let first = try WdfDevice.add(to: driver)
-                let second = try WdfDevice.add(to: driver)
-                let onFirst = ObjectAttributes(parent: first.object)
-                let onSecond = ObjectAttributes(parent: second.object)
+                let first = try WdfDeviceHandle.add(to: driver)
+                let second = try WdfDeviceHandle.add(to: driver)
+                let onFirst = WdfAttributes(parent: first.object)
+                let onSecond = WdfAttributes(parent: second.object)
                 #expect(throws: NTStatus.invalidParameter) {
-                    try WdfLookaside.create(attributes: onFirst, bufferSize: 16, poolType: .paged, memoryAttributes: onSecond)
+                    try WdfLookasideHandle.create(attributes: onFirst, bufferSize: 16, poolType: .paged, memoryAttributes: onSecond)
                 }
                 // Non-paged lists, or the same device, are fine.
-                let same = try WdfLookaside.create(attributes: onFirst, bufferSize: 16, poolType: .paged, memoryAttributes: onFirst)
-                let nonPaged = try WdfLookaside.create(attributes: onFirst, bufferSize: 16, poolType: .nonPaged, memoryAttributes: onSecond)
+                let same = try WdfLookasideHandle.create(attributes: onFirst, bufferSize: 16, poolType: .paged, memoryAttributes: onFirst)
+                let nonPaged = try WdfLookasideHandle.create(attributes: onFirst, bufferSize: 16, poolType: .nonPaged, memoryAttributes: onSecond)
                 same.delete()
                 nonPaged.delete()
             }
         }
 
         @Test func sizeRules() {
-            #expect(throws: NTStatus.invalidParameter) { try WdfLookaside.create(bufferSize: 0) }
-            #expect(throws: NTStatus.integerOverflow) { try WdfLookaside.create(bufferSize: Int(UInt32.max)) }
+            #expect(throws: NTStatus.invalidParameter) { try WdfLookasideHandle.create(bufferSize: 0) }
+            #expect(throws: NTStatus.integerOverflow) { try WdfLookasideHandle.create(bufferSize: Int(UInt32.max)) }
         }
 
         /// Memory objects hold no reference on their list: a deleted list waits for its buffers,
@@ -266,8 +266,8 @@ extension WdfSuites {
         @Test func aDeletedListIsDestroyedOnceAfterBuffersReturnedOnManyThreads() throws {
             for round in 0..<200 {
                 let destroyed = Atomic<Int>(0)
-                let list = try WdfLookaside.create(
-                    attributes: ObjectAttributes(destroy: { _ in destroyed.wrappingAdd(1, ordering: .relaxed) }),
+                let list = try WdfLookasideHandle.create(
+                    attributes: WdfAttributes(destroy: { _ in destroyed.wrappingAdd(1, ordering: .relaxed) }),
                     bufferSize: 64, tag: "LkDr")
                 let perThread = 1 + round % 9
                 let batches = (0..<3).map { _ in (0..<perThread).map { _ in try! list.createMemory() } }
@@ -288,11 +288,11 @@ extension WdfSuites {
         /// A memory object whose creation fails after its buffer was taken gives the buffer back:
         /// a deleted list does not wait for it.
         @Test func aFailedMemoryCreationDoesNotKeepADeletedListWaiting() throws {
-            var attributes = ObjectAttributes()
+            var attributes = WdfAttributes()
             attributes.context = ContextType(key: 0xC0DF, size: 1 << 50, name: "HUGE")
             let log = CallbackLog()
-            let list = try WdfLookaside.create(
-                attributes: ObjectAttributes(destroy: log.callback("list-destroy")), bufferSize: 64, memoryAttributes: attributes,
+            let list = try WdfLookasideHandle.create(
+                attributes: WdfAttributes(destroy: log.callback("list-destroy")), bufferSize: 64, memoryAttributes: attributes,
                 tag: "LkFa")
             #expect(throws: NTStatus.insufficientResources) { try list.createMemory() }
             list.delete()
@@ -301,10 +301,10 @@ extension WdfSuites {
 
         @Test func twoThreadsOneListOneParent() throws {
             let parent = try WdfObject.create()
-            let list = try WdfLookaside.create(bufferSize: 128, memoryAttributes: ObjectAttributes(parent: parent), tag: "LkTh")
+            let list = try WdfLookasideHandle.create(bufferSize: 128, memoryAttributes: WdfAttributes(parent: parent), tag: "LkTh")
             let rounds = 20_000
             DispatchQueue.concurrentPerform(iterations: 2) { _ in
-                var held: [WdfMemory] = []
+                var held: [WdfMemoryHandle] = []
                 for round in 0..<rounds {
                     held.append(try! list.createMemory())
                     if held.count > 16 || round % 3 == 0 { held.removeFirst().delete() }
@@ -322,7 +322,7 @@ extension WdfSuites {
 
         @Test func pagedListDeletedAtDispatchIsDisposedLater() throws {
             let log = CallbackLog()
-            let list = try WdfLookaside.create(attributes: ObjectAttributes(cleanup: log.callback("cleanup")), bufferSize: 32, poolType: .paged)
+            let list = try WdfLookasideHandle.create(attributes: WdfAttributes(cleanup: log.callback("cleanup")), bufferSize: 32, poolType: .paged)
             Irql.withRaised(to: .dispatch) { list.delete() }
             DisposeList.drain()
             #expect(log.all == ["cleanup"])
@@ -337,14 +337,14 @@ extension WdfSuites {
         @Test func notALookasideHandle() async {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 let object = try! WdfObject.create()
-                _ = try? WdfLookaside(object).createMemory() as WdfMemory
+                _ = try? WdfLookasideHandle(object).createMemory() as WdfMemoryHandle
             }
             expectStop(result, code: 0x10D, parameter1: 5)
         }
 
         @Test func assigningABufferToPoolMemory() async {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-                let memory = try! WdfMemory.create(size: 8)
+                let memory = try! WdfMemoryHandle.create(size: 8)
                 let other = UnsafeMutableRawBufferPointer.allocate(byteCount: 8, alignment: 8)
                 try? memory.assign(other)
             }

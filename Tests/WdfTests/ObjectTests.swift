@@ -19,10 +19,10 @@ extension WdfSuites {
     struct ObjectTests {
         @Test func deleteOrderChildrenOldestFirstCleanupBeforeParent() throws {
             let log = CallbackLog()
-            let root = try WdfObject.create(attributes: ObjectAttributes(cleanup: log.callback("root"), destroy: log.callback("root-destroy")))
-            let a = try WdfObject.create(attributes: ObjectAttributes(parent: root, cleanup: log.callback("a")))
-            _ = try WdfObject.create(attributes: ObjectAttributes(parent: a, cleanup: log.callback("a1")))
-            _ = try WdfObject.create(attributes: ObjectAttributes(parent: root, cleanup: log.callback("b"), destroy: log.callback("b-destroy")))
+            let root = try WdfObject.create(attributes: WdfAttributes(cleanup: log.callback("root"), destroy: log.callback("root-destroy")))
+            let a = try WdfObject.create(attributes: WdfAttributes(parent: root, cleanup: log.callback("a")))
+            _ = try WdfObject.create(attributes: WdfAttributes(parent: a, cleanup: log.callback("a1")))
+            _ = try WdfObject.create(attributes: WdfAttributes(parent: root, cleanup: log.callback("b"), destroy: log.callback("b-destroy")))
             root.delete()
             #expect(log.all == ["a1", "a", "b", "root", "b-destroy", "root-destroy"])
             #expect(!root.isValid && !a.isValid)
@@ -33,14 +33,14 @@ extension WdfSuites {
         /// cleanup read older plain memory objects, which must still be valid.
         @Test func cleanupCallbacksSeeTheirPlainSiblingsAndCousins() throws {
             let parent = try WdfObject.create()
-            let older = try WdfMemory.create(attributes: ObjectAttributes(parent: parent), size: 48)
-            let uncle = try WdfObject.create(attributes: ObjectAttributes(parent: parent))
-            let cousin = try WdfMemory.create(attributes: ObjectAttributes(parent: parent), size: 32)
+            let older = try WdfMemoryHandle.create(attributes: WdfAttributes(parent: parent), size: 48)
+            let uncle = try WdfObject.create(attributes: WdfAttributes(parent: parent))
+            let cousin = try WdfMemoryHandle.create(attributes: WdfAttributes(parent: parent), size: 32)
             let seen = KernelLock<[Int]>([])
-            _ = try WdfObject.create(attributes: ObjectAttributes(parent: uncle, cleanup: { _ in
+            _ = try WdfObject.create(attributes: WdfAttributes(parent: uncle, cleanup: { _ in
                 seen.withLock { $0.append(cousin.size) }
             }))
-            _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent, cleanup: { _ in
+            _ = try WdfObject.create(attributes: WdfAttributes(parent: parent, cleanup: { _ in
                 seen.withLock { $0.append(older.size) }
             }))
             parent.delete()
@@ -49,7 +49,7 @@ extension WdfSuites {
 
             // Without anyone to look, plain leaves go as they are detached; all of them go.
             let plain = try WdfObject.create()
-            let leaves = try (0..<100).map { _ in try WdfMemory.create(attributes: ObjectAttributes(parent: plain), size: 16) }
+            let leaves = try (0..<100).map { _ in try WdfMemoryHandle.create(attributes: WdfAttributes(parent: plain), size: 16) }
             plain.delete()
             #expect(leaves.allSatisfy { !$0.object.isValid })
         }
@@ -60,14 +60,14 @@ extension WdfSuites {
         /// twice.
         @Test func creationsRacingADriversTeardownAreDeletedOrRefused() throws {
             for round in 0..<40 {
-                let owner = WdfDriver.current
-                let driver = try WdfDriver.create(registryPath: "TdRace\(round)", host: nil, config: WdfDriver.Config())
+                let owner = WdfDriverHandle.current
+                let driver = try WdfDriverHandle.create(registryPath: "TdRace\(round)", host: nil, config: WdfDriverHandle.Config())
                 // Keeps the driver's slot readable (disposed) until the creators are done.
                 driver.object.reference()
                 // The list belongs to the current driver; its memory objects to the racing one.
-                let list = try WdfLookaside.create(
-                    attributes: ObjectAttributes(parent: owner.object), bufferSize: 48,
-                    memoryAttributes: ObjectAttributes(parent: driver.object), tag: "TdLk")
+                let list = try WdfLookasideHandle.create(
+                    attributes: WdfAttributes(parent: owner.object), bufferSize: 48,
+                    memoryAttributes: WdfAttributes(parent: driver.object), tag: "TdLk")
                 let created = KernelLock<[WdfObject]>([])
                 DispatchQueue.concurrentPerform(iterations: 3) { worker in
                     if worker == 2 {
@@ -79,7 +79,7 @@ extension WdfSuites {
                     while mine.count < 3000 {
                         do {
                             if worker == 0 {
-                                mine.append(try WdfMemory.create(attributes: ObjectAttributes(parent: driver.object), tag: "TdPl", size: 24).object)
+                                mine.append(try WdfMemoryHandle.create(attributes: WdfAttributes(parent: driver.object), tag: "TdPl", size: 24).object)
                             } else {
                                 mine.append(try list.createMemory().object)
                             }
@@ -100,7 +100,7 @@ extension WdfSuites {
 
         @Test func referencesKeepADeletedObjectUntilTheLastOne() throws {
             let log = CallbackLog()
-            let object = try WdfObject.create(attributes: ObjectAttributes(cleanup: log.callback("cleanup"), destroy: log.callback("destroy")))
+            let object = try WdfObject.create(attributes: WdfAttributes(cleanup: log.callback("cleanup"), destroy: log.callback("destroy")))
             object.reference()
             object.delete()
             #expect(log.all == ["cleanup"])
@@ -114,8 +114,8 @@ extension WdfSuites {
         @Test func aChildOfADeletingParentIsRefused() throws {
             let parent = try WdfObject.create()
             let done = KernelLock<NTStatus?>(nil)
-            _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent, cleanup: { _ in
-                do { _ = try WdfObject.create(attributes: ObjectAttributes(parent: parent)) } catch { done.withLock { $0 = error as? NTStatus } }
+            _ = try WdfObject.create(attributes: WdfAttributes(parent: parent, cleanup: { _ in
+                do { _ = try WdfObject.create(attributes: WdfAttributes(parent: parent)) } catch { done.withLock { $0 = error as? NTStatus } }
             }))
             parent.delete()
             #expect(done.withLock { $0 } == .deletePending)
@@ -124,7 +124,7 @@ extension WdfSuites {
         @Test func aMillionDeepChainDeletes() throws {
             let root = try WdfObject.create()
             var parent = root
-            for _ in 0..<1_000_000 { parent = try WdfObject.create(attributes: ObjectAttributes(parent: parent)) }
+            for _ in 0..<1_000_000 { parent = try WdfObject.create(attributes: WdfAttributes(parent: parent)) }
             root.delete()
             #expect(!parent.isValid)
         }
@@ -142,7 +142,7 @@ extension WdfSuites {
         /// them back to the shared free list in chains, and another thread takes them again.
         @Test func slotsFreedInBulkAreReusedOnceByAnotherThread() throws {
             let parent = try WdfObject.create()
-            let children = try (0..<5000).map { _ in try WdfObject.create(attributes: ObjectAttributes(parent: parent)) }
+            let children = try (0..<5000).map { _ in try WdfObject.create(attributes: WdfAttributes(parent: parent)) }
             parent.delete()
             #expect(children.allSatisfy { !$0.isValid })
             let handles = OtherThread.run { (0..<5000).map { _ in try! WdfObject.create() } }
@@ -154,21 +154,21 @@ extension WdfSuites {
         }
 
         @Test func contexts() throws {
-            let object = try WdfObject.create(attributes: ObjectAttributes(context: ContextType(Counter.self)))
+            let object = try WdfObject.create(attributes: WdfAttributes(context: ContextType(Counter.self)))
             #expect(object.withContext(Counter.self) { $0.value } == 0)
             object.withContext(Counter.self) { $0.value = 42 }
             #expect(object.withContext(Counter.self) { $0.value } == 42)
             let memory = try #require(object.context(ContextType(Counter.self)))
             #expect(WdfObject.owner(ofContext: memory) == object)
             // Allocating the same type again returns the existing context.
-            let again = try object.allocateContext(ObjectAttributes(context: ContextType(Counter.self)))
+            let again = try object.allocateContext(WdfAttributes(context: ContextType(Counter.self)))
             #expect(again.existed && again.context == memory)
             let other = ContextType(key: 0x1234, size: 3, name: "OTHER")
-            let added = try object.allocateContext(ObjectAttributes(context: other))
+            let added = try object.allocateContext(WdfAttributes(context: other))
             #expect(!added.existed && Int(bitPattern: added.context) % 8 == 0)
-            #expect(throws: NTStatus.objectNameInvalid) { try object.allocateContext(ObjectAttributes()) }
+            #expect(throws: NTStatus.objectNameInvalid) { try object.allocateContext(WdfAttributes()) }
             #expect(throws: NTStatus.wdfParentAssignmentNotAllowed) {
-                try object.allocateContext(ObjectAttributes(parent: object, context: other))
+                try object.allocateContext(WdfAttributes(parent: object, context: other))
             }
             object.delete()
         }
@@ -207,7 +207,7 @@ extension WdfSuites {
             ("Abc", "Abc"), ("wdf", "FxDr"),
         ])
         func derived(service: String, tag: String) {
-            #expect(DriverTag.tag(forServiceName: service) == PoolTag(tag))
+            #expect(DriverTag.tag(forServiceName: service) == PoolTag(exactly: tag))
         }
 
         @Test func threeCharactersLeaveTheFourthByteZero() {
@@ -259,7 +259,7 @@ extension WdfSuites {
         @Test func wrongKind() async {
             let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
                 let object = try! WdfObject.create()
-                _ = WdfMemory(object).size
+                _ = WdfMemoryHandle(object).size
             }
             expectStop(result, code: 0x10D, parameter1: 5)
         }

@@ -11,7 +11,7 @@ extension WdfSuites {
         @Test func aSlotIsFortyBytesAndItsColdRecordIsAtAFixedDistance() throws {
             #expect(MemoryLayout<ObjectSlot>.stride == 40)
             #expect(MemoryLayout<ObjectColdSlot>.stride == MemoryLayout<ObjectSlot>.stride)
-            let memory = try WdfMemory.create(size: 24)
+            let memory = try WdfMemoryHandle.create(size: 24)
             defer { memory.delete() }
             let slot = ObjectTable.slot(memory.object.index!)
             #expect(UnsafeMutableRawPointer(slot.cold) - UnsafeMutableRawPointer(slot) == ObjectTable.slotCount * 40)
@@ -20,7 +20,7 @@ extension WdfSuites {
 
         /// `flagsByte` (the flags without a modifying access to the whole slot) is the flags field.
         @Test func flagsByteIsTheFlagsField() throws {
-            let memory = try WdfMemory.create(poolType: .paged, size: 24)
+            let memory = try WdfMemoryHandle.create(poolType: .paged, size: 24)
             defer { memory.delete() }
             let slot = ObjectTable.slot(memory.object.index!)
             #expect(slot.flagsByte.pointee == slot.pointee.flags)
@@ -33,7 +33,7 @@ extension WdfSuites {
         /// The table starts a quarter of the way predictor's period past the pool's phase (see
         /// `ObjectTable.makeChunk`): the first slots never evict the first pool blocks.
         @Test func theTableKeepsItsDistanceFromThePool() throws {
-            let memory = try WdfMemory.create(size: 24)
+            let memory = try WdfMemoryHandle.create(size: 24)
             defer { memory.delete() }
             let period = PoolArena.wayPredictorPeriod
             let table: UnsafeMutableRawPointer = try #require(ObjectTable.base)
@@ -42,7 +42,7 @@ extension WdfSuites {
         }
 
         @Test func aLookasideMemoryObjectLeavesItsColdRecordEmpty() throws {
-            let list = try WdfLookaside.create(bufferSize: 48)
+            let list = try WdfLookasideHandle.create(bufferSize: 48)
             defer { list.delete() }
             let memory = try list.createMemory()
             let slot = ObjectTable.slot(memory.object.index!)

@@ -4,13 +4,13 @@ import Wdf
 
 /// Loads a driver through the host with the given service parameters and runs `body` in it.
 func withLoadedDriver(
-    _ service: String, parameters: [String: UInt32] = [:], config: WdfDriver.Config = WdfDriver.Config(),
-    _ body: (WdfDriver) throws -> Void
+    _ service: String, parameters: [String: UInt32] = [:], config: WdfDriverHandle.Config = WdfDriverHandle.Config(),
+    _ body: (WdfDriverHandle) throws -> Void
 ) throws -> NTStatus {
     for (name, value) in parameters { DriverHost.setServiceParameter(service: service, name: name, value: value) }
-    var created: WdfDriver?
+    var created: WdfDriverHandle?
     let host = try DriverHost.load(serviceName: service) { host throws(NTStatus) in
-        created = try WdfDriver.create(registryPath: host.registryPath, host: host, config: config)
+        created = try WdfDriverHandle.create(registryPath: host.registryPath, host: host, config: config)
     }
     try body(created!)
     return try DriverHost.unload(host)
@@ -30,9 +30,9 @@ extension WdfSuites {
 
         @Test func allocateFailCountLetsTheFirstNSucceed() throws {
             _ = try withLoadedDriver("VerifFail", parameters: ["VerifierAllocateFailCount": 2]) { _ in
-                let first = try WdfMemory.create(size: 8)
-                let second = try WdfMemory.create(size: 8)
-                #expect(throws: NTStatus.insufficientResources) { try WdfMemory.create(size: 8) }
+                let first = try WdfMemoryHandle.create(size: 8)
+                let second = try WdfMemoryHandle.create(size: 8)
+                #expect(throws: NTStatus.insufficientResources) { try WdfMemoryHandle.create(size: 8) }
                 first.delete()
                 second.delete()
             }
@@ -41,12 +41,12 @@ extension WdfSuites {
         @Test func irqlChecksReturnInvalidDeviceRequest() throws {
             _ = try withLoadedDriver("VerifIrql", parameters: ["VerifierOn": 1]) { _ in
                 Irql.withRaised(to: .dispatch) {
-                    #expect(throws: NTStatus.invalidDeviceRequest) { try WdfMemory.create(poolType: .paged, size: 8) }
-                    #expect(throws: NTStatus.invalidDeviceRequest) { try WdfLookaside.create(bufferSize: 8, poolType: .paged) }
+                    #expect(throws: NTStatus.invalidDeviceRequest) { try WdfMemoryHandle.create(poolType: .paged, size: 8) }
+                    #expect(throws: NTStatus.invalidDeviceRequest) { try WdfLookasideHandle.create(bufferSize: 8, poolType: .paged) }
                 }
                 Irql.withRaised(to: .apc) {
                     // The page allows APC_LEVEL for paged pool.
-                    let memory = try? WdfMemory.create(poolType: .paged, size: 8)
+                    let memory = try? WdfMemoryHandle.create(poolType: .paged, size: 8)
                     #expect(memory != nil)
                     memory?.delete()
                 }
@@ -54,10 +54,10 @@ extension WdfSuites {
         }
 
         @Test func leaksAreReportedAtUnload() throws {
-            var leaked: WdfMemory?
+            var leaked: WdfMemoryHandle?
             let before = VerifierLog.count
             let status = try withLoadedDriver("VerifLeak", parameters: ["VerifierOn": 1]) { _ in
-                let memory = try WdfMemory.create(tag: "Leak", size: 40)
+                let memory = try WdfMemoryHandle.create(tag: "Leak", size: 40)
                 memory.object.reference()  // keeps it alive past the driver's teardown
                 leaked = memory
             }
@@ -70,7 +70,7 @@ extension WdfSuites {
 
         @Test func cleanUnloadReturnsSuccess() throws {
             let status = try withLoadedDriver("VerifClean", parameters: ["VerifierOn": 1]) { _ in
-                _ = try WdfMemory.create(size: 40)  // parented to the driver: deleted with it
+                _ = try WdfMemoryHandle.create(size: 40)  // parented to the driver: deleted with it
             }
             #expect(status == .success)
         }
@@ -92,9 +92,9 @@ extension WdfSuites {
         }
 
         @Test func deletingADriverOrDeviceIsAMessage() throws {
-            let config = WdfDriver.Config(deviceAdd: { _, deviceInit throws(NTStatus) in _ = try WdfDevice.create(deviceInit) })
+            let config = WdfDriverHandle.Config(deviceAdd: { _, deviceInit throws(NTStatus) in _ = try WdfDeviceHandle.create(deviceInit) })
             _ = try withLoadedDriver("VerifDev", config: config) { driver in
-                let device = try WdfDevice.add(to: driver)
+                let device = try WdfDeviceHandle.add(to: driver)
                 device.object.delete()
                 driver.object.delete()
                 #expect(VerifierLog.recent.contains { $0.contains("a WDFDEVICE is deleted by the framework") })
@@ -105,10 +105,10 @@ extension WdfSuites {
 
         @Test func unloadCallsEvtDriverUnloadAndDeletesEverything() throws {
             let log = CallbackLog()
-            var memory: WdfMemory?
-            let config = WdfDriver.Config(unload: { _ in log.entries.withLock { $0.append("unload") } })
+            var memory: WdfMemoryHandle?
+            let config = WdfDriverHandle.Config(unload: { _ in log.entries.withLock { $0.append("unload") } })
             _ = try withLoadedDriver("VerifUnload", config: config) { _ in
-                memory = try WdfMemory.create(attributes: ObjectAttributes(cleanup: log.callback("memory")), size: 8)
+                memory = try WdfMemoryHandle.create(attributes: WdfAttributes(cleanup: log.callback("memory")), size: 8)
             }
             #expect(log.all == ["unload", "memory"])
             #expect(memory?.object.isValid == false)

@@ -813,7 +813,7 @@ VOID FLTAPI FltDeleteExtraCreateParameterLookasideList(_In_ PFLT_FILTER Filter,
                                                        _In_ FSRTL_ECP_LOOKASIDE_FLAGS Flags);
 
 /*
- * Allocates an ECP from LookasideList when SizeOfContext fits its entries (the quota flag is then
+ * Allocates an ECP from LookasideListEx when SizeOfContext fits its entries (the quota flag is then
  * ignored), else from pool with the list's tag. STATUS_INSUFFICIENT_RESOURCES with *EcpContext
  * NULL on failure.
  */
@@ -825,7 +825,7 @@ NTSTATUS FLTAPI FltAllocateExtraCreateParameterFromLookasideList(
     _In_ ULONG SizeOfContext,
     _In_ FSRTL_ALLOCATE_ECP_FLAGS Flags,
     _In_opt_ PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK CleanupCallback,
-    _Inout_ PVOID LookasideList,
+    _Inout_ PVOID LookasideListEx,
     _Outptr_ PVOID *EcpContext);
 
 /* Allocates an ECP from pool: non-paged with FSRTL_ALLOCATE_ECP_FLAG_NONPAGED_POOL, else paged. */
@@ -937,7 +937,7 @@ NTSTATUS FLTAPI FltSetEcpListIntoCallbackData(_In_ PFLT_FILTER Filter,
 /*
  * Opens or creates a file on the host's volume from a filter: the create starts below Instance
  * (at the top of the volume's stack when Instance is NULL), and the file's later cleanup and close
- * go to the same instances. ObjectAttributes->ObjectName is \Device\HarddiskVolume1\..., or
+ * go to the same instances. WdfAttributes->ObjectName is \Device\HarddiskVolume1\..., or
  * \??\C:\.... DriverContext->ExtraCreateParameter carries an ECP list (the caller's: free it
  * after this returns). *FileHandle is a kernel handle, closed with FltClose; *FileObject (when
  * asked for) is referenced: release it with ObDereferenceObject. PASSIVE_LEVEL.
@@ -949,7 +949,7 @@ NTSTATUS FLTAPI FltCreateFileEx2(_In_ PFLT_FILTER Filter,
                                  _Out_ PHANDLE FileHandle,
                                  _Outptr_opt_ PFILE_OBJECT *FileObject,
                                  _In_ ACCESS_MASK DesiredAccess,
-                                 _In_ POBJECT_ATTRIBUTES ObjectAttributes,
+                                 _In_ POBJECT_ATTRIBUTES WdfAttributes,
                                  _Out_ PIO_STATUS_BLOCK IoStatusBlock,
                                  _In_opt_ PLARGE_INTEGER AllocationSize,
                                  _In_ ULONG FileAttributes,
@@ -974,7 +974,7 @@ _Must_inspect_result_
 _IRQL_requires_max_(PASSIVE_LEVEL)
 NTSTATUS NTAPI IoCreateFileEx(_Out_ PHANDLE FileHandle,
                               _In_ ACCESS_MASK DesiredAccess,
-                              _In_ POBJECT_ATTRIBUTES ObjectAttributes,
+                              _In_ POBJECT_ATTRIBUTES WdfAttributes,
                               _Out_ PIO_STATUS_BLOCK IoStatusBlock,
                               _In_opt_ PLARGE_INTEGER AllocationSize,
                               _In_ ULONG FileAttributes,
@@ -1050,7 +1050,7 @@ NTSTATUS NTAPI FsRtlAllocateExtraCreateParameterFromLookasideList(
     _In_ ULONG SizeOfContext,
     _In_ FSRTL_ALLOCATE_ECP_FLAGS Flags,
     _In_opt_ PFSRTL_EXTRA_CREATE_PARAMETER_CLEANUP_CALLBACK CleanupCallback,
-    _Inout_ PVOID LookasideList,
+    _Inout_ PVOID LookasideListEx,
     _Outptr_ PVOID *EcpContext);
 
 _Must_inspect_result_

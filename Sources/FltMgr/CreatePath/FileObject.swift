@@ -1,5 +1,5 @@
 import Synchronization
-public import NtKernel
+package import NtKernel
 
 /// An opened (or opening) file of the host's volume. Corresponds to `FILE_OBJECT`: its name is
 /// the name on the volume (`\dir\file`), as `FileObject->FileName` holds it once the create has
@@ -9,14 +9,14 @@ public import NtKernel
 /// for the file object (`FltCreateFileEx2`'s `FileObject`) holds one more reference, given back
 /// with `dereference()` (`ObDereferenceObject`). When the last handle is closed the filters see
 /// `IRP_MJ_CLEANUP`; when the last reference goes, `IRP_MJ_CLOSE`.
-public final class FileObject: @unchecked Sendable {
+package final class FileObject: @unchecked Sendable {
     /// The name on the volume, e.g. `\dir\file.txt` (`\` for the volume's root).
-    public let name: String
+    package let name: String
     /// Who opened it.
-    public let requestorMode: ProcessorMode
+    package let requestorMode: ProcessorMode
     /// A file opened by a filter with `FltCreateFileEx2` is seen only by the instances below the
     /// filter's (its altitude); nil: every instance.
-    public let targetAltitude: UInt32?
+    package let targetAltitude: UInt32?
     let handles = Atomic<Int>(0)
     let references = Atomic<Int>(0)
     let opened = Atomic<Bool>(false)
@@ -28,18 +28,18 @@ public final class FileObject: @unchecked Sendable {
     }
 
     /// The volume's device name.
-    public var volumeName: String { HostFileSystem.volumeName }
+    package var volumeName: String { HostFileSystem.volumeName }
     /// Open handles.
-    public var handleCount: Int { handles.load(ordering: .acquiring) }
+    package var handleCount: Int { handles.load(ordering: .acquiring) }
     /// References (handles included).
-    public var referenceCount: Int { references.load(ordering: .acquiring) }
+    package var referenceCount: Int { references.load(ordering: .acquiring) }
     /// Whether the create succeeded and the file is not closed yet.
-    public var isOpen: Bool { opened.load(ordering: .acquiring) }
+    package var isOpen: Bool { opened.load(ordering: .acquiring) }
 
     /// Gives back a reference the caller was given (`ObDereferenceObject` on a file object). The
     /// last one sends `IRP_MJ_CLOSE` through the filters. Dropping more references than the file
     /// holds for its handles is bug check `REFERENCE_BY_POINTER` (0x18).
-    public func dereference() { FilterManager.dereference(self, routine: "ObDereferenceObject") }
+    package func dereference() { FilterManager.dereference(self, routine: "ObDereferenceObject") }
 
     // MARK: Front door
 
@@ -75,27 +75,27 @@ public final class FileObject: @unchecked Sendable {
 /// An I/O operation as the filters see it. Corresponds to `FLT_CALLBACK_DATA` (with its
 /// `FLT_IO_PARAMETER_BLOCK`): the major function, who asked, the file, the create parameters,
 /// the ECP list and the `IoStatus` a filter sets when it completes the operation.
-public final class CallbackData: @unchecked Sendable {
-    public let majorFunction: MajorFunction
+package final class CallbackData: @unchecked Sendable {
+    package let majorFunction: MajorFunction
     /// `RequestorMode`.
-    public let requestorMode: ProcessorMode
+    package let requestorMode: ProcessorMode
     /// `Iopb->TargetFileObject`.
-    public let file: FileObject
+    package let file: FileObject
     /// `Iopb->Parameters.Create` (and the desired access of its security context); filters may
     /// change them in their pre-operation callback, as after `FltSetCallbackDataDirty`.
-    public var create: CreateParameters {
+    package var create: CreateParameters {
         get { createStorage }
         set { createStorage = newValue }
     }
     @exclusivity(unchecked) var createStorage: CreateParameters
     /// `IoStatus`: set it before returning `FLT_PREOP_COMPLETE`; the result in post-operation.
-    public var ioStatus: IoStatus {
+    package var ioStatus: IoStatus {
         get { ioStatusStorage }
         set { ioStatusStorage = newValue }
     }
     @exclusivity(unchecked) var ioStatusStorage: IoStatus
     /// `FLTFL_CALLBACK_DATA_GENERATED_IO`: a filter issued the operation (`FltCreateFileEx2`).
-    public let isGeneratedIo: Bool
+    package let isGeneratedIo: Bool
 
     /// The address of the ECP list attached to the create (0: none).
     @exclusivity(unchecked) var ecpListAddress: UInt
@@ -118,7 +118,7 @@ public final class CallbackData: @unchecked Sendable {
     /// The ECP list attached to this create, nil when there is none. Corresponds to
     /// `FltGetEcpListFromCallbackData`.
     /// - Throws: `.invalidParameter` when the operation is not a create.
-    public func ecpList(filter: Filter) throws(NTStatus) -> EcpList? {
+    package func ecpList(filter: Filter) throws(NTStatus) -> EcpList? {
         let routine: StaticString = "FltGetEcpListFromCallbackData"
         EcpCheck.requireApc(routine)
         _ = FilterTable.resolve(filter, routine: routine)
@@ -131,7 +131,7 @@ public final class CallbackData: @unchecked Sendable {
     /// in its post-operation callback, or later). Corresponds to `FltSetEcpListIntoCallbackData`.
     /// - Throws: `.invalidParameter2` when the operation is not a create, `.invalidParameter3`
     ///   when a list is attached already.
-    public func setEcpList(_ list: EcpList) throws(NTStatus) {
+    package func setEcpList(_ list: EcpList) throws(NTStatus) {
         let routine: StaticString = "FltSetEcpListIntoCallbackData"
         EcpCheck.requireApc(routine)
         _ = FilterTable.resolve(list.filter, routine: routine)
@@ -171,12 +171,12 @@ public final class CallbackData: @unchecked Sendable {
 }
 
 /// A filter's instance on the host's volume. Corresponds to `PFLT_INSTANCE`.
-public struct FilterInstance: Hashable, Sendable {
+package struct FilterInstance: Hashable, Sendable {
     /// The value C code sees.
-    public let rawValue: UInt
-    public let filter: Filter
+    package let rawValue: UInt
+    package let filter: Filter
     /// The instance's altitude (higher is closer to the caller).
-    public let altitude: UInt32
+    package let altitude: UInt32
 
     static let marker: UInt = 0x494E << 48  // "IN"
 }

@@ -1,4 +1,4 @@
-public import NtKernel
+package import NtKernel
 
 /// The Filter Manager's I/O side: the filters' instances on the host's volume, in altitude
 /// order, and the operations that pass through them (create, cleanup, close).
@@ -6,14 +6,14 @@ public import NtKernel
 /// A create runs each instance's pre-operation callback from the top (highest altitude) down,
 /// reaches `HostFileSystem`, and runs the post-operation callbacks of the instances that asked
 /// for one from the bottom up, all on the calling thread at PASSIVE_LEVEL.
-public enum FilterManager {
+package enum FilterManager {
     /// The altitude of a filter whose service has no `Altitude` value: 370000, the base of the
     /// "FSFilter Activity Monitor" load-order group (where Microsoft's sample minifilters sit).
     /// Two instances cannot share an altitude (`STATUS_FLT_INSTANCE_ALTITUDE_COLLISION`).
-    public static let defaultAltitude: UInt32 = 370_000
+    package static let defaultAltitude: UInt32 = 370_000
 
     /// The value C code sees as the volume (`PFLT_VOLUME`).
-    public static let volumeHandle: UInt = 0x564F << 48 | 0x10  // "VO"
+    package static let volumeHandle: UInt = 0x564F << 48 | 0x10  // "VO"
 
     struct Registration {
         var callbacks: [MajorFunction: OperationRegistration]
@@ -92,7 +92,7 @@ public enum FilterManager {
 
     /// The filter's instance on the volume (nil before `FltStartFiltering`, or when its instance
     /// setup callback declined).
-    public static func instance(of filter: Filter) -> FilterInstance? {
+    package static func instance(of filter: Filter) -> FilterInstance? {
         state.withLock { state in
             guard let instance = state.registrations[filter.rawValue]?.instance,
                 state.instances.contains(where: { $0.instance == instance })
@@ -102,10 +102,10 @@ public enum FilterManager {
     }
 
     /// The attached instances, top (highest altitude) first.
-    public static var instances: [FilterInstance] { state.withLock { $0.instances.map(\.instance) } }
+    package static var instances: [FilterInstance] { state.withLock { $0.instances.map(\.instance) } }
 
     /// The attached instance whose value C code sees is `rawValue`.
-    public static func instance(rawValue: UInt) -> FilterInstance? {
+    package static func instance(rawValue: UInt) -> FilterInstance? {
         state.withLock { $0.instances.first { $0.instance.rawValue == rawValue }?.instance }
     }
 
@@ -121,26 +121,26 @@ public enum FilterManager {
 // MARK: Create
 
 /// What a successful create gives its caller.
-public struct OpenedFile: Sendable {
+package struct OpenedFile: Sendable {
     /// The handle (`HANDLE`): closed with `FilterManager.close(_:)` (`ZwClose`, `FltClose`).
-    public let handle: UInt
-    public let file: FileObject
+    package let handle: UInt
+    package let file: FileObject
     /// `IoStatus.Information`: `FILE_OPENED`, `FILE_CREATED`, ...
-    public let information: UInt
+    package let information: UInt
 }
 
 extension FilterManager {
     /// `DRIVER_VERIFIER_DETECTED_VIOLATION` parameter 1 for the create path's stops.
-    public enum Violation {
+    package enum Violation {
         /// A pre-operation callback returned a status that is not valid here (p2 the status, p3
         /// the instance).
-        public static let invalidPreOperationStatus: UInt = 0xE6
+        package static let invalidPreOperationStatus: UInt = 0xE6
         /// A post-operation callback returned `FLT_POSTOP_MORE_PROCESSING_REQUIRED` (p2, p3 as above).
-        public static let invalidPostOperationStatus: UInt = 0xE7
+        package static let invalidPostOperationStatus: UInt = 0xE7
         /// An ECP list was freed while a create it is attached to is in flight (p2 the list).
-        public static let ecpListInFlight: UInt = 0xE8
+        package static let ecpListInFlight: UInt = 0xE8
         /// `FltCreateFileEx2` named an instance that is not attached (p2 the instance).
-        public static let invalidInstance: UInt = 0xE9
+        package static let invalidInstance: UInt = 0xE9
     }
 
     /// Opens or creates a file through the filters. `ecpList` travels with the create (it stays
@@ -151,7 +151,7 @@ extension FilterManager {
     /// `IO_DRIVER_CREATE_CONTEXT`), and the host's `WdfHostCreateFile`.
     /// - Throws: the status the name's parsing, a filter (`FLT_PREOP_COMPLETE`) or the file
     ///   system failed the create with.
-    public static func create(
+    package static func create(
         _ parameters: CreateParameters, requestorMode: ProcessorMode = .kernel, ecpList: EcpList? = nil,
         below: FilterInstance? = nil, routine: StaticString = "FltCreateFileEx2"
     ) throws(NTStatus) -> OpenedFile {
@@ -272,24 +272,24 @@ extension FilterManager {
 
 extension FilterManager {
     /// The file a handle refers to.
-    public static func file(for handle: UInt) -> FileObject? { state.withLock { $0.handles[handle] } }
+    package static func file(for handle: UInt) -> FileObject? { state.withLock { $0.handles[handle] } }
 
     /// Takes one more reference on the file of `handle` (`ObReferenceObjectByHandle`); give it
     /// back with `FileObject.dereference()`.
     /// - Throws: `.invalidHandle`.
-    public static func referenceFile(for handle: UInt) throws(NTStatus) -> FileObject {
+    package static func referenceFile(for handle: UInt) throws(NTStatus) -> FileObject {
         guard let file = file(for: handle) else { throw .invalidHandle }
         file.references.wrappingAdd(1, ordering: .relaxed)
         return file
     }
 
     /// Takes one more reference on an open file (the file object `FltCreateFileEx2` returns).
-    public static func reference(_ file: FileObject) { file.references.wrappingAdd(1, ordering: .relaxed) }
+    package static func reference(_ file: FileObject) { file.references.wrappingAdd(1, ordering: .relaxed) }
 
     /// Closes a handle: its file's last handle sends `IRP_MJ_CLEANUP` through the filters, its
     /// last reference `IRP_MJ_CLOSE`. Corresponds to `ZwClose` and `FltClose`.
     /// - Throws: `.invalidHandle` for a handle that is not open.
-    public static func close(_ handle: UInt, routine: StaticString = "ZwClose") throws(NTStatus) {
+    package static func close(_ handle: UInt, routine: StaticString = "ZwClose") throws(NTStatus) {
         let irql = Irql.current
         if irql != .passive { BugCheck.irqlTooHigh("\(routine)", limit: .passive, current: irql) }
         guard let file = state.withLock({ $0.handles.removeValue(forKey: handle) }) else { throw .invalidHandle }
@@ -324,7 +324,7 @@ extension FilterManager {
 extension FilterManager {
     /// The attached instance `rawValue` names; anything else is bug check
     /// `DRIVER_VERIFIER_DETECTED_VIOLATION` (p1 `Violation.invalidInstance`).
-    public static func requireInstance(rawValue: UInt, routine: StaticString) -> FilterInstance {
+    package static func requireInstance(rawValue: UInt, routine: StaticString) -> FilterInstance {
         guard let instance = instance(rawValue: rawValue) else {
             BugCheck.raise(
                 .driverVerifierDetectedViolation, Violation.invalidInstance, rawValue, 0, 0,

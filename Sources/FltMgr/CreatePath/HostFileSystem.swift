@@ -1,4 +1,4 @@
-public import NtKernel
+package import NtKernel
 
 /// The host's file system: one volume, `\Device\HarddiskVolume1` (also `\??\C:`), holding an
 /// in-memory namespace of names. A test fills it (`addFile`) and can make the file system fail a
@@ -15,11 +15,11 @@ public import NtKernel
 /// `STATUS_FILE_IS_A_DIRECTORY`. Extended attributes are not supported (`STATUS_EAS_NOT_SUPPORTED`,
 /// as FAT answers). Corresponds to the host routines `WdfHostAddFile`,
 /// `WdfHostFailFile` and `WdfHostResetFileSystem` of `wdfhost.h`.
-public enum HostFileSystem {
+package enum HostFileSystem {
     /// The volume's device name.
-    public static let volumeName = "\\Device\\HarddiskVolume1"
+    package static let volumeName = "\\Device\\HarddiskVolume1"
     /// Its drive letter.
-    public static let driveLetter = "C:"
+    package static let driveLetter = "C:"
 
     struct Namespace {
         var files: [String: String] = [:]  // key (upper-cased) -> name as created
@@ -33,33 +33,33 @@ public enum HostFileSystem {
     /// Adds an existing (empty) file. `name` is a full name (`\??\C:\a.txt`, ...) or a name on
     /// the volume (`\a.txt`).
     /// - Throws: the status a create of that name would fail with while parsing it.
-    public static func addFile(_ name: String) throws(NTStatus) {
+    package static func addFile(_ name: String) throws(NTStatus) {
         let onVolume = try volumeRelativeName(name)
         namespace.withLock { $0.files[key(onVolume)] = onVolume }
     }
 
     /// Makes every create of `name` that reaches the file system fail with `status` (a success
     /// status removes the failure).
-    public static func failName(_ name: String, with status: NTStatus) throws(NTStatus) {
+    package static func failName(_ name: String, with status: NTStatus) throws(NTStatus) {
         let onVolume = try volumeRelativeName(name)
         namespace.withLock { $0.failures[key(onVolume)] = status.isSuccess ? nil : status }
     }
 
     /// Whether the name exists.
-    public static func fileExists(_ name: String) -> Bool {
+    package static func fileExists(_ name: String) -> Bool {
         guard let onVolume = try? volumeRelativeName(name) else { return false }
         return onVolume == "\\" || namespace.withLock { $0.files[key(onVolume)] != nil }
     }
 
     /// Forgets every name and failure (open files stay open).
-    public static func reset() { namespace.withLock { $0 = Namespace() } }
+    package static func reset() { namespace.withLock { $0 = Namespace() } }
 
     /// The name on the volume of a full name, as the object manager parses it before the create
     /// reaches the volume's stack: `\Device\HarddiskVolume1\x`, `\??\C:\x`, `\DosDevices\C:\x`,
     /// `\GLOBAL??\C:\x` give `\x` (the device alone gives `\`).
     /// - Throws: `.objectNameInvalid` for an empty name, `.objectPathSyntaxBad` for a name that
     ///   does not start with `\`, `.objectPathNotFound` for another device or drive.
-    public static func volumeRelativeName(_ name: String) throws(NTStatus) -> String {
+    package static func volumeRelativeName(_ name: String) throws(NTStatus) -> String {
         guard !name.isEmpty else { throw .objectNameInvalid }
         guard name.hasPrefix("\\") else { throw .objectPathSyntaxBad }
         let upper = name.uppercased()

@@ -7,23 +7,23 @@ import Musl
 
 /// A bug-check (stop) code, as `KeBugCheckEx` takes it.
 @frozen
-public struct BugCheckCode: RawRepresentable, Hashable, Sendable {
-    public let rawValue: UInt32
-    @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
+package struct BugCheckCode: RawRepresentable, Hashable, Sendable {
+    package let rawValue: UInt32
+    @inlinable package init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    public static let irqlNotGreaterOrEqual = BugCheckCode(rawValue: 0x09)
-    public static let irqlNotLessOrEqual = BugCheckCode(rawValue: 0x0A)
-    public static let spinLockNotOwned = BugCheckCode(rawValue: 0x10)
-    public static let kmodeExceptionNotHandled = BugCheckCode(rawValue: 0x1E)
-    public static let specialPoolDetectedMemoryCorruption = BugCheckCode(rawValue: 0xC1)
-    public static let badPoolCaller = BugCheckCode(rawValue: 0xC2)
-    public static let driverVerifierDetectedViolation = BugCheckCode(rawValue: 0xC4)
-    public static let pageFaultInFreedSpecialPool = BugCheckCode(rawValue: 0xCC)
-    public static let pageFaultBeyondEndOfAllocation = BugCheckCode(rawValue: 0xCD)
-    public static let wdfViolation = BugCheckCode(rawValue: 0x10D)
+    package static let irqlNotGreaterOrEqual = BugCheckCode(rawValue: 0x09)
+    package static let irqlNotLessOrEqual = BugCheckCode(rawValue: 0x0A)
+    package static let spinLockNotOwned = BugCheckCode(rawValue: 0x10)
+    package static let kmodeExceptionNotHandled = BugCheckCode(rawValue: 0x1E)
+    package static let specialPoolDetectedMemoryCorruption = BugCheckCode(rawValue: 0xC1)
+    package static let badPoolCaller = BugCheckCode(rawValue: 0xC2)
+    package static let driverVerifierDetectedViolation = BugCheckCode(rawValue: 0xC4)
+    package static let pageFaultInFreedSpecialPool = BugCheckCode(rawValue: 0xCC)
+    package static let pageFaultBeyondEndOfAllocation = BugCheckCode(rawValue: 0xCD)
+    package static let wdfViolation = BugCheckCode(rawValue: 0x10D)
 
     /// The symbolic name printed on the second line of a stop.
-    public var name: String {
+    package var name: String {
         switch self {
         case .irqlNotGreaterOrEqual: "IRQL_NOT_GREATER_OR_EQUAL"
         case .irqlNotLessOrEqual: "IRQL_NOT_LESS_OR_EQUAL"
@@ -41,7 +41,7 @@ public struct BugCheckCode: RawRepresentable, Hashable, Sendable {
 }
 
 /// `BAD_POOL_CALLER` parameter 1 values this runtime raises.
-public enum BadPoolCallerReason: UInt, Sendable {
+package enum BadPoolCallerReason: UInt, Sendable {
     /// Freeing a block that is already free.
     case doubleFree = 0x07
     /// Allocating at an IRQL above the pool type's limit (p2 IRQL, p3 pool type, p4 size).
@@ -67,8 +67,8 @@ public enum BadPoolCallerReason: UInt, Sendable {
 /// library (see ``CallStack``); then calls `abort()` with SIGABRT's default action (the Swift
 /// backtracer does not run, so a stop in a terminal never waits at its prompt). Corresponds to
 /// `KeBugCheckEx`.
-public enum BugCheck {
-    public static func raise(
+@usableFromInline package enum BugCheck {
+    package static func raise(
         _ code: BugCheckCode,
         _ parameter1: UInt = 0, _ parameter2: UInt = 0, _ parameter3: UInt = 0, _ parameter4: UInt = 0,
         _ explanation: String, site: CallStack? = nil
@@ -88,7 +88,7 @@ public enum BugCheck {
     }
 
     /// A pool bug check: `BAD_POOL_CALLER` with `reason` as parameter 1.
-    public static func badPoolCaller(
+    package static func badPoolCaller(
         _ reason: BadPoolCallerReason, _ parameter2: UInt = 0, _ parameter3: UInt = 0, _ parameter4: UInt = 0,
         _ explanation: String
     ) -> Never {
@@ -97,7 +97,7 @@ public enum BugCheck {
 
     /// A routine called above the IRQL its page allows: `IRQL_NOT_LESS_OR_EQUAL`, parameter 2 the
     /// current IRQL, parameter 1 the routine's limit.
-    public static func irqlTooHigh(_ routine: String, limit: Irql, current: Irql) -> Never {
+    @usableFromInline package static func irqlTooHigh(_ routine: String, limit: Irql, current: Irql) -> Never {
         raise(
             .irqlNotLessOrEqual, UInt(limit.rawValue), UInt(current.rawValue), 0, 0,
             "\(routine) called at IRQL \(current.rawValue); it may be called at IRQL <= \(limit.name) only"
@@ -106,7 +106,7 @@ public enum BugCheck {
 
     /// `ExRaiseStatus`: a structured exception with nothing to catch it. Rendered as
     /// `KMODE_EXCEPTION_NOT_HANDLED` with the status as parameter 1.
-    public static func raiseStatus(_ status: NTStatus, in routine: String) -> Never {
+    package static func raiseStatus(_ status: NTStatus, in routine: String) -> Never {
         raise(
             .kmodeExceptionNotHandled, UInt(status.code), 0, 0, 0,
             "\(routine) raised \(status) and no exception handler caught it"

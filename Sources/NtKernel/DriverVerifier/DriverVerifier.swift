@@ -13,7 +13,7 @@ import Musl
 /// and the unload routines it calls), else the most recently loaded driver. The pool's inline
 /// paths decline to the checked path only while a loaded driver asks for one of these settings
 /// (or `WDF_LOW_RESOURCES_SITES_FILE`/`_FAIL_SITE` are set): otherwise nothing here runs.
-public enum DriverVerifier {
+package enum DriverVerifier {
     private static let loaded = KernelLock<[VerifiedDriver]>([])
 
     /// Registers a driver the host loads (and announces its low resources seed).

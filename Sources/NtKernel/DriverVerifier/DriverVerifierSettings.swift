@@ -19,6 +19,7 @@ public struct DriverVerifierSettings: Hashable, Sendable {
         public static let deadlockDetection = Level(rawValue: 0x20)
     }
 
+    /// `VerifyDriverLevel`: which checks are on (none by default).
     public var level: Level = []
     /// `PoolTag`: the tag (with `?`/`*` wildcards) of allocations that go to special pool; nil
     /// (not set, or 0): every allocation of the driver.
@@ -35,7 +36,25 @@ public struct DriverVerifierSettings: Hashable, Sendable {
     /// `LowResourcesTag`: only allocations whose tag matches (wildcards as for `PoolTag`) fail.
     public var lowResourcesTag: PoolTag?
 
+    /// Driver Verifier off (no `VerifyDriverLevel` flags), every other setting at its default.
     public init() {}
+
+    /// Settings with `level` on and the rest at their defaults, e.g.
+    /// `DriverVerifierSettings(level: [.poolTracking, .specialPool])`.
+    public init(level: Level) { self.level = level }
+
+    /// The service parameters these settings are (the names of `WdfHostSetServiceParameter`
+    /// and `WDF_VERIFIER_SETTINGS`): what ``init(parameters:)`` reads back.
+    public var parameters: [String: UInt32] {
+        var parameters: [String: UInt32] = [
+            "VerifyDriverLevel": level.rawValue, "PoolTagOverruns": guardAfter ? 1 : 0,
+            "LowResourcesProbability": lowResourcesProbability, "LowResourcesSkip": UInt32(clamping: lowResourcesSkip),
+        ]
+        if let poolTag { parameters["PoolTag"] = poolTag.rawValue }
+        if let lowResourcesSeed { parameters["LowResourcesSeed"] = lowResourcesSeed }
+        if let lowResourcesTag { parameters["LowResourcesTag"] = lowResourcesTag.rawValue }
+        return parameters
+    }
 
     /// The settings in a service's parameters (names compared without case, as the registry does).
     public init(parameters: [String: UInt32]) {

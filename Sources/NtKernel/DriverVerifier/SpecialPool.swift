@@ -17,7 +17,7 @@ import Musl
 /// `PAGE_FAULT_IN_FREED_SPECIAL_POOL`, a slack byte found changed at free with 0xC1
 /// `SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION`. Cache-aligned and quota-charged allocations, and
 /// any past 16,384 live special blocks, come from the ordinary pool.
-public enum SpecialPool {
+package enum SpecialPool {
     static func allocate(
         byteCount: Int, tag: UInt32, paged: Bool, poolType: UInt32, guardAfter: Bool, stack: CallStack,
         context: UnsafeMutablePointer<ThreadContext>

@@ -7,9 +7,9 @@ import Musl
 
 /// What Driver Verifier keeps for one loaded driver: its settings, its outstanding allocations
 /// (pool tracking), the low resources simulation's state.
-public final class VerifiedDriver: @unchecked Sendable {
-    public let serviceName: String
-    public let settings: DriverVerifierSettings
+package final class VerifiedDriver: @unchecked Sendable {
+    package let serviceName: String
+    package let settings: DriverVerifierSettings
     /// The service name as a NUL-terminated string that lives as long as the process: parameter 2
     /// of the 0xC4/0x62 stop points at it.
     let nameText: UnsafeMutablePointer<CChar>
@@ -40,9 +40,9 @@ public final class VerifiedDriver: @unchecked Sendable {
     }
 
     /// The seed the low resources simulation uses (chosen at load when not set).
-    public var lowResourcesSeed: UInt32 { lowResources.withLock { $0.seed } }
+    package var lowResourcesSeed: UInt32 { lowResources.withLock { $0.seed } }
     /// How many allocations the low resources simulation has failed.
-    public var lowResourcesFailures: Int { injectedFailures.load(ordering: .relaxed) }
+    package var lowResourcesFailures: Int { injectedFailures.load(ordering: .relaxed) }
 
     /// How many allocations of one kind the low resources simulation has failed.
     package func lowResourcesFailures(_ kind: SimulatedAllocation) -> Int {
@@ -78,7 +78,7 @@ public final class VerifiedDriver: @unchecked Sendable {
         _ = line.withCString { write(2, $0, strlen($0)) }
     }
     /// How many allocations pool tracking sees outstanding now.
-    public var outstandingAllocations: Int { tracked.withLock { $0.count } }
+    package var outstandingAllocations: Int { tracked.withLock { $0.count } }
 
     var tracksPool: Bool { settings.level.contains(.poolTracking) }
 

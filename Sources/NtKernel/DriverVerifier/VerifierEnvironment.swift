@@ -12,17 +12,17 @@ import Musl
 /// also take a tag's text of 1-4 characters (first character in the lowest byte, `*`/`?` kept as
 /// characters), e.g. `PoolTag=Tst*`. `WDF_VERIFIER_SERVICES=svc1,svc2` limits them to those
 /// services (names compared without case; default: every service).
-public enum VerifierEnvironment {
+package enum VerifierEnvironment {
     /// The parsed pairs and the services they apply to (nil: all).
-    public struct Settings: Sendable {
-        public var values: [(name: String, value: UInt32)] = []
-        public var services: [String]?
+    package struct Settings: Sendable {
+        package var values: [(name: String, value: UInt32)] = []
+        package var services: [String]?
         /// Pairs that could not be read (reported once on standard error).
-        public var rejected: [String] = []
+        package var rejected: [String] = []
     }
 
     /// The settings of this process's environment (read on first use).
-    public static let current: Settings = {
+    package static let current: Settings = {
         let settings = parse(
             settings: getenv("WDF_VERIFIER_SETTINGS").map { String(cString: $0) },
             services: getenv("WDF_VERIFIER_SERVICES").map { String(cString: $0) })
@@ -34,7 +34,7 @@ public enum VerifierEnvironment {
     }()
 
     /// Parses the two variables' texts.
-    public static func parse(settings: String?, services: String?) -> Settings {
+    package static func parse(settings: String?, services: String?) -> Settings {
         var result = Settings()
         if let services {
             let names = services.split(separator: ",").map { $0.trimmingSpaces }.filter { !$0.isEmpty }
@@ -51,8 +51,8 @@ public enum VerifierEnvironment {
             let isTag = name.caseInsensitiveCompare("PoolTag") || name.caseInsensitiveCompare("LowResourcesTag")
             if let value = number(text) {
                 result.values.append((name, value))
-            } else if isTag, (1...4).contains(text.utf8.count), text.utf8.allSatisfy({ (0x20...0x7E).contains($0) }) {
-                result.values.append((name, PoolTag(text).rawValue))
+            } else if isTag, let tag = PoolTag(exactly: text) {
+                result.values.append((name, tag.rawValue))
             } else {
                 result.rejected.append(String(pair))
             }

@@ -2,18 +2,18 @@ import Synchronization
 
 /// A driver loaded by the host: its service, registry path and parameters, and what unloading it
 /// must run.
-public final class LoadedDriver: @unchecked Sendable {
+package final class LoadedDriver: @unchecked Sendable {
     /// The service name, e.g. "SampleDrv".
-    public let serviceName: String
+    package let serviceName: String
     /// `\Registry\Machine\System\CurrentControlSet\Services\<ServiceName>`.
-    public let registryPath: String
+    package let registryPath: String
     /// The service's `Parameters\Wdf` values as they were at load time.
-    public let parameters: [String: UInt32]
+    package let parameters: [String: UInt32]
     /// Opaque value the front door associates with the driver (the C layer keeps its
     /// DRIVER_OBJECT here).
-    public let frontDoorToken: UnsafeMutableRawPointer?
+    package let frontDoorToken: UnsafeMutableRawPointer?
     /// Driver Verifier's state for this driver (settings from `parameters`).
-    public let verifier: VerifiedDriver
+    package let verifier: VerifiedDriver
 
     /// True while the host runs the driver's DriverEntry (the DriverCreate rule).
     let entryRunning = Atomic<Bool>(false)
@@ -34,18 +34,18 @@ public final class LoadedDriver: @unchecked Sendable {
     /// Runs `body` as this driver's code: pool allocations the calling thread makes meanwhile
     /// are the driver's (Driver Verifier). The host does this around DriverEntry and the unload
     /// routines; a host that calls the driver back (device add, filter callbacks) does it too.
-    public func run<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
+    package func run<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         try DriverVerifier.run(as: verifier, body)
     }
 
     /// Adds a routine that unloading runs (in the order they were added).
-    public func addUnloadRoutine(_ routine: @escaping @Sendable () -> Void) {
+    package func addUnloadRoutine(_ routine: @escaping @Sendable () -> Void) {
         unloadRoutines.withLock { $0.append(routine) }
     }
 
     /// Adds a routine that runs after every unload routine (the framework deleting the driver's
     /// objects); it returns how many leaked allocations it reported.
-    public func addTeardownRoutine(_ routine: @escaping @Sendable () -> Int) {
+    package func addTeardownRoutine(_ routine: @escaping @Sendable () -> Int) {
         teardownRoutines.withLock { $0.append(routine) }
     }
 
@@ -75,7 +75,7 @@ public final class LoadedDriver: @unchecked Sendable {
 
 /// The host: plays the parts of the I/O manager and the registry that drivers need to load,
 /// run and unload in a process. Corresponds to the routines of `wdfhost.h`.
-public enum DriverHost {
+package enum DriverHost {
     static let registryRoot = "\\Registry\\Machine\\System\\CurrentControlSet\\Services\\"
 
     private struct State {
@@ -89,20 +89,26 @@ public enum DriverHost {
     /// Sets a DWORD under the service's `Parameters\Wdf` key (VerifierOn,
     /// VerifierAllocateFailCount, DbgBreakOnError, TrackHandles, ...). A driver reads them when it
     /// loads; unknown names are stored and ignored. Corresponds to `WdfHostSetServiceParameter`.
-    public static func setServiceParameter(service: String, name: String, value: UInt32) {
+    package static func setServiceParameter(service: String, name: String, value: UInt32) {
         state.withLock { $0.parameters[service.lowercased(), default: [:]][name] = value }
+    }
+
+    /// Replaces every parameter of the service (what a Swift load with typed settings does, so
+    /// nothing of an earlier load's settings stays).
+    package static func replaceServiceParameters(service: String, _ parameters: [String: UInt32]) {
+        state.withLock { $0.parameters[service.lowercased()] = parameters }
     }
 
     /// The service's parameters now, with the environment's verifier settings applied over them
     /// (`WDF_VERIFIER_SETTINGS`, see ``VerifierEnvironment``).
-    public static func serviceParameters(for service: String) -> [String: UInt32] {
+    package static func serviceParameters(for service: String) -> [String: UInt32] {
         VerifierEnvironment.apply(to: state.withLock { $0.parameters[service.lowercased()] ?? [:] }, service: service)
     }
 
     /// Loads a driver: makes its record and calls `entry` (its DriverEntry) at PASSIVE_LEVEL on
     /// the calling thread. When `entry` fails, nothing stays loaded and its status is thrown.
     /// Corresponds to `WdfHostLoadDriver`.
-    public static func load(
+    package static func load(
         serviceName: String, token: UnsafeMutableRawPointer? = nil,
         entry: (LoadedDriver) throws(NTStatus) -> Void
     ) throws(NTStatus) -> LoadedDriver {
@@ -135,12 +141,12 @@ public enum DriverHost {
     }
 
     /// The loaded driver whose front-door token is `token`.
-    public static func driver(withToken token: UnsafeMutableRawPointer) -> LoadedDriver? {
+    package static func driver(withToken token: UnsafeMutableRawPointer) -> LoadedDriver? {
         state.withLock { $0.loaded.first { $0.frontDoorToken == token } }
     }
 
     /// Every loaded driver.
-    public static var loadedDrivers: [LoadedDriver] { state.withLock { $0.loaded } }
+    package static var loadedDrivers: [LoadedDriver] { state.withLock { $0.loaded } }
 
     /// Unloads a driver: runs its unload routines (in registration order), then its teardown
     /// routines (the framework deleting its objects), and forgets it.
@@ -150,7 +156,7 @@ public enum DriverHost {
     /// each, then bug check 0xC4 with p1 0x62. Corresponds to `WdfHostUnloadDriver`.
     /// - Throws: `.invalidParameter` when the driver is not loaded.
     @discardableResult
-    public static func unload(_ driver: LoadedDriver) throws(NTStatus) -> NTStatus {
+    package static func unload(_ driver: LoadedDriver) throws(NTStatus) -> NTStatus {
         let wasLoaded = state.withLock { state -> Bool in
             guard state.loaded.contains(where: { $0 === driver }) else { return false }
             state.loaded.removeAll { $0 === driver }

@@ -3,14 +3,14 @@ internal import CRuntimeShims
 
 /// Where a list's entries come from when its caches are empty, and where they go when the caches
 /// are full: the pool (with the list's type and tag) or the caller's own routines.
-public struct LookasideAllocator: Sendable {
+package struct LookasideAllocator: Sendable {
     /// Called on an allocation miss with the list's pool type, entry size and tag; returns an
     /// entry or nil.
-    public var allocate: @Sendable (_ poolType: PoolType, _ byteCount: Int, _ tag: PoolTag) -> UnsafeMutableRawPointer?
+    package var allocate: @Sendable (_ poolType: PoolType, _ byteCount: Int, _ tag: PoolTag) -> UnsafeMutableRawPointer?
     /// Called with an entry the list does not keep.
-    public var free: @Sendable (_ entry: UnsafeMutableRawPointer) -> Void
+    package var free: @Sendable (_ entry: UnsafeMutableRawPointer) -> Void
 
-    public init(
+    package init(
         allocate: @escaping @Sendable (PoolType, Int, PoolTag) -> UnsafeMutableRawPointer?,
         free: @escaping @Sendable (UnsafeMutableRawPointer) -> Void
     ) {
@@ -34,9 +34,9 @@ public struct LookasideStatistics: Hashable, Sendable {
     /// magazines hold at most `LookasideMagazine.capacity` each on top).
     public var cachedEntries: Int
 
-    /// Allocations served from the cache, in percent.
+    /// The fraction of allocations served from the cache (0...1; 0 before the first).
     public var hitRate: Double {
-        totalAllocates == 0 ? 0 : Double(totalAllocates - min(allocateMisses, totalAllocates)) * 100 / Double(totalAllocates)
+        totalAllocates == 0 ? 0 : Double(totalAllocates - min(allocateMisses, totalAllocates)) / Double(totalAllocates)
     }
 }
 

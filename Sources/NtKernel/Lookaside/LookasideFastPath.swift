@@ -82,9 +82,9 @@ extension LookasideHandle {
 
     /// Resolves the list in caller storage and takes an entry, in one call: the C door's hot
     /// path, with a single way out (a tail call) for everything else, bug checks included.
-    /// Corresponds to `ExAllocateFromLookasideListEx` (and the legacy `ExAllocateFrom…LookasideList`).
+    /// Corresponds to `ExAllocateFromLookasideListEx` (and the legacy `ExAllocateFrom…LookasideListEx`).
     @inlinable @inline(__always)
-    public static func allocate(from storage: UnsafeMutableRawPointer?, routine: StaticString) -> UnsafeMutableRawPointer? {
+    package static func allocate(from storage: UnsafeMutableRawPointer?, routine: StaticString) -> UnsafeMutableRawPointer? {
         if let core = core(in: storage), let entry = core.allocateFromMagazine() { return entry }
         return allocateSlow(from: storage, routine: routine)
     }
@@ -92,7 +92,7 @@ extension LookasideHandle {
     /// Resolves the list in caller storage and gives an entry back, in one call. A NULL entry is
     /// bug check `BAD_POOL_CALLER` (0xC2/0x99). Corresponds to `ExFreeToLookasideListEx`.
     @inlinable @inline(__always)
-    public static func free(_ entry: UnsafeMutableRawPointer?, to storage: UnsafeMutableRawPointer?, routine: StaticString) {
+    package static func free(_ entry: UnsafeMutableRawPointer?, to storage: UnsafeMutableRawPointer?, routine: StaticString) {
         // The NULL entry's bug check has a way out of its own: sharing the slow path's, its test
         // would be merged with the storage's into flag arithmetic ahead of both branches.
         guard let entry else { nullEntry(routine: routine) }
@@ -104,13 +104,13 @@ extension LookasideHandle {
     /// it (the legacy NPAGED_/PAGED_LOOKASIDE_LIST routines). Identical inline copies would be
     /// folded into one body that every routine, `ExAllocateFromLookasideListEx` included, jumps to.
     @inline(never)
-    public static func allocateByCall(from storage: UnsafeMutableRawPointer?, routine: StaticString) -> UnsafeMutableRawPointer? {
+    package static func allocateByCall(from storage: UnsafeMutableRawPointer?, routine: StaticString) -> UnsafeMutableRawPointer? {
         allocate(from: storage, routine: routine)
     }
 
     /// `free(_:to:routine:)` behind a call (see `allocateByCall`).
     @inline(never)
-    public static func freeByCall(_ entry: UnsafeMutableRawPointer?, to storage: UnsafeMutableRawPointer?, routine: StaticString) {
+    package static func freeByCall(_ entry: UnsafeMutableRawPointer?, to storage: UnsafeMutableRawPointer?, routine: StaticString) {
         free(entry, to: storage, routine: routine)
     }
 
@@ -132,7 +132,7 @@ extension LookasideHandle {
 
     /// A NULL list pointer is bug check `DRIVER_VERIFIER_DETECTED_VIOLATION` (p1 0xF0).
     @inlinable @inline(__always)
-    public static func requireStorage(_ storage: UnsafeMutableRawPointer?, routine: StaticString) -> UnsafeMutableRawPointer {
+    package static func requireStorage(_ storage: UnsafeMutableRawPointer?, routine: StaticString) -> UnsafeMutableRawPointer {
         guard let storage else { nullStorage(routine: routine) }
         return storage
     }

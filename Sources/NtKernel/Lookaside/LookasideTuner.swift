@@ -10,9 +10,9 @@ import Musl
 ///
 /// ``shared`` runs on its own background thread in real time. A test makes its own with
 /// ``manual()`` and drives the clock with ``advance(by:)``, so the formula is checked exactly.
-public final class LookasideTuner: Sendable {
+package final class LookasideTuner: Sendable {
     /// How often each list is tuned.
-    public static let interval: Duration = .seconds(3)
+    package static let interval: Duration = .seconds(3)
 
     private struct State: @unchecked Sendable {
         var lists: [UnsafeMutablePointer<LookasideCore>] = []
@@ -26,13 +26,13 @@ public final class LookasideTuner: Sendable {
     private init(manual: Bool) { isManual = manual }
 
     /// The real-time tuner every list uses unless told otherwise.
-    public static let shared = LookasideTuner(manual: false)
+    package static let shared = LookasideTuner(manual: false)
 
     /// A tuner whose clock moves only when ``advance(by:)`` is called.
-    public static func manual() -> LookasideTuner { LookasideTuner(manual: true) }
+    package static func manual() -> LookasideTuner { LookasideTuner(manual: true) }
 
     /// Moves a manual tuner's clock forward, one-second scan by one-second scan.
-    public func advance(by duration: Duration) {
+    package func advance(by duration: Duration) {
         precondition(isManual, "only a manual tuner's clock can be advanced")
         var remaining = duration
         while remaining > .zero {

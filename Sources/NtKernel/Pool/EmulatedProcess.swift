@@ -6,27 +6,27 @@ import Synchronization
 /// ``enter(imageName:pagedQuotaLimit:nonPagedQuotaLimit:)``. A process is created on first use
 /// and lives as long as the host. Corresponds to the host routines `WdfHostSetCurrentProcess` and
 /// `WdfHostQueryProcessQuota`.
-public struct EmulatedProcess: Hashable, Sendable {
+package struct EmulatedProcess: Hashable, Sendable {
     /// The image name, or nil for System.
-    public let imageName: String?
+    package let imageName: String?
     let index: UInt16
 
     /// The System process: never charged.
-    public static let system = EmulatedProcess(imageName: nil, index: 0)
+    package static let system = EmulatedProcess(imageName: nil, index: 0)
 
     /// What a process is charged now and may be charged at most.
-    public struct Quota: Hashable, Sendable {
-        public var pagedUsage: Int
-        public var nonPagedUsage: Int
-        public var pagedLimit: Int
-        public var nonPagedLimit: Int
+    package struct Quota: Hashable, Sendable {
+        package var pagedUsage: Int
+        package var nonPagedUsage: Int
+        package var pagedLimit: Int
+        package var nonPagedLimit: Int
     }
 
     /// Makes the calling thread run in the process `imageName` from now on, creating it on first
     /// use. The limits are set (or reset, for an existing process) to the given values: a charge
     /// that would take the usage above a limit fails. Corresponds to `WdfHostSetCurrentProcess`.
     @discardableResult
-    public static func enter(imageName: String, pagedQuotaLimit: Int, nonPagedQuotaLimit: Int) throws(NTStatus)
+    package static func enter(imageName: String, pagedQuotaLimit: Int, nonPagedQuotaLimit: Int) throws(NTStatus)
         -> EmulatedProcess
     {
         let index = try ProcessTable.index(for: imageName, pagedLimit: pagedQuotaLimit, nonPagedLimit: nonPagedQuotaLimit)
@@ -35,23 +35,23 @@ public struct EmulatedProcess: Hashable, Sendable {
     }
 
     /// Returns the calling thread to the System process.
-    public static func enterSystem() {
+    package static func enterSystem() {
         ThreadContext.current.pointee.processIndex = 0
     }
 
     /// The process the calling thread runs in.
-    public static var current: EmulatedProcess {
+    package static var current: EmulatedProcess {
         let index = ThreadContext.current.pointee.processIndex
         return EmulatedProcess(imageName: ProcessTable.name(of: index), index: index)
     }
 
     /// The process named `imageName`, if it exists.
-    public static func named(_ imageName: String) -> EmulatedProcess? {
+    package static func named(_ imageName: String) -> EmulatedProcess? {
         ProcessTable.existingIndex(for: imageName).map { EmulatedProcess(imageName: imageName, index: $0) }
     }
 
     /// What this process is charged now. Corresponds to `WdfHostQueryProcessQuota`.
-    public var quota: Quota {
+    package var quota: Quota {
         let record = ProcessTable.records.pointer + Int(index)
         return Quota(
             pagedUsage: record.pointee.usage(paged: true), nonPagedUsage: record.pointee.usage(paged: false),

@@ -16,7 +16,7 @@ public enum Pool {
     /// - Throws: `.insufficientResources` when there is no memory (a raise instead, with
     ///   `.raiseIfAllocationFailure`), `.invalidParameter` for a zero-byte request (also a
     ///   verifier message).
-    public static func allocate(_ type: PoolType, byteCount: Int, tag: PoolTag) throws(NTStatus) -> UnsafeMutableRawPointer {
+    package static func allocate(_ type: PoolType, byteCount: Int, tag: PoolTag) throws(NTStatus) -> UnsafeMutableRawPointer {
         if nt_driver_verifier_active() == 0, let block = PoolAllocator.allocateQuickly(type, byteCount: byteCount, tag: tag.rawValue) { return block }
         return try allocate(type, byteCount: byteCount, tag: tag, quota: false, routine: "ExAllocatePoolWithTag")
     }
@@ -40,7 +40,7 @@ public enum Pool {
     /// A failed allocation raises `STATUS_INSUFFICIENT_RESOURCES` and a failed charge raises
     /// `STATUS_QUOTA_EXCEEDED`, unless `type` carries `.quotaFailInsteadOfRaise`: then the failure
     /// is thrown.
-    public static func allocateWithQuota(_ type: PoolType, byteCount: Int, tag: PoolTag) throws(NTStatus)
+    package static func allocateWithQuota(_ type: PoolType, byteCount: Int, tag: PoolTag) throws(NTStatus)
         -> UnsafeMutableRawPointer
     {
         try allocate(type, byteCount: byteCount, tag: tag, quota: true, routine: "ExAllocatePoolWithQuotaTag")
@@ -52,7 +52,7 @@ public enum Pool {
     /// - Throws: `.invalidParameter` for an unknown flag in the low 32 bits, not exactly one of the
     ///   pool kinds, a zero tag or zero bytes; `.quotaExceeded` or `.insufficientResources`. With
     ///   `.raiseOnFailure` every failure raises instead.
-    public static func allocate(flags: PoolFlags, byteCount: Int, tag: PoolTag) throws(NTStatus) -> UnsafeMutableRawPointer {
+    package static func allocate(flags: PoolFlags, byteCount: Int, tag: PoolTag) throws(NTStatus) -> UnsafeMutableRawPointer {
         let context = ThreadContext.current
         let routine: StaticString = "ExAllocatePool2"
         let raise = flags.contains(.raiseOnFailure)
@@ -114,7 +114,7 @@ public enum Pool {
     ///
     /// Bug checks `BAD_POOL_CALLER`: 0x99 for an address that is not a pool block, 0x07 for a block
     /// already freed, 0x09 above the pool's IRQL, 0x0A for a wrong tag.
-    public static func free(_ block: UnsafeMutableRawPointer, tag: PoolTag? = nil) {
+    package static func free(_ block: UnsafeMutableRawPointer, tag: PoolTag? = nil) {
         free(block, tagValue: tag?.rawValue ?? 0, routine: tag == nil ? "ExFreePool" : "ExFreePoolWithTag")
     }
 
@@ -132,14 +132,14 @@ public enum Pool {
 
     /// What the pool knows about a live block (tag, sizes, kind, charged process), or nil when
     /// `block` is not a live pool block.
-    public static func blockInfo(_ block: UnsafeRawPointer) -> PoolBlockInfo? {
+    package static func blockInfo(_ block: UnsafeRawPointer) -> PoolBlockInfo? {
         if nt_driver_verifier_active() != 0, let info = SpecialPool.info(block) { return info }
         return PoolAllocator.info(UnsafeMutableRawPointer(mutating: block))
     }
 
     /// Whether `address` starts a live pool block, a freed one (whose memory the pool still
     /// owns), or is no pool block at all. Reads only pool-owned memory.
-    public static func blockStatus(_ address: UnsafeRawPointer) -> PoolBlockStatus {
+    package static func blockStatus(_ address: UnsafeRawPointer) -> PoolBlockStatus {
         if nt_driver_verifier_active() != 0, let live = SpecialPool.status(address) { return live ? .allocated : .free }
         switch PoolAllocator.locate(UnsafeMutableRawPointer(mutating: address)) {
         case .small(let header, _):
@@ -155,21 +155,6 @@ public enum Pool {
         }
     }
 
-    /// Allocates a block, lends it to `body` as a raw buffer, and frees it afterwards.
-    public static func withAllocation<Result, Failure: Error>(
-        _ type: PoolType, byteCount: Int, tag: PoolTag,
-        _ body: (UnsafeMutableRawBufferPointer) throws(Failure) -> Result
-    ) throws(Failure) -> Result where Failure: Error {
-        let block: UnsafeMutableRawPointer
-        do { block = try allocate(type, byteCount: byteCount, tag: tag) } catch {
-            // Rethrown as the body's error type only when it can hold an NTStatus.
-            if let failure = error as? Failure { throw failure }
-            BugCheck.raiseStatus(error, in: "Pool.withAllocation")
-        }
-        defer { free(block, tag: tag) }
-        return try body(UnsafeMutableRawBufferPointer(start: block, count: byteCount))
-    }
-
     /// Per-tag usage, as poolmon shows it (and as `ZwQuerySystemInformation` with
     /// `SystemPoolTagInformation` returns it), sorted by tag. Exact once the threads that
     /// allocate are quiet.
@@ -182,7 +167,7 @@ public enum Pool {
 }
 
 /// What `Pool.blockStatus` finds at an address.
-public enum PoolBlockStatus: Sendable {
+package enum PoolBlockStatus: Sendable {
     case allocated
     case free
     case notABlock

@@ -14,16 +14,16 @@ enum PoolFailure: Error {
 }
 
 /// What the pool knows about a block it handed out.
-public struct PoolBlockInfo: Hashable, Sendable {
+package struct PoolBlockInfo: Hashable, Sendable {
     /// The tag given at allocation, protected bit included.
-    public var tag: PoolTag
+    package var tag: PoolTag
     /// The size the caller asked for.
-    public var requestedSize: Int
+    package var requestedSize: Int
     /// The size of the whole block: header and rounding included (what accounting counts).
-    public var blockSize: Int
-    public var isPaged: Bool
+    package var blockSize: Int
+    package var isPaged: Bool
     /// The process charged for the block, if any.
-    public var chargedProcess: EmulatedProcess?
+    package var chargedProcess: EmulatedProcess?
 }
 
 /// The pool's engine: size classes in front of per-thread caches, shared depots, and the arena.

@@ -11,15 +11,33 @@ public struct PoolTag: RawRepresentable, Hashable, Sendable {
     /// The protected bit, `PROTECTED_POOL` (0x80000000).
     public static let protectedBit: UInt32 = 0x8000_0000
 
-    /// A tag from its visible characters, first character in the lowest byte. Up to four ASCII
-    /// characters; shorter names leave the high bytes zero.
-    public init(_ name: String) {
-        var value: UInt32 = 0
-        for (index, byte) in name.utf8.prefix(4).enumerated() { value |= UInt32(byte) << (8 * UInt32(index)) }
+    /// A tag from its visible characters, first character in the lowest byte: one to four
+    /// printable ASCII characters (shorter names leave the high bytes zero); nil for anything
+    /// else (`PoolTag(exactly: "TooLongTag")` is nil). The C form is the multi-character
+    /// constant `'gaTT'` passed to `ExAllocatePoolWithTag`.
+    public init?(exactly text: some StringProtocol) {
+        guard let value = Self.value(of: text) else { return nil }
         rawValue = value
     }
 
-    /// This tag with the protected bit set.
+    /// The tag of 1-4 printable ASCII characters, or nil.
+    static func value(of text: some StringProtocol) -> UInt32? {
+        let bytes = Array(text.utf8)
+        guard (1...4).contains(bytes.count), bytes.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
+        var value: UInt32 = 0
+        for (index, byte) in bytes.enumerated() { value |= UInt32(byte) << (8 * UInt32(index)) }
+        return value
+    }
+
+    /// The tag a string literal that is no tag gives: zero, which every Swift routine taking a
+    /// tag rejects with `STATUS_INVALID_PARAMETER` (explained: "tag must be 1-4 printable ASCII
+    /// characters"), so a wrong literal is an error where it is used, never a different tag.
+    public static let invalid = PoolTag(rawValue: 0)
+
+    /// False for ``invalid`` (a literal that was not a tag).
+    public var isValid: Bool { rawValue != 0 }
+
+    /// This tag with the protected bit set (`PROTECTED_POOL`).
     public var protected: PoolTag { PoolTag(rawValue: rawValue | Self.protectedBit) }
     public var isProtected: Bool { rawValue & Self.protectedBit != 0 }
     /// The tag without the protected bit: what accounting and tag checks compare.
@@ -48,7 +66,9 @@ public struct PoolTag: RawRepresentable, Hashable, Sendable {
 }
 
 extension PoolTag: ExpressibleByStringLiteral {
-    public init(stringLiteral value: String) { self.init(value) }
+    /// A tag from a literal: `tag: "Samp"` or `PoolTag("Samp")`. A literal that is not 1-4
+    /// printable ASCII characters gives ``invalid`` (rejected where it is used, with a status).
+    public init(stringLiteral value: String) { self.init(rawValue: Self.value(of: value) ?? 0) }
 }
 
 extension PoolTag: CustomStringConvertible {

@@ -5,9 +5,9 @@
 /// `KMODE_EXCEPTION_NOT_HANDLED` (0x1E) with parameter 1 `STATUS_BREAKPOINT` (0x80000003) and an
 /// explanation naming the expression, the message, the file and the line.
 extension BugCheck {
-    public static let breakpointStatus = NTStatus(code: 0x8000_0003)
+    package static let breakpointStatus = NTStatus(code: 0x8000_0003)
 
-    public static func assertionFailed(expression: String, file: String, line: UInt32, message: String?) -> Never {
+    package static func assertionFailed(expression: String, file: String, line: UInt32, message: String?) -> Never {
         var explanation = "RtlAssert: assertion failed: \(expression)"
         if let message, !message.isEmpty { explanation += " (\(message))" }
         explanation += ", file \(file), line \(line)"

@@ -5,14 +5,39 @@
 /// `NT_SUCCESS` macro (``isSuccess``).
 @frozen
 public struct NTStatus: RawRepresentable, Hashable, Sendable, Error {
+    /// The 32-bit value C code sees (`NTSTATUS`).
     public let rawValue: Int32
+    /// Which explanation (``detail``) a Swift call attached: 0 for none. Not part of the value:
+    /// equality and hashing compare `rawValue` only.
+    @usableFromInline let detailIndex: UInt32
 
+    /// A status from its C value. Corresponds to the C type `NTSTATUS`.
     @inlinable
-    public init(rawValue: Int32) { self.rawValue = rawValue }
+    public init(rawValue: Int32) {
+        self.rawValue = rawValue
+        detailIndex = 0
+    }
 
     /// Builds a status from its documented hexadecimal form, e.g. `0xC000000D`.
     @inlinable
-    public init(code: UInt32) { self.rawValue = Int32(bitPattern: code) }
+    public init(code: UInt32) {
+        self.rawValue = Int32(bitPattern: code)
+        detailIndex = 0
+    }
+
+    @usableFromInline
+    init(rawValue: Int32, detailIndex: UInt32) {
+        self.rawValue = rawValue
+        self.detailIndex = detailIndex
+    }
+
+    /// Equal when the values are (an explanation is not part of the status).
+    @inlinable
+    public static func == (lhs: NTStatus, rhs: NTStatus) -> Bool { lhs.rawValue == rhs.rawValue }
+
+    /// Hashes the value only.
+    @inlinable
+    public func hash(into hasher: inout Hasher) { hasher.combine(rawValue) }
 
     /// The unsigned hexadecimal form the documentation uses.
     @inlinable
@@ -100,11 +125,14 @@ extension NTStatus {
 }
 
 extension NTStatus: CustomStringConvertible {
-    /// `STATUS_INVALID_PARAMETER (0xC000000D)`, or just the hexadecimal value when unnamed.
+    /// `STATUS_INVALID_PARAMETER (0xC000000D)`, or just the hexadecimal value when unnamed;
+    /// followed by the explanation a Swift call gave, if any:
+    /// `STATUS_INVALID_PARAMETER (0xC000000D): depth must be 0 or 256...1024`.
     public var description: String {
         let hex = "0x" + hexDigits(UInt64(code), width: 8)
-        if let name { return "\(name) (\(hex))" }
-        return hex
+        let status = name.map { "\($0) (\(hex))" } ?? hex
+        if let detail { return status + ": " + detail }
+        return status
     }
 }
 

@@ -1,5 +1,5 @@
 public import CRuntimeShims
-public import Synchronization
+package import Synchronization
 
 /// A `Mutex` whose ordering ThreadSanitizer can see.
 ///
@@ -7,12 +7,12 @@ public import Synchronization
 /// `swift test --sanitize=thread` run reports every access it guards as a race. This wrapper
 /// adds acquire/release annotations inside the critical section (a not-taken branch when the
 /// sanitizer runtime is absent). Use it wherever the runtime would use `Mutex`.
-public struct KernelLock<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
+package struct KernelLock<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
     @usableFromInline let mutex: Mutex<Value>
     /// A private address that names this lock to ThreadSanitizer.
     @usableFromInline let token: UnsafeMutableRawPointer
 
-    public init(_ initialValue: consuming sending Value) {
+    package init(_ initialValue: consuming sending Value) {
         mutex = Mutex(initialValue)
         token = .allocate(byteCount: 1, alignment: 1)
     }
@@ -22,7 +22,7 @@ public struct KernelLock<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
     /// Runs `body` with the value, holding the lock. Inlinable, so each use is specialized for
     /// its value type (an unspecialized generic call costs a metadata lookup per lock).
     @inlinable
-    public borrowing func withLock<Result: ~Copyable, Failure: Error>(
+    package borrowing func withLock<Result: ~Copyable, Failure: Error>(
         _ body: (inout sending Value) throws(Failure) -> sending Result
     ) throws(Failure) -> sending Result {
         let token = token

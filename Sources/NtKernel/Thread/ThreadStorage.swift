@@ -6,23 +6,23 @@ internal import CRuntimeShims
 ///
 /// A key is registered once, with what to do when a thread that used it exits (give cached
 /// resources back). The exit hook runs on the exiting thread, before its context goes away.
-public struct ThreadStorageKey: Sendable {
+package struct ThreadStorageKey: Sendable {
     let index: Int
 
     /// Keys available to the modules above NtKernel.
-    public static let capacity = 4
+    package static let capacity = 4
 
     /// The key of the framework's object table (Wdf).
-    public static let objectTable = ThreadStorageKey(index: 0)
+    package static let objectTable = ThreadStorageKey(index: 0)
 
     /// Sets what happens to a thread's value at thread exit (set it before storing values).
-    public func setExitHook(_ onThreadExit: @escaping @Sendable (UnsafeMutableRawPointer) -> Void) {
+    package func setExitHook(_ onThreadExit: @escaping @Sendable (UnsafeMutableRawPointer) -> Void) {
         ThreadRegistry.storageHooks.withLock { $0[index] = onThreadExit }
     }
 
     /// The calling thread's value for this key (nil until set).
     @inline(__always)
-    public var value: UnsafeMutableRawPointer? {
+    package var value: UnsafeMutableRawPointer? {
         get { ThreadContext.current.pointee.storage[index] }
         nonmutating set { ThreadContext.current.pointee.storage[index] = newValue }
     }

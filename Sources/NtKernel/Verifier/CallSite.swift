@@ -6,15 +6,15 @@ internal import CRuntimeShims
 /// A report names the driver's frame: the first one outside the library (libWdf01000.so, the
 /// library's Swift modules and sources, the Swift runtime), as `function (file:line)` when the
 /// driver has debug information, else `function+0xOFF (module)`, else `module+0xOFF`.
-public struct CallStack: Sendable, Hashable {
+package struct CallStack: Sendable, Hashable {
     /// Return addresses, innermost first (as integers: `Sendable` and hashable).
-    public let frames: [UInt]
+    package let frames: [UInt]
     /// `frames[0]` is a faulting instruction rather than a return address.
     let exact: Bool
 
     /// Captures the calling thread's stack (up to 24 frames). A stack walk, no symbol lookup.
     @inline(never)
-    public static func capture() -> CallStack {
+    package static func capture() -> CallStack {
         withUnsafeTemporaryAllocation(of: UnsafeMutableRawPointer?.self, capacity: 24) { buffer in
             let count = Int(nt_capture_stack(UnsafeMutablePointer(OpaquePointer(buffer.baseAddress!)), 24))
             return CallStack(frames: (0..<count).map { UInt(bitPattern: buffer[$0]) }, exact: false)
@@ -33,11 +33,11 @@ public struct CallStack: Sendable, Hashable {
     }
 
     /// The driver's frame, named (runs a symbolizer the first time an address is seen).
-    public var site: String { describe().site }
+    package var site: String { describe().site }
 
     /// The driver's frame as `module+0xOFF`: stable across runs (contract of the systematic
     /// low-resources mode).
-    public var siteID: String {
+    package var siteID: String {
         withPointers { pointers, count in
             var id = [CChar](repeating: 0, count: 512)
             _ = nt_describe_site_id(pointers, Int32(count), &id, Int32(id.count))
@@ -46,7 +46,7 @@ public struct CallStack: Sendable, Hashable {
     }
 
     /// The site and its id.
-    public func describe() -> (site: String, id: String) {
+    package func describe() -> (site: String, id: String) {
         withPointers { pointers, count in
             var site = [CChar](repeating: 0, count: 1024)
             var id = [CChar](repeating: 0, count: 512)
@@ -66,8 +66,8 @@ public struct CallStack: Sendable, Hashable {
 }
 
 /// Where the library was called from, for verifier reports.
-public enum CallerSite {
+package enum CallerSite {
     /// The driver's frame that called into the library now (see ``CallStack``). Costly: only for
     /// reports.
-    public static func describe() -> String { CallStack.capture().site }
+    package static func describe() -> String { CallStack.capture().site }
 }

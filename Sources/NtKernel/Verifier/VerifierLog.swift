@@ -5,7 +5,7 @@ import Synchronization
 ///
 /// Each message is logged through swift-log (label `wdf.verifier`, level warning) and kept in a
 /// bounded in-memory log that tests and wdfmon can read. Execution continues.
-public enum VerifierLog {
+package enum VerifierLog {
     private static let logger = Logger(label: "wdf.verifier")
     private static let state = KernelLock(State())
     private static let capacity = 1024
@@ -16,7 +16,7 @@ public enum VerifierLog {
     }
 
     /// Records one verifier message.
-    public static func report(_ message: String) {
+    package static func report(_ message: String) {
         state.withLock { state in
             state.total += 1
             if state.messages.count == capacity { state.messages.removeFirst(capacity / 4) }
@@ -26,8 +26,8 @@ public enum VerifierLog {
     }
 
     /// How many messages have been reported since the process started.
-    public static var count: Int { state.withLock { $0.total } }
+    package static var count: Int { state.withLock { $0.total } }
 
     /// The most recent messages, oldest first.
-    public static var recent: [String] { state.withLock { $0.messages } }
+    package static var recent: [String] { state.withLock { $0.messages } }
 }

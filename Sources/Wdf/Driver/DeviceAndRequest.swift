@@ -1,40 +1,40 @@
 import Synchronization
-public import NtKernel
+package import NtKernel
 
-/// What `EvtDriverDeviceAdd` receives and `WdfDevice.create` consumes. Corresponds to
+/// What `EvtDriverDeviceAdd` receives and `WdfDeviceHandle.create` consumes. Corresponds to
 /// `PWDFDEVICE_INIT`.
-public struct DeviceInit: Sendable {
+package struct DeviceInit: Sendable {
     let driver: UInt32
     /// The value the C door hands to `EvtDriverDeviceAdd` (inside its `PWDFDEVICE_INIT`).
-    public var rawValue: UInt32 { driver }
-    public init(rawValue: UInt32) { driver = rawValue }
+    package var rawValue: UInt32 { driver }
+    package init(rawValue: UInt32) { driver = rawValue }
 }
 
 /// A device object: just enough to be a parent. Corresponds to `WDFDEVICE`.
-public struct WdfDevice: Hashable, Sendable {
-    public let object: WdfObject
-    public init(_ object: WdfObject) { self.object = object }
+package struct WdfDeviceHandle: Hashable, Sendable {
+    package let object: WdfObject
+    package init(_ object: WdfObject) { self.object = object }
 
     /// The driver the device belongs to. Corresponds to `WdfDeviceGetDriver`.
-    public var driver: WdfDriver {
+    package var driver: WdfDriverHandle {
         let slot = ObjectTable.resolve(object, kinds: ObjectKinds(.device), routine: "WdfDeviceGetDriver")
-        return WdfDriver(ObjectTable.handle(of: slot.pointee.driver))
+        return WdfDriverHandle(ObjectTable.handle(of: slot.pointee.driver))
     }
 
     /// Creates the device of `deviceInit`'s driver. Corresponds to `WdfDeviceCreate`.
-    public static func create(_ deviceInit: DeviceInit, attributes: ObjectAttributes = ObjectAttributes()) throws(NTStatus)
-        -> WdfDevice
+    package static func create(_ deviceInit: DeviceInit, attributes: WdfAttributes = WdfAttributes()) throws(NTStatus)
+        -> WdfDeviceHandle
     {
         try attributes.validate(forMemory: false)
         let owner = (parent: deviceInit.driver, driver: deviceInit.driver)
-        return WdfDevice(try ObjectCreation.create(kind: .device, attributes: attributes, owner: owner, routine: "WdfDeviceCreate"))
+        return WdfDeviceHandle(try ObjectCreation.create(kind: .device, attributes: attributes, owner: owner, routine: "WdfDeviceCreate"))
     }
 
     /// Plays PnP for a driver: calls its `EvtDriverDeviceAdd`, which creates the device, and
     /// returns that device. Corresponds to `WdfHostAddDevice`.
     /// - Throws: `.invalidDeviceRequest` when the driver has no device-add callback or it made no
     ///   device; the callback's own failure.
-    public static func add(to driver: WdfDriver) throws(NTStatus) -> WdfDevice {
+    package static func add(to driver: WdfDriverHandle) throws(NTStatus) -> WdfDeviceHandle {
         let state = driver.state
         guard let deviceAdd = state.deviceAdd else { throw .invalidDeviceRequest }
         let index = driver.object.index!
@@ -51,7 +51,7 @@ public struct WdfDevice: Hashable, Sendable {
         guard let device = DeviceTracker.devices(of: index).first(where: { !before.contains($0) }) else {
             throw .invalidDeviceRequest
         }
-        return WdfDevice(device)
+        return WdfDeviceHandle(device)
     }
 }
 
@@ -65,15 +65,15 @@ enum DeviceTracker {
 }
 
 /// A request object: just enough to be a parent. Corresponds to `WDFREQUEST`.
-public struct WdfRequest: Hashable, Sendable {
-    public let object: WdfObject
-    public init(_ object: WdfObject) { self.object = object }
+package struct WdfRequestHandle: Hashable, Sendable {
+    package let object: WdfObject
+    package init(_ object: WdfObject) { self.object = object }
 
     /// Creates a request (parented to the driver unless the attributes say otherwise).
     /// Corresponds to `WdfRequestCreate(Attributes, NULL, &Request)`.
-    public static func create(attributes: ObjectAttributes = ObjectAttributes()) throws(NTStatus) -> WdfRequest {
+    package static func create(attributes: WdfAttributes = WdfAttributes()) throws(NTStatus) -> WdfRequestHandle {
         let owner = ObjectCreation.owner(parent: attributes.parent, routine: "WdfRequestCreate")
         try attributes.validate(forMemory: false)
-        return WdfRequest(try ObjectCreation.create(kind: .request, attributes: attributes, owner: owner, routine: "WdfRequestCreate"))
+        return WdfRequestHandle(try ObjectCreation.create(kind: .request, attributes: attributes, owner: owner, routine: "WdfRequestCreate"))
     }
 }

@@ -1,25 +1,25 @@
 import Synchronization
-public import NtKernel
+package import NtKernel
 
 /// Verifier settings of a driver, read from its service's `Parameters\Wdf` values at
 /// `WdfDriverCreate` (SPEC §6).
-public struct VerifierSettings: Hashable, Sendable {
+package struct VerifierSettings: Hashable, Sendable {
     /// `VerifierOn`: handle checks, pool tracking, IRQL checks, break on error.
-    public var verifierOn = false
+    package var verifierOn = false
     /// `VerifierAllocateFailCount`: the first N framework allocations succeed, later ones fail.
-    public var allocateFailCount: Int?
+    package var allocateFailCount: Int?
     /// `DbgBreakOnError`.
-    public var breakOnError = false
+    package var breakOnError = false
     /// `TrackHandles`: reference tags recorded.
-    public var trackHandles = false
+    package var trackHandles = false
     /// Driver Verifier's flags (`VerifyDriverLevel`) as the framework sees them: 0x2 makes every
     /// framework method check its maximum IRQL (the KmdfIrql rule, 0xC4), 0x4 makes framework
     /// creations fail at random (the low resources simulation).
     package var driverLevel: DriverVerifierSettings.Level = []
 
-    public init() {}
+    package init() {}
 
-    public init(parameters: [String: UInt32]) {
+    package init(parameters: [String: UInt32]) {
         func value(_ name: String) -> UInt32? {
             parameters.first { $0.key.lowercased() == name.lowercased() }?.value
         }
@@ -59,8 +59,8 @@ final class DriverState: @unchecked Sendable {
     let tag: PoolTag
     let settings: VerifierSettings
     let host: LoadedDriver?
-    let deviceAdd: (@Sendable (WdfDriver, DeviceInit) throws(NTStatus) -> Void)?
-    let unload: (@Sendable (WdfDriver) -> Void)?
+    let deviceAdd: (@Sendable (WdfDriverHandle, DeviceInit) throws(NTStatus) -> Void)?
+    let unload: (@Sendable (WdfDriverHandle) -> Void)?
     /// Framework allocations made so far (VerifierAllocateFailCount).
     let allocations = Atomic<Int>(0)
 
@@ -81,7 +81,7 @@ final class DriverState: @unchecked Sendable {
     init(
         serviceName: String, registryPath: String, wdmDriverObject: UnsafeMutableRawPointer?, tag: PoolTag,
         settings: VerifierSettings, host: LoadedDriver?,
-        deviceAdd: (@Sendable (WdfDriver, DeviceInit) throws(NTStatus) -> Void)?, unload: (@Sendable (WdfDriver) -> Void)?
+        deviceAdd: (@Sendable (WdfDriverHandle, DeviceInit) throws(NTStatus) -> Void)?, unload: (@Sendable (WdfDriverHandle) -> Void)?
     ) {
         self.serviceName = serviceName
         self.registryPath = registryPath
@@ -130,15 +130,15 @@ final class DriverState: @unchecked Sendable {
 }
 
 /// The default pool tag of a driver (SPEC §6).
-public enum DriverTag {
+package enum DriverTag {
     /// `'rDxF'`: "FxDr".
-    public static let fallback = PoolTag("FxDr")
+    package static let fallback = PoolTag("FxDr")
     /// `' kdD'`: "Ddk ", the old default, ignored when given as DriverPoolTag.
-    public static let oldDefault = PoolTag("Ddk ")
+    package static let oldDefault = PoolTag("Ddk ")
 
     /// The service name of a registry path: its last component (the whole string "WDF" when
     /// there is no backslash).
-    public static func serviceName(fromRegistryPath path: String) -> String {
+    package static func serviceName(fromRegistryPath path: String) -> String {
         guard let slash = path.lastIndex(of: "\\") else { return "WDF" }
         return String(path[path.index(after: slash)...])
     }
@@ -146,7 +146,7 @@ public enum DriverTag {
     /// The tag from a service name: first 31 characters, each narrowed to its low byte; a
     /// leading "WDF" (any case) skipped; 2 or fewer characters left: "FxDr"; else the first up
     /// to 4 characters, first in the lowest byte (with exactly 3 the 4th byte is 0).
-    public static func tag(forServiceName name: String) -> PoolTag {
+    package static func tag(forServiceName name: String) -> PoolTag {
         var bytes = name.utf16.prefix(31).map { UInt8(truncatingIfNeeded: $0) }
         if bytes.count >= 3, String(decoding: bytes.prefix(3), as: UTF8.self).uppercased() == "WDF" {
             bytes.removeFirst(3)
@@ -159,7 +159,7 @@ public enum DriverTag {
 
     /// The driver's tag: `DriverPoolTag` when the config is current, it is non-zero and not the
     /// old default; otherwise derived from the service name.
-    public static func resolve(configTag: UInt32?, serviceName: String) -> PoolTag {
+    package static func resolve(configTag: UInt32?, serviceName: String) -> PoolTag {
         if let configTag, configTag != 0, configTag != oldDefault.rawValue { return PoolTag(rawValue: configTag) }
         return tag(forServiceName: serviceName)
     }

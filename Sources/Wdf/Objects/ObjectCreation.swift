@@ -1,10 +1,10 @@
-public import NtKernel
+package import NtKernel
 
 /// The parent and driver a creation routine works for: the early parent lookup (a bad handle is
 /// bug check 0x10D/5), or the current driver when no parent is named. Used by the C door, which
 /// must do this lookup before anything else.
-public enum CreationOwner {
-    public static func resolve(parent: WdfObject?, routine: StaticString) -> (parent: UInt32, driver: UInt32) {
+package enum CreationOwner {
+    package static func resolve(parent: WdfObject?, routine: StaticString) -> (parent: UInt32, driver: UInt32) {
         ObjectCreation.owner(parent: parent, routine: routine)
     }
 }
@@ -56,7 +56,7 @@ enum ObjectCreation {
     /// is one framework allocation for `VerifierAllocateFailCount` (a failure throws
     /// `.insufficientResources` before anything is made).
     static func create(
-        kind: ObjectKind, attributes: ObjectAttributes, owner: (parent: UInt32, driver: UInt32), flags: UInt8 = 0,
+        kind: ObjectKind, attributes: WdfAttributes, owner: (parent: UInt32, driver: UInt32), flags: UInt8 = 0,
         extras: ObjectExtras? = nil, countsAllocation: Bool = true, routine: StaticString,
         prepare: (UnsafeMutablePointer<ObjectSlot>) -> Void = { _ in }
     ) throws(NTStatus) -> WdfObject {
@@ -125,7 +125,7 @@ enum ObjectCreation {
 
 extension WdfObject {
     /// Creates a generic object. Corresponds to `WdfObjectCreate`.
-    public static func create(attributes: ObjectAttributes = ObjectAttributes()) throws(NTStatus) -> WdfObject {
+    package static func create(attributes: WdfAttributes = WdfAttributes()) throws(NTStatus) -> WdfObject {
         if attributes.asksForNothingButAParent, let made = createPlainly(parent: attributes.parent) { return try made.get() }
         let owner = ObjectCreation.owner(parent: attributes.parent, routine: "WdfObjectCreate")
         try attributes.validate(forMemory: false)
@@ -147,14 +147,14 @@ extension WdfObject {
 
     /// The context of `type` on this object, or nil. Corresponds to
     /// `WdfObjectGetTypedContextWorker`.
-    public func context(_ type: ContextType) -> UnsafeMutableRawPointer? {
+    package func context(_ type: ContextType) -> UnsafeMutableRawPointer? {
         let slot = ObjectTable.resolve(self, routine: "WdfObjectGetTypedContextWorker")
         guard let extras = ObjectExtras.of(slot) else { return nil }
         return extras.state.withLock { $0.contexts.first { $0.key == type.key }?.memory }
     }
 
     /// Lends this object's context of type `Context` to `body` (nil when it has none).
-    public func withContext<Context: BitwiseCopyable, Result>(
+    package func withContext<Context: BitwiseCopyable, Result>(
         _ type: Context.Type, _ body: (inout Context) throws -> Result
     ) rethrows -> Result? {
         guard let memory = context(ContextType(type)) else { return nil }
@@ -166,18 +166,18 @@ extension WdfObject {
     /// `.objectNameExists` as `existed`.
     /// - Throws: `.objectNameInvalid` without a context type, `.wdfParentAssignmentNotAllowed`
     ///   with a parent, `.deletePending` while the object is being deleted.
-    public func allocateContext(_ attributes: ObjectAttributes) throws(NTStatus) -> (context: UnsafeMutableRawPointer, existed: Bool) {
+    package func allocateContext(_ attributes: WdfAttributes) throws(NTStatus) -> (context: UnsafeMutableRawPointer, existed: Bool) {
         try ObjectContextAllocation.allocate(self, attributes: attributes)
     }
 
     /// The object a context belongs to. Corresponds to `WdfObjectContextGetObject`.
-    public static func owner(ofContext context: UnsafeMutableRawPointer) -> WdfObject {
+    package static func owner(ofContext context: UnsafeMutableRawPointer) -> WdfObject {
         ObjectContexts.owner(of: context)
     }
 }
 
 enum ObjectContextAllocation {
-    static func allocate(_ handle: WdfObject, attributes: ObjectAttributes) throws(NTStatus)
+    static func allocate(_ handle: WdfObject, attributes: WdfAttributes) throws(NTStatus)
         -> (context: UnsafeMutableRawPointer, existed: Bool)
     {
         let routine: StaticString = "WdfObjectAllocateContext"

@@ -1,11 +1,11 @@
-public import NtKernel
+package import NtKernel
 
 /// One framework object as a monitoring tool shows it: what `!wdfhandle <handle> 0x10` shows in
 /// the debugger (type, state, references, parent, contexts, callbacks), plus the pool tag and
 /// size of a memory object's buffer.
-public struct ObjectRecord: Hashable, Sendable {
+package struct ObjectRecord: Hashable, Sendable {
     /// Where an object is in its life.
-    public enum State: String, Hashable, Sendable {
+    package enum State: String, Hashable, Sendable {
         case live
         /// Its deletion has begun (children are being disposed).
         case deleting
@@ -14,35 +14,35 @@ public struct ObjectRecord: Hashable, Sendable {
     }
 
     /// One context attached to the object.
-    public struct Context: Hashable, Sendable {
+    package struct Context: Hashable, Sendable {
         /// The context type's key (the address of a C `WDF_OBJECT_CONTEXT_TYPE_INFO`, or the
         /// Swift type's metadata).
-        public var typeKey: UInt
+        package var typeKey: UInt
         /// The context memory's address.
-        public var address: UInt
+        package var address: UInt
         /// Its size in bytes (as allocated, rounding included), 0 when unknown.
-        public var size: Int
+        package var size: Int
     }
 
-    public var handle: WdfObject
-    public var kind: ObjectKind
-    public var state: State
+    package var handle: WdfObject
+    package var kind: ObjectKind
+    package var state: State
     /// The parent: an explicit parent, else the driver the object belongs to (nil for a driver).
-    public var parent: WdfObject?
+    package var parent: WdfObject?
     /// References held now (the creation reference included).
-    public var references: Int
+    package var references: Int
     /// Memory objects: the pool tag of the buffer (nil when it is not a pool block); drivers:
     /// their default tag.
-    public var tag: PoolTag?
+    package var tag: PoolTag?
     /// Memory objects: the buffer's size in bytes.
-    public var size: Int?
+    package var size: Int?
     /// Drivers: the service name.
-    public var serviceName: String?
-    public var contexts: [Context]
-    public var cleanupCallbacks: Int
-    public var destroyCallbacks: Int
+    package var serviceName: String?
+    package var contexts: [Context]
+    package var cleanupCallbacks: Int
+    package var destroyCallbacks: Int
     /// The routine that created the object, when it was recorded (objects with extras).
-    public var creator: String?
+    package var creator: String?
 }
 
 extension ObjectStatistics {
@@ -54,7 +54,7 @@ extension ObjectStatistics {
     /// while it scans, so creations that need a fresh slot wait for it. Objects created or deleted
     /// on other threads during the scan may or may not be listed; contexts and callbacks are read
     /// only for live objects. Exact when the driver's threads are quiet.
-    public static func inventory(limit: Int = 10_000) -> (records: [ObjectRecord], truncated: Bool) {
+    package static func inventory(limit: Int = 10_000) -> (records: [ObjectRecord], truncated: Bool) {
         var records: [ObjectRecord] = []
         var truncated = false
         ObjectTable.scanSlotsInUse { index, slot in

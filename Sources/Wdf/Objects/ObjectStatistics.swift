@@ -1,5 +1,5 @@
 /// Read-only statistics about the framework objects of every driver in the process.
-public enum ObjectStatistics {
+package enum ObjectStatistics {
     /// The number of framework objects of each kind that exist now, across all drivers.
     ///
     /// An object counts from the moment it is created until its memory goes: live objects,
@@ -11,7 +11,7 @@ public enum ObjectStatistics {
     /// table's allocation lock meanwhile, so creations and deletions on other threads wait for
     /// the scan. While other threads create and delete objects the counts are only as current as
     /// the moment of the scan.
-    public static func liveCounts() -> [ObjectKind: Int] {
+    package static func liveCounts() -> [ObjectKind: Int] {
         let counts = ObjectTable.countSlotsInUse()
         var result: [ObjectKind: Int] = [:]
         for rawValue in UInt8.min...UInt8.max {

@@ -1,12 +1,12 @@
 import Synchronization
-public import NtKernel
+package import NtKernel
 import Dispatch
 
 /// The framework verifier: messages, pool tracking, and the leak report at unload (SPEC §6).
-public enum Verifier {
+package enum Verifier {
     /// Called for each verifier message of a driver with `DbgBreakOnError` (the host's
     /// debugger hook). By default the message is only logged.
-    public static let breakHandler = KernelLock<(@Sendable (String) -> Void)?>(nil)
+    package static let breakHandler = KernelLock<(@Sendable (String) -> Void)?>(nil)
 
     /// Reports a verifier message for the driver in slot `driver` and continues.
     static func message(driver: UInt32, _ text: String) {
@@ -48,7 +48,7 @@ public enum Verifier {
 
 /// Objects that must be disposed at PASSIVE_LEVEL but were deleted above it: disposed later on a
 /// worker thread (which runs at PASSIVE_LEVEL).
-public enum DisposeList {
+package enum DisposeList {
     private static let queue = DispatchQueue(label: "wdf.dispose-list")
 
     static func enqueue(_ handle: WdfObject) {
@@ -70,5 +70,5 @@ public enum DisposeList {
     }
 
     /// Waits until every deferred disposal queued so far has run.
-    public static func drain() { queue.sync {} }
+    package static func drain() { queue.sync {} }
 }

@@ -1,5 +1,5 @@
 /// What an allocation from a lookaside list does when no entry can be had.
-public enum LookasideFailurePolicy: Sendable {
+package enum LookasideFailurePolicy: Sendable {
     /// Return nothing (the Swift API throws `.insufficientResources`; C gets NULL).
     case returnNull
     /// `EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL`: raise `STATUS_INSUFFICIENT_RESOURCES`.
@@ -10,15 +10,15 @@ public enum LookasideFailurePolicy: Sendable {
 /// own allocate and free routines), with a Depth that tunes itself.
 ///
 /// Allocation and free are safe from any number of threads and take no lock on the common path:
-/// each thread keeps up to ``LookasideList/threadCacheCapacity`` entries of its own, in front of a
+/// each thread keeps up to ``LookasideListEx/threadCacheCapacity`` entries of its own, in front of a
 /// shared depot that holds the rest. For one thread the Depth rule of the Windows list holds
 /// exactly (at most Depth entries cached); with several threads, each may cache up to that many
 /// more. Corresponds to `LOOKASIDE_LIST_EX` and the `Ex…LookasideListEx` routines.
-public final class LookasideList: @unchecked Sendable {
+package final class LookasideListEx: @unchecked Sendable {
     let core: UnsafeMutablePointer<LookasideCore>
 
     /// Entries a thread keeps for itself per list, on top of the shared depot.
-    public static let threadCacheCapacity = LookasideMagazine.capacity
+    package static let threadCacheCapacity = LookasideMagazine.capacity
 
     /// Creates a list. Corresponds to `ExInitializeLookasideListEx`; the checks come in its order.
     ///
@@ -32,7 +32,7 @@ public final class LookasideList: @unchecked Sendable {
     ///   - allocator: your own allocate and free routines, or nil for the pool.
     ///   - tuner: the depth tuner (``LookasideTuner/shared`` runs in real time).
     /// - Throws: `.invalidParameter8` for a bad depth, `.invalidParameter4` for a bad pool type.
-    public convenience init(
+    package convenience init(
         entrySize: Int, poolType: PoolType = .nonPaged, tag: PoolTag, depth: Int = 0,
         failurePolicy: LookasideFailurePolicy = .returnNull, allocator: LookasideAllocator? = nil,
         tuner: LookasideTuner = .shared
@@ -87,18 +87,18 @@ public final class LookasideList: @unchecked Sendable {
 
     /// The list as a plain value, for callers that keep it alive themselves and want no
     /// reference counting on their hot path.
-    public var handle: LookasideHandle { LookasideHandle(core: core) }
+    package var handle: LookasideHandle { LookasideHandle(core: core) }
 
     /// The size of each entry.
-    public var entrySize: Int { core.pointee.entrySize }
-    public var poolType: PoolType { core.pointee.poolType }
-    public var tag: PoolTag { core.pointee.tag }
+    package var entrySize: Int { core.pointee.entrySize }
+    package var poolType: PoolType { core.pointee.poolType }
+    package var tag: PoolTag { core.pointee.tag }
 
     /// Takes an entry (old contents are kept when it is recycled). Corresponds to
     /// `ExAllocateFromLookasideListEx`.
     /// - Throws: `.insufficientResources` when the cache is empty and the allocate routine fails.
     @inlinable
-    public func allocate() throws(NTStatus) -> UnsafeMutableRawPointer {
+    package func allocate() throws(NTStatus) -> UnsafeMutableRawPointer {
         guard let entry = allocateEntry() else { throw .insufficientResources }
         return entry
     }
@@ -107,22 +107,22 @@ public final class LookasideList: @unchecked Sendable {
     func allocateEntry() -> UnsafeMutableRawPointer? { core.allocate(routine: "ExAllocateFromLookasideListEx") }
 
     /// Gives an entry back. Corresponds to `ExFreeToLookasideListEx`.
-    public func free(_ entry: UnsafeMutableRawPointer) { core.free(entry, routine: "ExFreeToLookasideListEx") }
+    package func free(_ entry: UnsafeMutableRawPointer) { core.free(entry, routine: "ExFreeToLookasideListEx") }
 
     /// Lends an entry to `body` as a buffer of ``entrySize`` bytes and gives it back afterwards.
-    public func withEntry<Result, Failure: Error>(
+    package func withEntry<Result, Failure: Error>(
         _ body: (UnsafeMutableRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         guard let entry = allocateEntry() else {
-            BugCheck.raiseStatus(.insufficientResources, in: "LookasideList.withEntry")
+            BugCheck.raiseStatus(.insufficientResources, in: "LookasideListEx.withEntry")
         }
         defer { free(entry) }
         return try body(UnsafeMutableRawBufferPointer(start: entry, count: entrySize))
     }
 
     /// Frees every cached entry through the free routine. Corresponds to `ExFlushLookasideListEx`.
-    public func flush() { core.flush() }
+    package func flush() { core.flush() }
 
     /// The counters (exact when the threads using the list are quiet).
-    public var statistics: LookasideStatistics { core.statistics() }
+    package var statistics: LookasideStatistics { core.statistics() }
 }

@@ -1,16 +1,16 @@
-public import NtKernel
+package import NtKernel
 
 /// A framework memory object: a buffer with an object's lifetime. Corresponds to `WDFMEMORY`.
-public struct WdfMemory: Hashable, Sendable {
-    public let object: WdfObject
-    public init(_ object: WdfObject) { self.object = object }
+package struct WdfMemoryHandle: Hashable, Sendable {
+    package let object: WdfObject
+    package init(_ object: WdfObject) { self.object = object }
 
     /// Creates a memory object with a new buffer of `size` bytes (not zeroed; 16-byte aligned,
     /// page-aligned at a page or more), accounted under `tag` (nil: the driver's tag).
     /// Corresponds to `WdfMemoryCreate`.
-    public static func create(
-        attributes: ObjectAttributes = ObjectAttributes(), poolType: PoolType = .nonPaged, tag: PoolTag? = nil, size: Int
-    ) throws(NTStatus) -> WdfMemory {
+    package static func create(
+        attributes: WdfAttributes = WdfAttributes(), poolType: PoolType = .nonPaged, tag: PoolTag? = nil, size: Int
+    ) throws(NTStatus) -> WdfMemoryHandle {
         if attributes.asksForNothingButAParent,
             let made = MemoryObjects.createPlainly(parent: attributes.parent, poolType: poolType, tag: tag?.rawValue ?? 0, size: size)
         {
@@ -25,8 +25,8 @@ public struct WdfMemory: Hashable, Sendable {
 
     /// Creates a memory object over a buffer the caller owns (never freed by the framework).
     /// Corresponds to `WdfMemoryCreatePreallocated`.
-    public static func createPreallocated(attributes: ObjectAttributes = ObjectAttributes(), buffer: UnsafeMutableRawBufferPointer)
-        throws(NTStatus) -> WdfMemory
+    package static func createPreallocated(attributes: WdfAttributes = WdfAttributes(), buffer: UnsafeMutableRawBufferPointer)
+        throws(NTStatus) -> WdfMemoryHandle
     {
         let owner = ObjectCreation.owner(parent: attributes.parent, routine: "WdfMemoryCreatePreallocated")
         guard let base = buffer.baseAddress else { ObjectTable.requiredParameterMissing("Buffer", routine: "WdfMemoryCreatePreallocated") }
@@ -36,16 +36,16 @@ public struct WdfMemory: Hashable, Sendable {
 
     /// Points a preallocated memory object at another caller-owned buffer. Corresponds to
     /// `WdfMemoryAssignBuffer`.
-    public func assign(_ buffer: UnsafeMutableRawBufferPointer) throws(NTStatus) {
+    package func assign(_ buffer: UnsafeMutableRawBufferPointer) throws(NTStatus) {
         guard let base = buffer.baseAddress else { ObjectTable.requiredParameterMissing("Buffer", routine: "WdfMemoryAssignBuffer") }
         try MemoryObjects.assign(object, buffer: base, size: UInt(buffer.count))
     }
 
     /// The buffer's size. Corresponds to `WdfMemoryGetBuffer(Memory, &Size)`.
-    public var size: Int { MemoryObjects.buffer(of: object).size }
+    package var size: Int { MemoryObjects.buffer(of: object).size }
 
     /// Lends the buffer to `body`. Corresponds to `WdfMemoryGetBuffer`.
-    public func withUnsafeMutableBytes<Result, Failure: Error>(
+    package func withUnsafeMutableBytes<Result, Failure: Error>(
         _ body: (UnsafeMutableRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result {
         let (buffer, size) = MemoryObjects.buffer(of: object)
@@ -56,7 +56,7 @@ public struct WdfMemory: Hashable, Sendable {
     /// `WdfMemoryCopyToBuffer`.
     /// - Throws: `.invalidParameter` for an empty destination, `.bufferTooSmall` when the range
     ///   does not fit.
-    public func copy(into destination: UnsafeMutableRawBufferPointer, fromOffset offset: Int = 0) throws(NTStatus) {
+    package func copy(into destination: UnsafeMutableRawBufferPointer, fromOffset offset: Int = 0) throws(NTStatus) {
         guard let base = destination.baseAddress else {
             if destination.isEmpty { throw .invalidParameter }
             ObjectTable.requiredParameterMissing("Buffer", routine: "WdfMemoryCopyToBuffer")
@@ -68,7 +68,7 @@ public struct WdfMemory: Hashable, Sendable {
     /// Copies `source` into the buffer at `offset`. Corresponds to `WdfMemoryCopyFromBuffer`.
     /// - Throws: `.invalidParameter` for an empty source, `.invalidBufferSize` when the range
     ///   does not fit.
-    public func copy(from source: UnsafeRawBufferPointer, toOffset offset: Int = 0) throws(NTStatus) {
+    package func copy(from source: UnsafeRawBufferPointer, toOffset offset: Int = 0) throws(NTStatus) {
         guard let base = source.baseAddress else {
             if source.isEmpty { throw .invalidParameter }
             ObjectTable.requiredParameterMissing("Buffer", routine: "WdfMemoryCopyFromBuffer")
@@ -79,19 +79,19 @@ public struct WdfMemory: Hashable, Sendable {
     }
 
     /// Deletes the memory object (its buffer goes back to the pool or its lookaside list).
-    public func delete() { object.delete() }
+    package func delete() { object.delete() }
 }
 
 /// The work behind the memory routines, in the order SPEC §7 gives; the C door calls these.
-public enum MemoryObjects {
+package enum MemoryObjects {
     /// `WdfMemoryCreate` after the early parent lookup and the out-pointer check.
     /// `attributes` validates lazily so its errors come in their place; `clearOutput` is
     /// `*Memory = NULL`. `size` is the C `size_t` as it is: 2^63 bytes or more is an allocation
     /// that fails (`.insufficientResources`).
-    public static func create(
-        owner: (parent: UInt32, driver: UInt32), attributes: () throws(NTStatus) -> ObjectAttributes,
+    package static func create(
+        owner: (parent: UInt32, driver: UInt32), attributes: () throws(NTStatus) -> WdfAttributes,
         validateForMemory: Bool, poolType: PoolType, tag: UInt32, size: UInt, clearOutput: () -> Void
-    ) throws(NTStatus) -> WdfMemory {
+    ) throws(NTStatus) -> WdfMemoryHandle {
         let routine: StaticString = "WdfMemoryCreate"
         let driver = DriverState.of(ObjectTable.slot(owner.driver))
         driver?.requireIrql(atMost: poolType.irqlLimit, routine: routine)
@@ -114,7 +114,7 @@ public enum MemoryObjects {
                 if poolType.isPaged { slot.flagsByte.pointee |= ObjectFlags.passiveOnly }
             }
             if let driver { Verifier.track(handle.index!, driver: driver, kind: .memory, tag: poolTag, size: size, creator: routine) }
-            return WdfMemory(handle)
+            return WdfMemoryHandle(handle)
         } catch {
             Pool.free(buffer)
             throw error
@@ -129,7 +129,7 @@ public enum MemoryObjects {
     /// its order: the buffer (failure: `.insufficientResources`), then the object (a failure
     /// frees the buffer and is thrown as that path throws it).
     package static func createPlainly(parent: WdfObject?, poolType: PoolType, tag: UInt32, size: Int)
-        -> Result<(memory: WdfMemory, buffer: UnsafeMutableRawPointer), NTStatus>?
+        -> Result<(memory: WdfMemoryHandle, buffer: UnsafeMutableRawPointer), NTStatus>?
     {
         guard size > 0, let (owner, driver, driverTag) = ObjectCreation.plainOwner(of: parent) else { return nil }
         let buffer: UnsafeMutableRawPointer
@@ -144,7 +144,7 @@ public enum MemoryObjects {
             ) { slot in
                 slot.hold(buffer, size: size, from: .pool)
             }
-            return .success((WdfMemory(handle), buffer))
+            return .success((WdfMemoryHandle(handle), buffer))
         } catch {
             Pool.free(buffer)
             return .failure(error)
@@ -154,10 +154,10 @@ public enum MemoryObjects {
     /// `WdfMemoryCreatePreallocated` after the NULL checks: `*Memory = NULL`, size, attributes.
     /// `size` is the C `size_t`: 0, or 2^63 bytes or more (no buffer in the address space is that
     /// big), is `.invalidParameter`.
-    public static func createPreallocated(
-        owner: (parent: UInt32, driver: UInt32), attributes: () throws(NTStatus) -> ObjectAttributes,
+    package static func createPreallocated(
+        owner: (parent: UInt32, driver: UInt32), attributes: () throws(NTStatus) -> WdfAttributes,
         buffer: UnsafeMutableRawPointer, size: UInt, clearOutput: () -> Void
-    ) throws(NTStatus) -> WdfMemory {
+    ) throws(NTStatus) -> WdfMemoryHandle {
         clearOutput()
         guard size != 0, let size = Int(exactly: size) else { throw .invalidParameter }
         let attributes = try attributes()
@@ -167,12 +167,12 @@ public enum MemoryObjects {
         ) { slot in
             slot.hold(buffer, size: size, from: .preallocated)
         }
-        return WdfMemory(handle)
+        return WdfMemoryHandle(handle)
     }
 
     /// `WdfMemoryAssignBuffer`: only preallocated memory (anything else is bug check 0x10D/5).
     /// `size` 0, or 2^63 or more, is `.invalidParameter`.
-    public static func assign(_ memory: WdfObject, buffer: UnsafeMutableRawPointer, size: UInt) throws(NTStatus) {
+    package static func assign(_ memory: WdfObject, buffer: UnsafeMutableRawPointer, size: UInt) throws(NTStatus) {
         let routine: StaticString = "WdfMemoryAssignBuffer"
         let slot = ObjectTable.resolve(memory, kinds: .memory, routine: routine)
         guard slot.pointee.source == MemorySource.preallocated.rawValue else {
@@ -184,7 +184,7 @@ public enum MemoryObjects {
     }
 
     /// `WdfMemoryGetBuffer`.
-    public static func buffer(of memory: WdfObject) -> (buffer: UnsafeMutableRawPointer, size: Int) {
+    package static func buffer(of memory: WdfObject) -> (buffer: UnsafeMutableRawPointer, size: Int) {
         let slot = ObjectTable.resolve(memory, kinds: .memory, routine: "WdfMemoryGetBuffer")
         return (slot.pointee.buffer!, size(of: slot))
     }
@@ -203,7 +203,7 @@ public enum MemoryObjects {
     /// `.bufferTooSmall` (to the caller) or `.invalidBufferSize` (from the caller). Offset and
     /// count are the C `size_t`s as they are: the checks are unsigned and cannot overflow, so
     /// every value up to `SIZE_MAX` gets its status and nothing outside the buffer is touched.
-    public static func copy(_ memory: WdfObject, offset: UInt, other: UnsafeMutableRawPointer, count: UInt, toCaller: Bool)
+    package static func copy(_ memory: WdfObject, offset: UInt, other: UnsafeMutableRawPointer, count: UInt, toCaller: Bool)
         throws(NTStatus)
     {
         let routine: StaticString = toCaller ? "WdfMemoryCopyToBuffer" : "WdfMemoryCopyFromBuffer"

@@ -1,18 +1,18 @@
-public import NtKernel
+package import NtKernel
 
 /// Caller storage (an `NPAGED_LOOKASIDE_LIST` or `PAGED_LOOKASIDE_LIST`) holding an ECP
 /// lookaside list: what the C routines pass as `PVOID Lookaside`.
-public struct EcpLookasideStorage: @unchecked Sendable {
-    public let storage: UnsafeMutableRawPointer
-    public init(_ storage: UnsafeMutableRawPointer) { self.storage = storage }
+package struct EcpLookasideStorage: @unchecked Sendable {
+    package let storage: UnsafeMutableRawPointer
+    package init(_ storage: UnsafeMutableRawPointer) { self.storage = storage }
 
     /// Bytes the storage must have (the size of `NPAGED_LOOKASIDE_LIST`).
-    public static let byteCount = 128
+    package static let byteCount = 128
 
     /// Initializes an ECP lookaside list whose entries hold `size` bytes of context plus the
     /// header, non-paged with `nonPaged` (callable up to DISPATCH_LEVEL) else paged (up to
     /// APC_LEVEL). Corresponds to `FltInitExtraCreateParameterLookasideList`.
-    public static func initialize(
+    package static func initialize(
         _ storage: UnsafeMutableRawPointer, filter: Filter, nonPaged: Bool, size: Int, tag: PoolTag,
         mirror: (@Sendable (LookasideStatistics) -> Void)? = nil
     ) -> EcpLookasideStorage {
@@ -35,7 +35,7 @@ public struct EcpLookasideStorage: @unchecked Sendable {
     /// leaks. Corresponds to `FltDeleteExtraCreateParameterLookasideList`.
     /// - Returns: the number of ECPs reported as leaked.
     @discardableResult
-    public func delete(filter: Filter, nonPaged: Bool) -> Int {
+    package func delete(filter: Filter, nonPaged: Bool) -> Int {
         let routine: StaticString = "FltDeleteExtraCreateParameterLookasideList"
         Self.requireIrql(nonPaged: nonPaged, routine: routine)
         _ = FilterTable.resolve(filter, routine: routine)
@@ -58,13 +58,13 @@ public struct EcpLookasideStorage: @unchecked Sendable {
 }
 
 /// An ECP lookaside list owned by Swift code: storage and list together, deleted with the object.
-public final class EcpLookasideList: @unchecked Sendable {
-    public let filter: Filter
-    public let nonPaged: Bool
+package final class EcpLookaside: @unchecked Sendable {
+    package let filter: Filter
+    package let nonPaged: Bool
     let storage: EcpLookasideStorage
 
     /// Corresponds to `FltInitExtraCreateParameterLookasideList`.
-    public init(filter: Filter, contextSize: Int, tag: PoolTag, nonPaged: Bool = true) {
+    package init(filter: Filter, contextSize: Int, tag: PoolTag, nonPaged: Bool = true) {
         self.filter = filter
         self.nonPaged = nonPaged
         let memory = UnsafeMutableRawPointer.allocate(byteCount: EcpLookasideStorage.byteCount, alignment: 64)
@@ -78,7 +78,7 @@ public final class EcpLookasideList: @unchecked Sendable {
 
     /// An ECP of `type` with `size` bytes of context (from the list when it fits). Corresponds
     /// to `FltAllocateExtraCreateParameterFromLookasideList`.
-    public func allocate(
+    package func allocate(
         _ type: EcpType, size: Int, flags: EcpAllocationFlags = [], cleanup: EcpCleanup = .none
     ) throws(NTStatus) -> UnsafeMutableRawPointer {
         guard let size32 = UInt32(exactly: size) else { throw .integerOverflow }
@@ -87,16 +87,16 @@ public final class EcpLookasideList: @unchecked Sendable {
     }
 
     /// Corresponds to `FltFreeExtraCreateParameter`.
-    public func free(_ context: UnsafeMutableRawPointer) { ExtraCreateParameters.free(filter: filter, context) }
+    package func free(_ context: UnsafeMutableRawPointer) { ExtraCreateParameters.free(filter: filter, context) }
 
     /// The list's counters.
-    public var statistics: LookasideStatistics { LookasideHandle(resolving: storage.storage, routine: "statistics").statistics }
+    package var statistics: LookasideStatistics { LookasideHandle(resolving: storage.storage, routine: "statistics").statistics }
 }
 
-extension EcpLookasideList {
+extension EcpLookaside {
     /// A typed ECP: `value` stored in a context of `Context`'s size (from the list when it
     /// fits). The pointer stays valid until the ECP is freed.
-    public func allocate<Context: BitwiseCopyable>(
+    package func allocate<Context: BitwiseCopyable>(
         _ type: EcpType, _ value: Context, flags: EcpAllocationFlags = [], cleanup: EcpCleanup = .none
     ) throws(NTStatus) -> UnsafeMutablePointer<Context> {
         let context = try allocate(type, size: MemoryLayout<Context>.size, flags: flags, cleanup: cleanup)

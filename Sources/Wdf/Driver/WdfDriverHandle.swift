@@ -1,23 +1,23 @@
 import Synchronization
-public import NtKernel
+package import NtKernel
 
 /// A driver object. Corresponds to `WDFDRIVER`.
-public struct WdfDriver: Hashable, Sendable {
-    public let object: WdfObject
-    public init(_ object: WdfObject) { self.object = object }
+package struct WdfDriverHandle: Hashable, Sendable {
+    package let object: WdfObject
+    package init(_ object: WdfObject) { self.object = object }
 
     /// What `WdfDriverCreate` takes besides attributes. Corresponds to `WDF_DRIVER_CONFIG`.
-    public struct Config: Sendable {
+    package struct Config: Sendable {
         /// `EvtDriverDeviceAdd`: called by the host's `WdfHostAddDevice` with a fresh device init.
-        public var deviceAdd: (@Sendable (WdfDriver, DeviceInit) throws(NTStatus) -> Void)?
+        package var deviceAdd: (@Sendable (WdfDriverHandle, DeviceInit) throws(NTStatus) -> Void)?
         /// `EvtDriverUnload`.
-        public var unload: (@Sendable (WdfDriver) -> Void)?
+        package var unload: (@Sendable (WdfDriverHandle) -> Void)?
         /// `DriverPoolTag`: the default tag, when non-zero and not "Ddk ".
-        public var poolTag: PoolTag?
+        package var poolTag: PoolTag?
 
-        public init(
-            deviceAdd: (@Sendable (WdfDriver, DeviceInit) throws(NTStatus) -> Void)? = nil,
-            unload: (@Sendable (WdfDriver) -> Void)? = nil, poolTag: PoolTag? = nil
+        package init(
+            deviceAdd: (@Sendable (WdfDriverHandle, DeviceInit) throws(NTStatus) -> Void)? = nil,
+            unload: (@Sendable (WdfDriverHandle) -> Void)? = nil, poolTag: PoolTag? = nil
         ) {
             self.deviceAdd = deviceAdd
             self.unload = unload
@@ -29,10 +29,10 @@ public struct WdfDriver: Hashable, Sendable {
     /// when `host` is nil). Corresponds to `WdfDriverCreate`.
     /// - Throws: `.driverInternalError` when the host's driver already has its framework driver
     ///   object (`WdfDriverCreate` is called once per driver); the attributes' errors.
-    public static func create(
-        registryPath: String, host: LoadedDriver?, attributes: ObjectAttributes = ObjectAttributes(), config: Config,
+    package static func create(
+        registryPath: String, host: LoadedDriver?, attributes: WdfAttributes = WdfAttributes(), config: Config,
         configTagIsCurrent: Bool = true
-    ) throws(NTStatus) -> WdfDriver {
+    ) throws(NTStatus) -> WdfDriverHandle {
         try create(
             registryPath: registryPath, host: host, wdmDriverObject: nil, attributes: attributes, config: config,
             configTagIsCurrent: configTagIsCurrent)
@@ -42,8 +42,8 @@ public struct WdfDriver: Hashable, Sendable {
     /// (`WdfDriverWdmGetDriverObject` returns it).
     package static func create(
         registryPath: String, host: LoadedDriver?, wdmDriverObject: UnsafeMutableRawPointer?,
-        attributes: ObjectAttributes = ObjectAttributes(), config: Config, configTagIsCurrent: Bool = true
-    ) throws(NTStatus) -> WdfDriver {
+        attributes: WdfAttributes = WdfAttributes(), config: Config, configTagIsCurrent: Bool = true
+    ) throws(NTStatus) -> WdfDriverHandle {
         if let host, driver(for: host) != nil { throw .driverInternalError }
         try attributes.validate(forMemory: false)
         let serviceName = DriverTag.serviceName(fromRegistryPath: registryPath)
@@ -78,7 +78,7 @@ public struct WdfDriver: Hashable, Sendable {
                 for: handle, key: context.key, bytes: attributes.contextBytes, tag: tag, alignment: attributes.contextAlignment)
             extras.state.withLock { $0.contexts.append(memory) }
         }
-        let driver = WdfDriver(handle)
+        let driver = WdfDriverHandle(handle)
         DriverRegistry.add(index)
         if let host {
             if let unload = config.unload { host.addUnloadRoutine { unload(driver) } }
@@ -88,37 +88,37 @@ public struct WdfDriver: Hashable, Sendable {
     }
 
     /// The driver object created for a driver the host loaded.
-    public static func driver(for host: LoadedDriver) -> WdfDriver? {
+    package static func driver(for host: LoadedDriver) -> WdfDriverHandle? {
         DriverRegistry.all().first { ObjectExtras.of(ObjectTable.slot($0))?.driver?.host === host }
-            .map { WdfDriver(ObjectTable.handle(of: $0)) }
+            .map { WdfDriverHandle(ObjectTable.handle(of: $0)) }
     }
 
     /// The driver `object` names; any other handle is bug check 0x10D/5 naming `routine`.
-    package static func validated(_ object: WdfObject, routine: StaticString) -> WdfDriver {
+    package static func validated(_ object: WdfObject, routine: StaticString) -> WdfDriverHandle {
         _ = ObjectTable.resolve(object, kinds: .driver, routine: routine)
-        return WdfDriver(object)
+        return WdfDriverHandle(object)
     }
 
     /// The framework version this library implements the routines of: KMDF 1.33.
-    public static let frameworkVersion = (major: UInt32(1), minor: UInt32(33))
+    package static let frameworkVersion = (major: UInt32(1), minor: UInt32(33))
 
     /// Whether a driver written for framework version `major.minor` can run: the same major
     /// version and a minor version no newer than ours. Corresponds to
     /// `WdfDriverIsVersionAvailable`.
-    public static func isVersionAvailable(major: UInt32, minor: UInt32) -> Bool {
+    package static func isVersionAvailable(major: UInt32, minor: UInt32) -> Bool {
         major == frameworkVersion.major && minor <= frameworkVersion.minor
     }
 
     /// The driver's default pool tag.
-    public var poolTag: PoolTag { state.tag }
+    package var poolTag: PoolTag { state.tag }
     /// The service name the driver was created for.
-    public var serviceName: String { state.serviceName }
+    package var serviceName: String { state.serviceName }
     /// The verifier settings read at creation.
-    public var verifierSettings: VerifierSettings { state.settings }
+    package var verifierSettings: VerifierSettings { state.settings }
     /// The registry path the driver was created with (its service key,
     /// `\\Registry\\Machine\\System\\CurrentControlSet\\Services\\<ServiceName>` for a driver the
     /// host loaded). Corresponds to `WdfDriverGetRegistryPath`.
-    public var registryPath: String { state.registryPath }
+    package var registryPath: String { state.registryPath }
     /// The registry path as the NUL-terminated UTF-16 string `WdfDriverGetRegistryPath` returns,
     /// valid while the driver object exists.
     package var registryPathBuffer: UnsafeMutablePointer<UInt16> { state.registryPathUnits }
@@ -127,16 +127,16 @@ public struct WdfDriver: Hashable, Sendable {
     package var wdmDriverObject: UnsafeMutableRawPointer? { state.wdmDriverObject }
 
     var state: DriverState {
-        ObjectExtras.of(ObjectTable.resolve(object, kinds: .driver, routine: "WdfDriver"))!.driver!
+        ObjectExtras.of(ObjectTable.resolve(object, kinds: .driver, routine: "WdfDriverHandle"))!.driver!
     }
 
     /// The current driver: the most recently created one still loaded (a default one is made
     /// for programs that never create a driver). Corresponds to `WdfGetDriver`.
-    public static var current: WdfDriver { WdfDriver(ObjectTable.handle(of: DriverRegistry.current())) }
+    package static var current: WdfDriverHandle { WdfDriverHandle(ObjectTable.handle(of: DriverRegistry.current())) }
 
     /// Deletes the driver object and everything parented to it, then reports what pool tracking
     /// still sees; returns the number of leaks reported.
-    public func tearDown() -> Int {
+    package func tearDown() -> Int {
         let state = state
         let index = object.index!
         // Deletes and releases deferred to PASSIVE_LEVEL finish before the driver goes.
@@ -174,7 +174,7 @@ enum DriverRegistry {
     static func current() -> UInt32 {
         let index = published.load(ordering: .acquiring)
         if index != 0 { return index }
-        let made = try! WdfDriver.create(registryPath: "Wdf", host: nil, config: WdfDriver.Config())
+        let made = try! WdfDriverHandle.create(registryPath: "Wdf", host: nil, config: WdfDriverHandle.Config())
         var current: UInt32 = 0
         update { state in
             state.drivers.removeAll { $0 == made.object.index! }

@@ -1,4 +1,4 @@
-public import NtKernel
+package import NtKernel
 import Synchronization
 
 /// What `WdfMemoryCreateFromLookaside` needs of a list, as plain values: kept in the list's slot
@@ -23,11 +23,11 @@ struct LookasideFastPath {
 /// attributes every memory object from it gets.
 final class LookasideObjectState: @unchecked Sendable {
     /// The executive list; set to nil when the object is destroyed (which deletes it).
-    var list: LookasideList?
+    var list: LookasideListEx?
     let bufferSize: Int
     let poolType: PoolType
     let tag: PoolTag
-    let memoryAttributes: ObjectAttributes
+    let memoryAttributes: WdfAttributes
     /// Where memory objects go: the memory attributes' parent, or the driver.
     let memoryOwner: (parent: UInt32, driver: UInt32)
     /// The memory attributes' parent handle, checked at every creation (0: none named).
@@ -40,7 +40,7 @@ final class LookasideObjectState: @unchecked Sendable {
     /// no memory object's buffer (see `LookasideObjects.outstanding`).
     let failedAllocations = Atomic<Int>(0)
 
-    init(list: LookasideList, bufferSize: Int, poolType: PoolType, tag: PoolTag, memoryAttributes: ObjectAttributes,
+    init(list: LookasideListEx, bufferSize: Int, poolType: PoolType, tag: PoolTag, memoryAttributes: WdfAttributes,
          memoryOwner: (parent: UInt32, driver: UInt32), tracking: DriverState?) {
         self.tracking = tracking
         self.list = list
@@ -55,16 +55,16 @@ final class LookasideObjectState: @unchecked Sendable {
 
 /// A lookaside-list object: memory objects whose buffers come from a lookaside list. Corresponds
 /// to `WDFLOOKASIDE`.
-public struct WdfLookaside: Hashable, Sendable {
-    public let object: WdfObject
-    public init(_ object: WdfObject) { self.object = object }
+package struct WdfLookasideHandle: Hashable, Sendable {
+    package let object: WdfObject
+    package init(_ object: WdfObject) { self.object = object }
 
     /// Creates a list of `bufferSize`-byte buffers; each memory object from it gets
     /// `memoryAttributes`. Corresponds to `WdfLookasideListCreate`.
-    public static func create(
-        attributes: ObjectAttributes = ObjectAttributes(), bufferSize: Int, poolType: PoolType = .nonPaged,
-        memoryAttributes: ObjectAttributes = ObjectAttributes(), tag: PoolTag? = nil
-    ) throws(NTStatus) -> WdfLookaside {
+    package static func create(
+        attributes: WdfAttributes = WdfAttributes(), bufferSize: Int, poolType: PoolType = .nonPaged,
+        memoryAttributes: WdfAttributes = WdfAttributes(), tag: PoolTag? = nil
+    ) throws(NTStatus) -> WdfLookasideHandle {
         let routine: StaticString = "WdfLookasideListCreate"
         let owner = ObjectCreation.owner(parent: attributes.parent, routine: routine)
         let memoryOwner = ObjectCreation.owner(parent: memoryAttributes.parent, routine: routine)
@@ -76,29 +76,29 @@ public struct WdfLookaside: Hashable, Sendable {
 
     /// A memory object whose buffer comes from this list: a slot and a cached entry, no new heap
     /// allocation once the list is warm. Corresponds to `WdfMemoryCreateFromLookaside`.
-    public func createMemory() throws(NTStatus) -> WdfMemory {
+    package func createMemory() throws(NTStatus) -> WdfMemoryHandle {
         try LookasideObjects.createMemory(from: object)
     }
 
     /// The executive list's counters.
-    public var statistics: LookasideStatistics? {
-        let slot = ObjectTable.resolve(object, kinds: .lookaside, routine: "WdfLookaside.statistics")
+    package var statistics: LookasideStatistics? {
+        let slot = ObjectTable.resolve(object, kinds: .lookaside, routine: "WdfLookasideHandle.statistics")
         return ObjectExtras.of(slot)?.lookaside?.list?.statistics
     }
 
-    public func delete() { object.delete() }
+    package func delete() { object.delete() }
 }
 
 /// The work behind the lookaside-object routines (SPEC §8); the C door calls these.
-public enum LookasideObjects {
+package enum LookasideObjects {
     /// `WdfLookasideListCreate` after the early parent lookups and the out-pointer check.
     /// `bufferSize` is the C `size_t` as it is (0: `.invalidParameter`; more than fits a ULONG
     /// with the list's overhead, 2^63 and up included: `.integerOverflow`).
-    public static func create(
+    package static func create(
         owner: (parent: UInt32, driver: UInt32), memoryOwner: (parent: UInt32, driver: UInt32),
-        attributes: () throws(NTStatus) -> ObjectAttributes, memoryAttributes: () throws(NTStatus) -> ObjectAttributes,
+        attributes: () throws(NTStatus) -> WdfAttributes, memoryAttributes: () throws(NTStatus) -> WdfAttributes,
         bufferSize: UInt, poolType: PoolType, tag: UInt32, clearOutput: () -> Void
-    ) throws(NTStatus) -> WdfLookaside {
+    ) throws(NTStatus) -> WdfLookasideHandle {
         let routine: StaticString = "WdfLookasideListCreate"
         clearOutput()
         guard bufferSize != 0 else { throw .invalidParameter }
@@ -119,9 +119,9 @@ public enum LookasideObjects {
         let poolTag = tag != 0 ? PoolTag(rawValue: tag) : (driver?.tag ?? DriverTag.fallback)
         guard driver?.mayAllocate() ?? true else { throw .insufficientResources }
         if let driver, driver.simulatesLowResourcesFailure() { throw .insufficientResources }
-        let list: LookasideList
+        let list: LookasideListEx
         do {
-            list = try LookasideList(entrySize: bufferSize, poolType: poolType, tag: poolTag)
+            list = try LookasideListEx(entrySize: bufferSize, poolType: poolType, tag: poolTag)
         } catch {
             throw .insufficientResources
         }
@@ -155,7 +155,7 @@ public enum LookasideObjects {
             throw error
         }
         if let driver { Verifier.track(handle.index!, driver: driver, kind: .lookaside, tag: poolTag, size: bufferSize, creator: routine) }
-        return WdfLookaside(handle)
+        return WdfLookasideHandle(handle)
     }
 
     /// The device an object's parent chain leads to, if any.
@@ -171,7 +171,7 @@ public enum LookasideObjects {
     }
 
     /// Checks that `lookaside` is a live lookaside-list handle (bug check 0x10D/5 otherwise).
-    public static func validate(_ lookaside: WdfObject, routine: StaticString) {
+    package static func validate(_ lookaside: WdfObject, routine: StaticString) {
         _ = ObjectTable.resolve(lookaside, kinds: .lookaside, routine: routine)
     }
 
@@ -181,7 +181,7 @@ public enum LookasideObjects {
     /// The C door clears its out-pointer when this throws (a bug check ends the process, so
     /// clearing it earlier would show nowhere).
     @inline(__always)
-    public static func createMemory(from lookaside: WdfObject, outputGiven: Bool = true) throws(NTStatus) -> WdfMemory {
+    package static func createMemory(from lookaside: WdfObject, outputGiven: Bool = true) throws(NTStatus) -> WdfMemoryHandle {
         let routine: StaticString = "WdfMemoryCreateFromLookaside"
         let listSlot = ObjectTable.resolve(lookaside, kinds: .lookaside, routine: routine)
         if !outputGiven { ObjectTable.requiredParameterMissing("Memory", routine: routine) }
@@ -205,7 +205,7 @@ public enum LookasideObjects {
                 slot.pointee.source = MemorySource.lookaside.rawValue
                 slot.pointee.lookaside.store(listIndex, ordering: .relaxed)
             }
-            return WdfMemory(handle)
+            return WdfMemoryHandle(handle)
         } catch {
             returnEntry(entry, toList: listIndex, routine: routine)
             throw error
@@ -237,22 +237,33 @@ public enum LookasideObjects {
         BugCheck.raise(.wdfViolation, 0x5, lookaside.rawValue, 0, 0, "\(routine): \(lookaside) is a deleted lookaside list")
     }
 
-    /// Memory objects that need a context or pool tracking.
+    /// `WdfMemoryCreateFromLookaside` with the memory parented to `parent` instead of the
+    /// list's memory parent (the Swift API's `WdfLookaside.makeMemory(parent:)`): the general
+    /// path, with the list's memory attributes otherwise.
+    package static func createMemory(from lookaside: WdfObject, parent: WdfObject) throws(NTStatus) -> WdfMemoryHandle {
+        let routine: StaticString = "WdfMemoryCreateFromLookaside"
+        let listSlot = ObjectTable.resolve(lookaside, kinds: .lookaside, routine: routine)
+        guard listSlot.pointee.state.load(ordering: .acquiring) == SlotState.live else { deletedList(lookaside, routine: routine) }
+        return try createMemoryGenerally(
+            from: lookaside, listSlot: listSlot, owner: ObjectCreation.owner(parent: parent, routine: routine))
+    }
+
+    /// Memory objects that need a context or pool tracking (or another parent).
     static func createMemoryGenerally(
-        from lookaside: WdfObject, listSlot: UnsafeMutablePointer<ObjectSlot>
-    ) throws(NTStatus) -> WdfMemory {
+        from lookaside: WdfObject, listSlot: UnsafeMutablePointer<ObjectSlot>, owner: (parent: UInt32, driver: UInt32)? = nil
+    ) throws(NTStatus) -> WdfMemoryHandle {
         let routine: StaticString = "WdfMemoryCreateFromLookaside"
         guard let state = ObjectExtras.of(listSlot)?.lookaside, let list = state.list else {
             deletedList(lookaside, routine: routine)
         }
         let listIndex = lookaside.index!
-        if state.memoryParentHandle != 0 { checkMemoryParent(state.memoryParentHandle, of: lookaside, routine: routine) }
+        if owner == nil, state.memoryParentHandle != 0 { checkMemoryParent(state.memoryParentHandle, of: lookaside, routine: routine) }
         guard let entry = try? list.allocate() else { try allocationFailed(listIndex) }
         if state.zeroes { entry.initializeMemory(as: UInt8.self, repeating: 0, count: state.bufferSize) }
         let attributes = state.memoryAttributes
         do {
             let handle = try ObjectCreation.create(
-                kind: .memory, attributes: attributes, owner: state.memoryOwner,
+                kind: .memory, attributes: attributes, owner: owner ?? state.memoryOwner,
                 flags: state.poolType.isPaged ? ObjectFlags.passiveOnly : 0, countsAllocation: false, routine: routine
             ) { slot in
                 slot.pointee.buffer = entry
@@ -262,7 +273,7 @@ public enum LookasideObjects {
             if let tracking = state.tracking {
                 Verifier.track(handle.index!, driver: tracking, kind: .memory, tag: state.tag, size: state.bufferSize, creator: routine)
             }
-            return WdfMemory(handle)
+            return WdfMemoryHandle(handle)
         } catch {
             returnEntry(entry, toList: listIndex, routine: routine)
             throw error

@@ -1,14 +1,14 @@
-public import NtKernel
+package import NtKernel
 
 /// `WDF_EXECUTION_LEVEL`.
-public enum ExecutionLevel: UInt32, Sendable {
+package enum ExecutionLevel: UInt32, Sendable {
     case inheritFromParent = 1
     case passive = 2
     case dispatch = 3
 }
 
 /// `WDF_SYNCHRONIZATION_SCOPE`.
-public enum SynchronizationScope: UInt32, Sendable {
+package enum SynchronizationScope: UInt32, Sendable {
     case inheritFromParent = 1
     case device = 2
     case queue = 3
@@ -19,21 +19,21 @@ public enum SynchronizationScope: UInt32, Sendable {
 ///
 /// From Swift, `ContextType(MyContext.self)`; from C, the `WDF_OBJECT_CONTEXT_TYPE_INFO` that
 /// `WDF_DECLARE_CONTEXT_TYPE` defines (its address is the key).
-public struct ContextType: Hashable, Sendable {
+package struct ContextType: Hashable, Sendable {
     /// The lookup key (a type-info address).
-    public let key: UInt
+    package let key: UInt
     /// Bytes of context (before rounding to pointer size).
-    public let size: Int
-    public let name: String
+    package let size: Int
+    package let name: String
 
-    public init(key: UInt, size: Int, name: String) {
+    package init(key: UInt, size: Int, name: String) {
         self.key = key
         self.size = size
         self.name = name
     }
 
     /// The context type of a Swift type: its metadata is the key, its stride the size.
-    public init<Context: BitwiseCopyable>(_ type: Context.Type) {
+    package init<Context: BitwiseCopyable>(_ type: Context.Type) {
         key = UInt(bitPattern: unsafeBitCast(type as Any.Type, to: Int.self))
         size = MemoryLayout<Context>.stride
         name = String(describing: type)
@@ -41,25 +41,25 @@ public struct ContextType: Hashable, Sendable {
 }
 
 /// A callback an object runs when it is cleaned up or destroyed.
-public typealias ObjectCallback = @Sendable (WdfObject) -> Void
+package typealias ObjectCallback = @Sendable (WdfObject) -> Void
 
 /// What a new object gets: its parent, callbacks, and context. Corresponds to
 /// `WDF_OBJECT_ATTRIBUTES` (after `WDF_OBJECT_ATTRIBUTES_INIT`).
-public struct ObjectAttributes: Sendable {
+package struct WdfAttributes: Sendable {
     /// The parent; nil for the driver.
-    public var parent: WdfObject?
+    package var parent: WdfObject?
     /// Runs when the object is deleted (children first), while it is still usable.
-    public var cleanup: ObjectCallback?
+    package var cleanup: ObjectCallback?
     /// Runs when the last reference goes, after cleanup.
-    public var destroy: ObjectCallback?
-    public var executionLevel: ExecutionLevel = .inheritFromParent
-    public var synchronizationScope: SynchronizationScope = .inheritFromParent
+    package var destroy: ObjectCallback?
+    package var executionLevel: ExecutionLevel = .inheritFromParent
+    package var synchronizationScope: SynchronizationScope = .inheritFromParent
     /// A context to allocate with the object (zero-filled).
-    public var context: ContextType?
+    package var context: ContextType?
     /// When non-zero, the context's size instead of the type's (at least the type's size).
-    public var contextSizeOverride: Int = 0
+    package var contextSizeOverride: Int = 0
 
-    public init(
+    package init(
         parent: WdfObject? = nil, cleanup: ObjectCallback? = nil, destroy: ObjectCallback? = nil,
         context: ContextType? = nil
     ) {
@@ -128,19 +128,19 @@ public struct ObjectAttributes: Sendable {
 }
 
 /// `WDF_OBJECT_ATTRIBUTES` as C code fills it, before validation: what the C door passes.
-public struct RawObjectAttributes: Sendable {
+package struct RawObjectAttributes: Sendable {
     /// The `Size` field, and what it must be.
-    public var size: UInt32
-    public var expectedSize: UInt32
-    public var cleanup: ObjectCallback?
-    public var destroy: ObjectCallback?
-    public var executionLevel: UInt32
-    public var synchronizationScope: UInt32
-    public var parent: WdfObject?
-    public var contextSizeOverride: Int
-    public var context: RawContextType?
+    package var size: UInt32
+    package var expectedSize: UInt32
+    package var cleanup: ObjectCallback?
+    package var destroy: ObjectCallback?
+    package var executionLevel: UInt32
+    package var synchronizationScope: UInt32
+    package var parent: WdfObject?
+    package var contextSizeOverride: Int
+    package var context: RawContextType?
 
-    public init(
+    package init(
         size: UInt32, expectedSize: UInt32, cleanup: ObjectCallback?, destroy: ObjectCallback?, executionLevel: UInt32,
         synchronizationScope: UInt32, parent: WdfObject?, contextSizeOverride: Int, context: RawContextType?
     ) {
@@ -156,17 +156,17 @@ public struct RawObjectAttributes: Sendable {
     }
 
     /// Whether the early parent lookup may trust `parent` (a wrong Size skips it).
-    public var sizeIsValid: Bool { size == expectedSize }
+    package var sizeIsValid: Bool { size == expectedSize }
 
     /// Validates in the order of SPEC §5 and gives the Swift attributes.
-    public func validated(forMemory: Bool) throws(NTStatus) -> ObjectAttributes {
+    package func validated(forMemory: Bool) throws(NTStatus) -> WdfAttributes {
         guard sizeIsValid else { throw .infoLengthMismatch }
         if let context, context.sizeField != context.expectedSizeField { throw .infoLengthMismatch }
         if let context, context.contextSize != 0, !context.hasName { throw .wdfObjectAttributesInvalid }
         guard let executionLevel = ExecutionLevel(rawValue: executionLevel),
             let synchronizationScope = SynchronizationScope(rawValue: synchronizationScope)
         else { throw .wdfObjectAttributesInvalid }
-        var attributes = ObjectAttributes(
+        var attributes = WdfAttributes(
             parent: parent, cleanup: cleanup, destroy: destroy,
             context: context.map { ContextType(key: $0.key, size: $0.contextSize, name: $0.name) })
         if contextSizeOverride != 0, context == nil { throw .wdfObjectAttributesInvalid }
@@ -179,16 +179,16 @@ public struct RawObjectAttributes: Sendable {
 }
 
 /// `WDF_OBJECT_CONTEXT_TYPE_INFO` as C code declares it.
-public struct RawContextType: Sendable {
-    public var sizeField: UInt32
-    public var expectedSizeField: UInt32
-    public var hasName: Bool
-    public var name: String
-    public var contextSize: Int
+package struct RawContextType: Sendable {
+    package var sizeField: UInt32
+    package var expectedSizeField: UInt32
+    package var hasName: Bool
+    package var name: String
+    package var contextSize: Int
     /// The lookup key: `UniqueType` when set, else the structure's own address.
-    public var key: UInt
+    package var key: UInt
 
-    public init(sizeField: UInt32, expectedSizeField: UInt32, hasName: Bool, name: String, contextSize: Int, key: UInt) {
+    package init(sizeField: UInt32, expectedSizeField: UInt32, hasName: Bool, name: String, contextSize: Int, key: UInt) {
         self.sizeField = sizeField
         self.expectedSizeField = expectedSizeField
         self.hasName = hasName
