@@ -1,11 +1,14 @@
 /// Driver Verifier's settings for one driver, read from its service's parameters when it loads
-/// (`WdfHostSetServiceParameter`, overridden by `WDF_VERIFIER_SETTINGS`; see ``VerifierEnvironment``).
+/// (`WdfHostSetServiceParameter`, overridden by `WDF_VERIFIER_SETTINGS`). From Swift, give them
+/// to `WdfDriver.load(service:poolTag:frameworkVerifier:driverVerifier:additionalParameters:)`.
+/// Corresponds to the `VerifyDriverLevel`, `PoolTag`, `PoolTagOverruns` and `LowResources...`
+/// values Driver Verifier reads (`verifier.exe /flags`, `/driver`).
 public struct DriverVerifierSettings: Hashable, Sendable {
     /// `VerifyDriverLevel`: Driver Verifier's flags, with Windows' bit values.
     public struct Level: OptionSet, Hashable, Sendable {
         public let rawValue: UInt32
         public init(rawValue: UInt32) { self.rawValue = rawValue }
-        /// 0x1: allocations on their own pages next to a guard page (see ``SpecialPool``).
+        /// 0x1: allocations on their own pages next to a guard page (special pool).
         public static let specialPool = Level(rawValue: 0x1)
         /// 0x2: every routine with an IRQL limit checks it (framework methods stop with 0xC4 and
         /// the KmdfIrql rule, kernel routines with `IRQL_NOT_LESS_OR_EQUAL`).

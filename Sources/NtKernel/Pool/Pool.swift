@@ -1,14 +1,13 @@
 internal import CRuntimeShims
 
-/// The executive pool: tagged blocks of paged or non-paged memory, with quota and accounting.
+/// The executive pool: tagged blocks of paged or non-paged memory, with per-tag accounting.
 ///
-/// Blocks under a page are 16-byte aligned (64 for cache-aligned types) and never cross a page;
-/// blocks of a page or more are page-aligned. Every block is accounted under its tag (protected
-/// bit ignored) and pool kind, with its whole size (header and rounding included).
-///
-/// Failures that the C routines report by returning NULL are thrown as ``NTStatus``; failures the
-/// C routines "raise" stop the process with `KMODE_EXCEPTION_NOT_HANDLED` (there is no structured
-/// exception handling to land in), exactly as through the C API.
+/// From Swift, a block is a ``PoolBlock`` (freed when its owner ends) or lent for a scope by
+/// ``withAllocation(_:byteCount:tag:_:)``; ``tagUsage()`` is what poolmon shows. Blocks under a
+/// page are 16-byte aligned (64 for cache-aligned types) and never cross a page; blocks of a page
+/// or more are page-aligned. Every block is accounted under its tag (protected bit ignored) and
+/// pool kind, with its whole size (header and rounding included). Corresponds to the `ExAllocatePool…`
+/// and `ExFreePool…` routines and to `ZwQuerySystemInformation(SystemPoolTagInformation)`.
 public enum Pool {
     /// Allocates `byteCount` bytes of `type` pool under `tag`, not zeroed (unless `type` carries
     /// `.zeroAllocation`). Corresponds to `ExAllocatePoolWithTag`.
@@ -34,7 +33,7 @@ public enum Pool {
         try? allocate(type, byteCount: byteCount, tag: tag, quota: false, routine: "ExAllocatePoolWithTag")
     }
 
-    /// Allocates like ``allocate(_:byteCount:tag:)`` and charges the whole block to the calling
+    /// Allocates like `allocate(_:byteCount:tag:)` and charges the whole block to the calling
     /// thread's process (System is never charged). Corresponds to `ExAllocatePoolWithQuotaTag`.
     ///
     /// A failed allocation raises `STATUS_INSUFFICIENT_RESOURCES` and a failed charge raises

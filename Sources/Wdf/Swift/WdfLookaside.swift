@@ -42,7 +42,7 @@ public final class WdfLookaside: Sendable, FrameworkObject {
     deinit { ownership.end() }
 
     /// A memory object whose buffer comes from this list (old contents kept: see
-    /// ``DriverBuffer/fill(with:)``), parented to `parent`: it is deleted when its owner ends
+    /// `DriverBuffer.fill(with:)`), parented to `parent`: it is deleted when its owner ends
     /// or with `parent`, whichever comes first. Corresponds to `WdfMemoryCreateFromLookaside`
     /// and `WdfObjectDelete`.
     /// - Throws: `.insufficientResources`.
@@ -57,6 +57,6 @@ public final class WdfLookaside: Sendable, FrameworkObject {
         WdfMemory(adopting: try LookasideObjects.createMemory(from: object).object, list: self)
     }
 
-    /// The executive list's counters (``LookasideStatistics/hitRate`` is a fraction).
+    /// The executive list's counters (`LookasideStatistics.hitRate` is a fraction).
     public var statistics: LookasideStatistics { handle.statistics! }
 }

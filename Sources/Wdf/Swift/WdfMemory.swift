@@ -2,7 +2,7 @@ public import NtKernel
 
 /// A framework memory object owned by Swift: a buffer with an object's lifetime. Deleted when the
 /// owner's lifetime ends (or by ``delete()``), or earlier with its parent; it cannot be copied,
-/// so it cannot be deleted twice. Its bytes are read and written through ``DriverBuffer``.
+/// so it cannot be deleted twice. Its bytes are read and written through `DriverBuffer`.
 ///
 /// ```swift
 /// let memory = try WdfMemory(size: 64, tag: "SmMm", attributes: ObjectAttributes(parent: request))
@@ -23,7 +23,7 @@ public struct WdfMemory: ~Copyable, Sendable, FrameworkObject, DriverBuffer {
     public var object: WdfObject { ownership.object }
 
     /// Creates a memory object with a new buffer of `size` bytes (not zeroed: see
-    /// ``DriverBuffer/fill(with:)``; 16-byte aligned, page-aligned at a page or more), accounted
+    /// `DriverBuffer.fill(with:)`; 16-byte aligned, page-aligned at a page or more), accounted
     /// under `tag` (nil: the driver's tag). Corresponds to `WdfMemoryCreate`.
     /// - Throws: `.invalidParameter`, explained, for a `size` under 1 or an invalid tag;
     ///   `.insufficientResources`; `.deletePending` when the parent is being deleted.
