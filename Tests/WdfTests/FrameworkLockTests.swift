@@ -65,10 +65,10 @@ extension WdfSuites {
 
         @Test func locksAreObjectsDeletedWithTheirParentWithContextsAndCallbacks() throws {
             let log = CallbackLog()
-            let parent = try WdfObject.create(attributes: ObjectAttributes(cleanup: log.callback("parent")))
+            let parent = try WdfObject.create(attributes: WdfAttributes(cleanup: log.callback("parent")))
             let spin = try WdfSpinLock.create(
-                attributes: ObjectAttributes(parent: parent, cleanup: log.callback("spin"), context: ContextType(Counter.self)))
-            let wait = try WdfWaitLock.create(attributes: ObjectAttributes(parent: parent, destroy: log.callback("wait destroyed")))
+                attributes: WdfAttributes(parent: parent, cleanup: log.callback("spin"), context: ContextType(Counter.self)))
+            let wait = try WdfWaitLock.create(attributes: WdfAttributes(parent: parent, destroy: log.callback("wait destroyed")))
             spin.object.withContext(Counter.self) { $0.value = 7 }
             #expect(spin.object.withContext(Counter.self) { $0.value } == 7)
             spin.withLock {}

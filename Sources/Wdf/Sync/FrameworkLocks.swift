@@ -24,7 +24,7 @@ enum FrameworkLocks {
 
     /// Creates a lock object of `kind` with its block, set up by `initialize`.
     static func create(
-        kind: ObjectKind, attributes: ObjectAttributes, routine: StaticString,
+        kind: ObjectKind, attributes: WdfAttributes, routine: StaticString,
         initialize: (UnsafeMutableRawPointer) -> Void
     ) throws(NTStatus) -> WdfObject {
         let owner = ObjectCreation.owner(parent: attributes.parent, routine: routine)

@@ -1,4 +1,4 @@
-public import NtKernel
+package import NtKernel
 
 /// A framework spin lock. Corresponds to `WDFSPINLOCK`.
 ///
@@ -9,19 +9,19 @@ public import NtKernel
 /// a thread that does not, is bug check `WDF_VIOLATION` (0x10D): parameter 1 0x2 (`WDF_RECURSIVE_LOCK`)
 /// for the first, 0xB (`WDF_INVALID_LOCK_OPERATION`) with parameter 3 0x1 for the second;
 /// parameter 2 is the lock's handle.
-public struct WdfSpinLock: Hashable, Sendable {
-    public let object: WdfObject
-    public init(_ object: WdfObject) { self.object = object }
+package struct WdfSpinLock: Hashable, Sendable {
+    package let object: WdfObject
+    package init(_ object: WdfObject) { self.object = object }
 
     /// Creates a spin lock (parented to the driver unless the attributes say otherwise).
     /// Corresponds to `WdfSpinLockCreate`.
-    public static func create(attributes: ObjectAttributes = ObjectAttributes()) throws(NTStatus) -> WdfSpinLock {
+    package static func create(attributes: WdfAttributes = WdfAttributes()) throws(NTStatus) -> WdfSpinLock {
         WdfSpinLock(
             try FrameworkLocks.create(kind: .spinLock, attributes: attributes, routine: "WdfSpinLockCreate") { _ in })
     }
 
     /// Takes the lock, raising the IRQL to DISPATCH_LEVEL. Corresponds to `WdfSpinLockAcquire`.
-    public func acquire() {
+    package func acquire() {
         let routine: StaticString = "WdfSpinLockAcquire"
         let block = FrameworkLocks.block(object, kinds: .spinLock, routine: routine)
         if SpinLock.isHeldByCurrentThread(block) { FrameworkLocks.recursiveAcquire(object, routine: routine) }
@@ -31,7 +31,7 @@ public struct WdfSpinLock: Hashable, Sendable {
 
     /// Releases the lock and returns to the IRQL its acquire saw. Corresponds to
     /// `WdfSpinLockRelease`.
-    public func release() {
+    package func release() {
         let routine: StaticString = "WdfSpinLockRelease"
         let block = FrameworkLocks.block(object, kinds: .spinLock, routine: routine)
         if !SpinLock.isHeldByCurrentThread(block) { FrameworkLocks.releaseNotHeld(object, routine: routine) }
@@ -40,12 +40,12 @@ public struct WdfSpinLock: Hashable, Sendable {
     }
 
     /// Runs `body` with the lock held (at DISPATCH_LEVEL).
-    public func withLock<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
+    package func withLock<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
         acquire()
         defer { release() }
         return try body()
     }
 
     /// Deletes the lock object. Corresponds to `WdfObjectDelete`.
-    public func delete() { object.delete() }
+    package func delete() { object.delete() }
 }

@@ -1,4 +1,4 @@
-public import NtKernel
+package import NtKernel
 import Synchronization
 
 /// A framework wait lock: a lock that a thread waits for asleep, at PASSIVE_LEVEL. Corresponds
@@ -13,16 +13,16 @@ import Synchronization
 /// for the first, 0xB (`WDF_INVALID_LOCK_OPERATION`) with parameter 3 0x1 for the second,
 /// parameter 2 the lock's handle; acquiring it again with a timeout waits that
 /// long and times out, as on Windows.
-public struct WdfWaitLock: Hashable, Sendable {
-    public let object: WdfObject
-    public init(_ object: WdfObject) { self.object = object }
+package struct WdfWaitLock: Hashable, Sendable {
+    package let object: WdfObject
+    package init(_ object: WdfObject) { self.object = object }
 
     /// Byte offset of the owner's identity in the lock block (after the `KEVENT`).
     static let ownerOffset = 24
 
     /// Creates a wait lock (parented to the driver unless the attributes say otherwise).
     /// Corresponds to `WdfWaitLockCreate`.
-    public static func create(attributes: ObjectAttributes = ObjectAttributes()) throws(NTStatus) -> WdfWaitLock {
+    package static func create(attributes: WdfAttributes = WdfAttributes()) throws(NTStatus) -> WdfWaitLock {
         WdfWaitLock(
             try FrameworkLocks.create(kind: .waitLock, attributes: attributes, routine: "WdfWaitLockCreate") { block in
                 KernelEvent.initialize(block, type: KernelEvent.synchronization, signaled: true)
@@ -30,11 +30,11 @@ public struct WdfWaitLock: Hashable, Sendable {
     }
 
     /// Takes the lock, waiting as long as it takes. Corresponds to `WdfWaitLockAcquire(Lock, NULL)`.
-    public func acquire() { _ = acquire(timeoutNanoseconds: nil, routine: "WdfWaitLockAcquire") }
+    package func acquire() { _ = acquire(timeoutNanoseconds: nil, routine: "WdfWaitLockAcquire") }
 
     /// Takes the lock if it becomes free within `timeout` (zero: only if it is free now).
     /// Returns whether it was taken. Corresponds to `WdfWaitLockAcquire(Lock, &Timeout)`.
-    public func acquire(timeout: Duration) -> Bool {
+    package func acquire(timeout: Duration) -> Bool {
         let (seconds, attoseconds) = timeout.components
         let nanoseconds: Int64
         if seconds < 0 {
@@ -66,7 +66,7 @@ public struct WdfWaitLock: Hashable, Sendable {
     }
 
     /// Releases the lock (a waiting thread takes it). Corresponds to `WdfWaitLockRelease`.
-    public func release() {
+    package func release() {
         let routine: StaticString = "WdfWaitLockRelease"
         let block = FrameworkLocks.block(object, kinds: .waitLock, routine: routine)
         let current = Irql.current
@@ -80,14 +80,14 @@ public struct WdfWaitLock: Hashable, Sendable {
     }
 
     /// Runs `body` with the lock held.
-    public func withLock<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
+    package func withLock<Result, Failure: Error>(_ body: () throws(Failure) -> Result) throws(Failure) -> Result {
         acquire()
         defer { release() }
         return try body()
     }
 
     /// Deletes the lock object. Corresponds to `WdfObjectDelete`.
-    public func delete() { object.delete() }
+    package func delete() { object.delete() }
 
     /// The owner field: written by the thread that takes or gives the lock, read by any thread
     /// to compare with its own identity (which only that thread ever stores there).
