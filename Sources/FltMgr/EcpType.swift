@@ -1,11 +1,16 @@
 /// The type of an extra create parameter: a GUID, laid out like the C `GUID`.
 @frozen
 public struct EcpType: Hashable, Sendable, CustomStringConvertible {
+    /// `Data1` of the GUID.
     public var data1: UInt32
+    /// `Data2` of the GUID.
     public var data2: UInt16
+    /// `Data3` of the GUID.
     public var data3: UInt16
+    /// `Data4` of the GUID.
     public var data4: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
 
+    /// An ECP type from its GUID's fields, as `DEFINE_GUID` gives them.
     public init(
         _ data1: UInt32, _ data2: UInt16, _ data3: UInt16,
         _ data4: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8)
@@ -18,19 +23,23 @@ public struct EcpType: Hashable, Sendable, CustomStringConvertible {
 
     /// Reads a GUID from memory laid out like the C `GUID`.
     @inlinable
+    /// An ECP type from its GUID's fields, as `DEFINE_GUID` gives them.
     public init(_ pointer: UnsafeRawPointer) {
         self = pointer.loadUnaligned(as: EcpType.self)
     }
 
     var words: (UInt64, UInt64) { unsafeBitCast(self, to: (UInt64, UInt64).self) }
 
+    /// Equal when the GUIDs are (`IsEqualGUID`).
     public static func == (lhs: EcpType, rhs: EcpType) -> Bool { lhs.words == rhs.words }
 
+    /// Hashes the GUID.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(words.0)
         hasher.combine(words.1)
     }
 
+    /// The GUID in registry form, `{5AE1C9D4-7F0B-4C8A-9E21-3B6D0F4A8C11}`.
     public var description: String {
         let d = data4
         func hex<T: BinaryInteger>(_ value: T, _ width: Int) -> String {

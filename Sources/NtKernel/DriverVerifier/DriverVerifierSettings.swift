@@ -6,7 +6,9 @@
 public struct DriverVerifierSettings: Hashable, Sendable {
     /// `VerifyDriverLevel`: Driver Verifier's flags, with Windows' bit values.
     public struct Level: OptionSet, Hashable, Sendable {
+        /// The `VerifyDriverLevel` value.
         public let rawValue: UInt32
+        /// Flags from a `VerifyDriverLevel` value.
         public init(rawValue: UInt32) { self.rawValue = rawValue }
         /// 0x1: allocations on their own pages next to a guard page (special pool).
         public static let specialPool = Level(rawValue: 0x1)

@@ -5,16 +5,22 @@ public import CRuntimeShims
 /// `DISPATCH_LEVEL`.
 @frozen
 public struct Irql: RawRepresentable, Hashable, Comparable, Sendable {
+    /// The level as the C `KIRQL` holds it.
     public let rawValue: UInt8
+    /// A level from its C value. Corresponds to `KIRQL`.
     @inlinable public init(rawValue: UInt8) { self.rawValue = rawValue }
 
     // Computed, not stored: a stored static of a struct is a lazily initialized global, and
     // reading one from another module costs a call per use.
+    /// `PASSIVE_LEVEL` (0).
     @inlinable public static var passive: Irql { Irql(rawValue: 0) }
+    /// `APC_LEVEL` (1).
     @inlinable public static var apc: Irql { Irql(rawValue: 1) }
+    /// `DISPATCH_LEVEL` (2).
     @inlinable public static var dispatch: Irql { Irql(rawValue: 2) }
 
     @inlinable
+    /// Orders levels as `KIRQL` values compare.
     public static func < (lhs: Irql, rhs: Irql) -> Bool { lhs.rawValue < rhs.rawValue }
 
     /// `PASSIVE_LEVEL`, `APC_LEVEL`, `DISPATCH_LEVEL`, or the number for other levels.

@@ -21,14 +21,21 @@ package struct LookasideAllocator: Sendable {
 
 /// A lookaside list's counters, as the public fields of `GENERAL_LOOKASIDE` show them.
 public struct LookasideStatistics: Hashable, Sendable {
+    /// `Depth`: how many entries the list keeps now (tuned every 3 s).
     public var depth: Int
+    /// `MaximumDepth`.
     public var maximumDepth: Int
+    /// `TotalAllocates`.
     public var totalAllocates: UInt64
+    /// `AllocateMisses`: allocations the cache could not serve.
     public var allocateMisses: UInt64
+    /// `TotalFrees`.
     public var totalFrees: UInt64
+    /// `FreeMisses`: frees the cache could not keep.
     public var freeMisses: UInt64
     /// Totals at the last depth-tuning scan.
     public var lastTotalAllocates: UInt64
+    /// `LastAllocateMisses` (at the last tuning scan).
     public var lastAllocateMisses: UInt64
     /// Entries cached now in the shared depot and the calling thread's magazine (other threads'
     /// magazines hold at most `LookasideMagazine.capacity` each on top).

@@ -101,14 +101,22 @@ enum TagRegistry {
 
 /// What poolmon shows for one tag: counts and bytes in use, paged and non-paged.
 public struct PoolTagUsage: Hashable, Sendable {
+    /// The tag (protected bit cleared).
     public var tag: PoolTag
+    /// Paged allocations so far (`PagedAllocs`).
     public var pagedAllocations: UInt64 = 0
+    /// Paged frees so far (`PagedFrees`).
     public var pagedFrees: UInt64 = 0
+    /// Paged bytes in use (`PagedUsed`).
     public var pagedBytes: Int = 0
+    /// Non-paged allocations so far (`NonPagedAllocs`).
     public var nonPagedAllocations: UInt64 = 0
+    /// Non-paged frees so far (`NonPagedFrees`).
     public var nonPagedFrees: UInt64 = 0
+    /// Non-paged bytes in use (`NonPagedUsed`).
     public var nonPagedBytes: Int = 0
 
+    /// A tag with nothing counted yet.
     public init(tag: PoolTag) { self.tag = tag }
 }
 

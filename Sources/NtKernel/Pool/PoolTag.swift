@@ -5,7 +5,9 @@
 /// tag; it is not part of the name.
 @frozen
 public struct PoolTag: RawRepresentable, Hashable, Sendable {
+    /// The tag as the C `ULONG` holds it (first character in the lowest byte).
     public let rawValue: UInt32
+    /// A tag from its C value (the multi-character constant `'gaTT'`), unchecked.
     @inlinable public init(rawValue: UInt32) { self.rawValue = rawValue }
 
     /// The protected bit, `PROTECTED_POOL` (0x80000000).
@@ -39,6 +41,7 @@ public struct PoolTag: RawRepresentable, Hashable, Sendable {
 
     /// This tag with the protected bit set (`PROTECTED_POOL`).
     public var protected: PoolTag { PoolTag(rawValue: rawValue | Self.protectedBit) }
+    /// Whether the protected bit (`PROTECTED_POOL`) is set.
     public var isProtected: Bool { rawValue & Self.protectedBit != 0 }
     /// The tag without the protected bit: what accounting and tag checks compare.
     @inlinable public var unprotected: PoolTag { PoolTag(rawValue: rawValue & ~Self.protectedBit) }
@@ -72,5 +75,6 @@ extension PoolTag: ExpressibleByStringLiteral {
 }
 
 extension PoolTag: CustomStringConvertible {
+    /// The tag as poolmon shows it (``name``).
     public var description: String { name }
 }

@@ -49,39 +49,69 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, Error {
 }
 
 extension NTStatus {
+    /// `STATUS_SUCCESS`.
     public static let success = NTStatus(code: 0x0000_0000)
     /// A wait ended because its timeout passed (a success code).
     public static let timeout = NTStatus(code: 0x0000_0102)
+    /// `STATUS_MORE_ENTRIES`.
     public static let moreEntries = NTStatus(code: 0x0000_0105)
+    /// `STATUS_OBJECT_NAME_EXISTS`.
     public static let objectNameExists = NTStatus(code: 0x4000_0000)
+    /// `STATUS_UNSUCCESSFUL`.
     public static let unsuccessful = NTStatus(code: 0xC000_0001)
+    /// `STATUS_NOT_IMPLEMENTED`.
     public static let notImplemented = NTStatus(code: 0xC000_0002)
+    /// `STATUS_INFO_LENGTH_MISMATCH`.
     public static let infoLengthMismatch = NTStatus(code: 0xC000_0004)
+    /// `STATUS_ACCESS_VIOLATION`.
     public static let accessViolation = NTStatus(code: 0xC000_0005)
+    /// `STATUS_INVALID_PARAMETER`.
     public static let invalidParameter = NTStatus(code: 0xC000_000D)
+    /// `STATUS_INVALID_DEVICE_REQUEST`.
     public static let invalidDeviceRequest = NTStatus(code: 0xC000_0010)
+    /// `STATUS_NO_MEMORY`.
     public static let noMemory = NTStatus(code: 0xC000_0017)
+    /// `STATUS_BUFFER_TOO_SMALL`.
     public static let bufferTooSmall = NTStatus(code: 0xC000_0023)
+    /// `STATUS_OBJECT_NAME_INVALID`.
     public static let objectNameInvalid = NTStatus(code: 0xC000_0033)
+    /// `STATUS_QUOTA_EXCEEDED`.
     public static let quotaExceeded = NTStatus(code: 0xC000_0044)
+    /// `STATUS_DELETE_PENDING`.
     public static let deletePending = NTStatus(code: 0xC000_0056)
+    /// `STATUS_INTEGER_OVERFLOW`.
     public static let integerOverflow = NTStatus(code: 0xC000_0095)
+    /// `STATUS_INSUFFICIENT_RESOURCES`.
     public static let insufficientResources = NTStatus(code: 0xC000_009A)
+    /// `STATUS_INVALID_PARAMETER_1`.
     public static let invalidParameter1 = NTStatus(code: 0xC000_00EF)
+    /// `STATUS_INVALID_PARAMETER_2`.
     public static let invalidParameter2 = NTStatus(code: 0xC000_00F0)
+    /// `STATUS_INVALID_PARAMETER_3`.
     public static let invalidParameter3 = NTStatus(code: 0xC000_00F1)
+    /// `STATUS_INVALID_PARAMETER_4`.
     public static let invalidParameter4 = NTStatus(code: 0xC000_00F2)
+    /// `STATUS_INVALID_PARAMETER_5`.
     public static let invalidParameter5 = NTStatus(code: 0xC000_00F3)
+    /// `STATUS_INVALID_PARAMETER_8`.
     public static let invalidParameter8 = NTStatus(code: 0xC000_00F6)
     /// `WdfDriverCreate` called a second time for a driver object.
     public static let driverInternalError = NTStatus(code: 0xC000_0183)
+    /// `STATUS_INVALID_BUFFER_SIZE`.
     public static let invalidBufferSize = NTStatus(code: 0xC000_0206)
+    /// `STATUS_NOT_FOUND`.
     public static let notFound = NTStatus(code: 0xC000_0225)
+    /// `STATUS_WDF_PARENT_ALREADY_ASSIGNED`.
     public static let wdfParentAlreadyAssigned = NTStatus(code: 0xC020_020D)
+    /// `STATUS_WDF_PARENT_ASSIGNMENT_NOT_ALLOWED`.
     public static let wdfParentAssignmentNotAllowed = NTStatus(code: 0xC020_020F)
+    /// `STATUS_WDF_OBJECT_ATTRIBUTES_INVALID`.
     public static let wdfObjectAttributesInvalid = NTStatus(code: 0xC020_0209)
+    /// `STATUS_WDF_SYNCHRONIZATION_SCOPE_INVALID`.
     public static let wdfSynchronizationScopeInvalid = NTStatus(code: 0xC020_0210)
+    /// `STATUS_WDF_EXECUTION_LEVEL_INVALID`.
     public static let wdfExecutionLevelInvalid = NTStatus(code: 0xC020_0211)
+    /// `STATUS_WDF_PARENT_NOT_SPECIFIED`.
     public static let wdfParentNotSpecified = NTStatus(code: 0xC020_0212)
 
     /// Every status this runtime names, with its C spelling.
