@@ -64,6 +64,7 @@ NTSTATUS WdmDeviceControl(PDEVICE_OBJECT DeviceObject, PIRP Irp)
 _Use_decl_annotations_
 VOID WdmUnload(PDRIVER_OBJECT DriverObject)
 {
+    UNREFERENCED_PARAMETER(DriverObject);   /* used by the checked build's assertion only */
     PAGED_CODE();
     NT_ASSERT(DriverObject->DriverUnload == WdmUnload);
     g_Unloads++;

@@ -183,6 +183,26 @@ expect_rejected() {
         return 1
     fi
 }
+# dontuse.h: a banned string routine is diagnosed, naming its ntstrsafe.h replacement.
+cat >"$WORK/dontuse_bad.c" <<'C'
+#include <ntddk.h>
+#include <dontuse.h>
+void DontUseBad(char *buffer) { strcpy(buffer, "x"); }
+C
+expect_banned() {
+    if "$@" >"$WORK/banned.txt" 2>&1; then
+        echo "compiled, but strcpy after dontuse.h must be diagnosed"
+        return 1
+    fi
+    grep -q "banned by dontuse.h: use RtlStringCbCopyA" "$WORK/banned.txt" || { cat "$WORK/banned.txt"; return 1; }
+}
+for cc in $CCS; do
+    run "$cc C11 dontuse.h bans strcpy" expect_banned $cc $CFLAGS -I"$INC" -fsyntax-only "$WORK/dontuse_bad.c"
+done
+for cxx in $CXXS; do
+    run "$cxx C++17 dontuse.h bans strcpy" expect_banned $cxx -x c++ $CXXFLAGS -I"$INC" -fsyntax-only "$WORK/dontuse_bad.c"
+done
+
 for cc in $CCS; do
     run "$cc C11 handle conversions to WDFOBJECT" $cc $CFLAGS -I"$INC" -fsyntax-only "$WORK/handles_ok.c"
     run "$cc C11 filter handles" $cc $CFLAGS -I"$INC" -fsyntax-only "$WORK/handles_ok_flt.c"
