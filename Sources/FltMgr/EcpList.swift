@@ -16,7 +16,7 @@ struct EcpListRecord {
 /// `DRIVER_VERIFIER_DETECTED_VIOLATION` parameter 1 for a pointer that is not an ECP list.
 let notAnEcpList: UInt = 0xE3
 
-/// ECP lists: what a create operation carries (SPEC §9). Corresponds to `PECP_LIST`; iterate it
+/// ECP lists: what a create operation carries. Corresponds to `PECP_LIST`; iterate it
 /// with for-in to see each ECP's type, context and size in insertion order.
 package struct EcpList: Sequence, Hashable, @unchecked Sendable {
     /// The value C code sees.

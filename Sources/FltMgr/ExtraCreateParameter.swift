@@ -150,7 +150,7 @@ enum EcpCheck {
     }
 }
 
-/// Allocating, freeing and acknowledging ECPs (SPEC §9). Contexts are not zeroed.
+/// Allocating, freeing and acknowledging ECPs. Contexts are not zeroed.
 package enum ExtraCreateParameters {
     /// Bytes of header in front of every context.
     package static var headerSize: Int { EcpHeader.size }

@@ -1,4 +1,4 @@
-// C exports: Filter Manager filters and extra create parameters (SPEC §9).
+// C exports: Filter Manager filters and extra create parameters.
 public import CWdf
 import NtKernel
 import FltMgr

@@ -1,4 +1,4 @@
-// C exports: memory objects and lookaside-list objects, in the validation order of SPEC §7-8.
+// C exports: memory objects and lookaside-list objects, in the documented validation order.
 public import CWdf
 import NtKernel
 import Wdf

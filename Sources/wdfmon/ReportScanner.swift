@@ -1,4 +1,4 @@
-// Reads what the library prints to standard error: the bug-check report (DESIGN.md "Bug checks":
+// Reads what the library prints to standard error: the bug-check report (the fixed format:
 // stop line, name, explanation, then "  at <site>") and the verifier's leak lines
 // ("VERIFIER LEAK: Tag='..' Size=.. Type=.. Address=0x.. Age=..s Caller=<site>").
 

@@ -605,7 +605,7 @@ public final class CApiModel {
         try fill(object, size: size, &source)
     }
 
-    // MARK: Deleting, references, destruction (the model's side of SPEC §5)
+    // MARK: Deleting, references, destruction (the model's side of the deletion order)
 
     /// Disposes `object` and its subtree as the library does: children oldest first, each
     /// child's subtree before the next; then the object's cleanup; then the children's creation

@@ -124,7 +124,7 @@ struct LookasideTests {
         #expect(list.statistics.totalFrees == 1)
     }
 
-    // MARK: Depth tuning (SPEC §4), with an injected clock.
+    // MARK: Depth tuning, with an injected clock.
 
     /// Drives `allocations` allocations with `misses` misses since the last scan: entries are
     /// freed right away, so every allocation after the first hits unless the cache is flushed.

@@ -451,7 +451,7 @@ extension UnsafeMutablePointer where Pointee == LookasideCore {
         deallocate()
     }
 
-    /// One depth-tuning step (SPEC §4), from the allocations and misses since the last one.
+    /// One depth-tuning step, from the allocations and misses since the last one.
     func tune() {
         let statistics = statistics()
         let allocations = statistics.totalAllocates &- pointee.lastTotalAllocates.load(ordering: .relaxed)

@@ -6,7 +6,7 @@ import Musl
 #endif
 
 /// Tunes the Depth of lookaside lists: a scan once a second, each list every three seconds
-/// (SPEC §4). Every scan also refreshes the public counters of lists that live in C structures.
+/// (Windows' rule). Every scan also refreshes the public counters of lists that live in C structures.
 ///
 /// ``shared`` runs on its own background thread in real time. A test makes its own with
 /// ``manual()`` and drives the clock with ``advance(by:)``, so the formula is checked exactly.

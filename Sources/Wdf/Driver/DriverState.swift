@@ -2,7 +2,7 @@ import Synchronization
 package import NtKernel
 
 /// Verifier settings of a driver, read from its service's `Parameters\Wdf` values at
-/// `WdfDriverCreate` (SPEC §6).
+/// `WdfDriverCreate`.
 package struct VerifierSettings: Hashable, Sendable {
     /// `VerifierOn`: handle checks, pool tracking, IRQL checks, break on error.
     package var verifierOn = false
@@ -129,7 +129,7 @@ final class DriverState: @unchecked Sendable {
     }
 }
 
-/// The default pool tag of a driver (SPEC §6).
+/// The default pool tag of a driver.
 package enum DriverTag {
     /// `'rDxF'`: "FxDr".
     package static let fallback = PoolTag("FxDr")

@@ -89,7 +89,7 @@ package struct WdfLookasideHandle: Hashable, Sendable {
     package func delete() { object.delete() }
 }
 
-/// The work behind the lookaside-object routines (SPEC §8); the C door calls these.
+/// The work behind the lookaside-object routines; the C door calls these.
 package enum LookasideObjects {
     /// `WdfLookasideListCreate` after the early parent lookups and the out-pointer check.
     /// `bufferSize` is the C `size_t` as it is (0: `.invalidParameter`; more than fits a ULONG

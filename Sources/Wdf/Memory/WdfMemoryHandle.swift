@@ -82,7 +82,7 @@ package struct WdfMemoryHandle: Hashable, Sendable {
     package func delete() { object.delete() }
 }
 
-/// The work behind the memory routines, in the order SPEC §7 gives; the C door calls these.
+/// The work behind the memory routines, in the order the reference pages give; the C door calls these.
 package enum MemoryObjects {
     /// `WdfMemoryCreate` after the early parent lookup and the out-pointer check.
     /// `attributes` validates lazily so its errors come in their place; `clearOutput` is

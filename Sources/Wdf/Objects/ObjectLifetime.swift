@@ -7,7 +7,7 @@ import Glibc
 import Musl
 #endif
 
-/// Creation, deletion, references and destruction of framework objects (SPEC §5).
+/// Creation, deletion, references and destruction of framework objects.
 ///
 /// Deletion is iterative (an explicit stack, never the native one), so a chain of a million
 /// objects deletes. Order: the object is unlinked from its parent; its children are disposed
@@ -128,7 +128,7 @@ enum ObjectLifetime {
 
     /// A passive-only object was linked under `parent`: every ancestor up to the driver learns
     /// that its subtree holds one (`passiveBit`), so deleting any of them above PASSIVE_LEVEL is
-    /// deferred as a whole, and the order of SPEC §5 (children's cleanup first) holds there too.
+    /// deferred as a whole, and the deletion order (children's cleanup first) holds there too.
     /// Stops at the first ancestor that knew already. Only paged objects pay for this.
     @inline(never)
     static func markPassiveDescendant(above child: UInt32, parent: UInt32) {
@@ -144,7 +144,7 @@ enum ObjectLifetime {
 
     /// Whether deleting the object in `slot` (or dropping its last reference, `subtree` false)
     /// must wait for PASSIVE_LEVEL: it is passive-only, or (for a delete) its subtree holds a
-    /// passive-only object, and the caller is above PASSIVE_LEVEL (SPEC §5).
+    /// passive-only object, and the caller is above PASSIVE_LEVEL.
     @inline(__always)
     static func mustDefer(_ slot: UnsafeMutablePointer<ObjectSlot>, subtree: Bool) -> Bool {
         let passive = slot.pointee.flags & ObjectFlags.passiveOnly != 0
@@ -305,7 +305,7 @@ enum ObjectLifetime {
         // Depth-first, children oldest first, each child's subtree before the next. Reaching an
         // object detaches and claims all its children in one lock hold; a frame covers the range
         // of `pending` that holds its children. When a frame's children are done, its cleanup
-        // runs and then its children's creation references are dropped (SPEC §5).
+        // runs and then its children's creation references are dropped.
         var frames: [(index: UInt32, start: Int, cursor: Int)] = []
         var pending: [UInt32] = []
         func expand(_ index: UInt32) {
@@ -342,7 +342,7 @@ enum ObjectLifetime {
 
     /// Set in a parent's `childCount` (and kept until it is destroyed) once a child has callbacks or
     /// children of its own: some cleanup callback in its subtree could then look at a sibling
-    /// after that sibling's disposal, before the creation references are dropped (SPEC §5).
+    /// after that sibling's disposal, before the creation references are dropped.
     static var watchedBit: Int32 { 1 << 30 }
 
     /// Set in an object's `childCount` (and kept until it is destroyed) once a passive-only
@@ -522,7 +522,7 @@ enum ObjectLifetime {
                 "\(routine): the last reference to \(ObjectTable.handle(of: index)) was dropped while it is still parented (not deleted)")
         }
         // The last release of a passive-only object above PASSIVE_LEVEL: destroyed later, at
-        // PASSIVE_LEVEL, as its delete would have been (SPEC §5).
+        // PASSIVE_LEVEL, as its delete would have been.
         if mustDefer(slot, subtree: false) { return DisposeList.destroyLater(index) }
         destroy(index)
     }

@@ -109,7 +109,7 @@ package struct WdfAttributes: Sendable {
     /// allocations do, `.insufficientResources`.
     static var maximumContextSize: UInt { UInt(Int.max) / 2 }
 
-    /// Checks what a Swift caller can get wrong (SPEC §5 order after the size checks). Context
+    /// Checks what a Swift caller can get wrong (documented order, after the size checks). Context
     /// sizes are compared as the C `size_t`s they are (a negative `Int` is 2^63 or more).
     func validate(forMemory: Bool) throws(NTStatus) {
         let override = UInt(bitPattern: contextSizeOverride)
@@ -158,7 +158,7 @@ package struct RawObjectAttributes: Sendable {
     /// Whether the early parent lookup may trust `parent` (a wrong Size skips it).
     package var sizeIsValid: Bool { size == expectedSize }
 
-    /// Validates in the order of SPEC §5 and gives the Swift attributes.
+    /// Validates in the documented order and gives the Swift attributes.
     package func validated(forMemory: Bool) throws(NTStatus) -> WdfAttributes {
         guard sizeIsValid else { throw .infoLengthMismatch }
         if let context, context.sizeField != context.expectedSizeField { throw .infoLengthMismatch }

@@ -2,7 +2,7 @@ import Synchronization
 package import NtKernel
 import Dispatch
 
-/// The framework verifier: messages, pool tracking, and the leak report at unload (SPEC §6).
+/// The framework verifier: messages, pool tracking, and the leak report at unload.
 package enum Verifier {
     /// Called for each verifier message of a driver with `DbgBreakOnError` (the host's
     /// debugger hook). By default the message is only logged.
