@@ -15,8 +15,13 @@ import Musl
 package enum PoolArena {
     static let pageSize = 4096
     static let pageShift = 12
-    /// Reserved address space (not memory): 256 GiB.
+    /// The address space the page map covers (not memory): 256 GiB. The region itself is this
+    /// size when the system grants it, and smaller where it does not (`ulimit -v`, valgrind):
+    /// `Region.bytes` is what was reserved. An address past the region but inside this span reads
+    /// a zero (`unused`) page-map entry, so it is still recognized as not the pool's.
     static let reservedBytes = 256 << 30
+    /// The region sizes tried in turn when the system refuses the whole span.
+    static let fallbackRegionBytes = [64 << 30, 16 << 30, 4 << 30, 1 << 30]
     static let commitChunk = 4 << 20
 
     /// What a page holds.
@@ -49,6 +54,8 @@ package enum PoolArena {
     struct Region: @unchecked Sendable {
         let base: UnsafeMutableRawPointer
         let pageMap: UnsafeMutablePointer<PageEntry>
+        /// The bytes reserved at `base` (at most `reservedBytes`).
+        let bytes: Int
     }
 
     /// The region's base and page map, published when the region is made (constant-initialized
@@ -58,6 +65,10 @@ package enum PoolArena {
     /// be seen in this module, and each check was a runtime call on every `ExFreePool`).
     @exclusivity(unchecked) package nonisolated(unsafe) static var base: UnsafeMutableRawPointer? = nil
     nonisolated(unsafe) static var pageMap: UnsafeMutablePointer<PageEntry>? = nil
+
+    /// The bytes of address space the region holds (256 GiB, or a fallback size where the system
+    /// refuses that much). Reserves the region if it is not yet.
+    package static var regionBytes: Int { region.bytes }
 
     /// The page map's address (for the placement test).
     package static var pageMapAddress: UnsafeRawPointer { UnsafeRawPointer(region.pageMap) }
@@ -92,19 +103,29 @@ package enum PoolArena {
 
     static let region: Region = {
         let flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE
-        let base = mmap(nil, reservedBytes, PROT_NONE, flags, -1, 0)
+        var base: UnsafeMutableRawPointer? = nil
+        var bytes = 0
+        for size in [reservedBytes] + fallbackRegionBytes {
+            if let mapping = mmap(nil, size, PROT_NONE, flags, -1, 0), mapping != MAP_FAILED {
+                (base, bytes) = (mapping, size)
+                break
+            }
+        }
         let mapBytes = (reservedBytes >> pageShift) * MemoryLayout<PageEntry>.stride
         // The page map starts half a way-predictor period past the region's phase, so the
-        // entry of the region's first pages and those pages' first blocks never collide.
-        let mapped = mmap(nil, mapBytes + wayPredictorPeriod, PROT_NONE, flags, -1, 0)
+        // entry of the region's first pages and those pages' first blocks never collide. It is
+        // readable from the start (zeros: every page `unused`; a read-only private mapping is
+        // not charged), so a lookup of an address the pool never committed reads "not ours".
+        let mapped = mmap(nil, mapBytes + wayPredictorPeriod, PROT_READ, flags, -1, 0)
         let map = mapped.flatMap { mapped -> UnsafeMutableRawPointer? in
-            guard mapped != MAP_FAILED, let base, base != MAP_FAILED else { return nil }
+            guard mapped != MAP_FAILED, let base else { return nil }
             return placed(mapped, phase: wayPredictorPeriod / 2, pastThePhaseOf: base)
         }
-        guard let base, base != MAP_FAILED, let map else {
+        guard let base, let map else {
             BugCheck.raise(.badPoolCaller, 0, 0, 0, 0, "pool initialization: cannot reserve the pool's address space")
         }
-        let region = Region(base: base, pageMap: map.bindMemory(to: PageEntry.self, capacity: reservedBytes >> pageShift))
+        let region = Region(
+            base: base, pageMap: map.bindMemory(to: PageEntry.self, capacity: reservedBytes >> pageShift), bytes: bytes)
         PoolArena.base = region.base
         PoolArena.pageMap = region.pageMap
         return region
@@ -137,7 +158,7 @@ package enum PoolArena {
 
     /// Takes `pages` contiguous pages, or nil when the region (or the machine) is exhausted.
     static func allocateSpan(pages: Int) -> UnsafeMutableRawPointer? {
-        guard pages > 0, pages <= reservedBytes >> pageShift else { return nil }
+        guard pages > 0, pages <= region.bytes >> pageShift else { return nil }
         return spans.withLock { spans -> UnsafeMutableRawPointer? in
             if pages <= SpanState.exactLimit {
                 if let span = spans.state.free[pages].popLast() { return span }
@@ -145,12 +166,12 @@ package enum PoolArena {
                 return span
             }
             let bytes = pages << pageShift
-            guard spans.state.used + bytes <= reservedBytes else { return nil }
+            let region = region
+            guard spans.state.used + bytes <= region.bytes else { return nil }
             let start = spans.state.used
             let end = start + bytes
             if end > spans.state.committed {
-                let newCommitted = min(reservedBytes, (end + commitChunk - 1) / commitChunk * commitChunk)
-                let region = region
+                let newCommitted = min(region.bytes, (end + commitChunk - 1) / commitChunk * commitChunk)
                 let dataOK = mprotect(
                     region.base + spans.state.committed, newCommitted - spans.state.committed,
                     PROT_READ | PROT_WRITE) == 0
