@@ -242,7 +242,7 @@ def targets(h, swift, machine):
     if wm and g:
         add("WdfMemoryCreateFromLookaside + WdfObjectDelete, 256 B, 1 thread (C API)", "≤ 1.0× glibc malloc+free",
             "%s ns: %.2f× glibc" % (ns(wm), wm / g), wm / g <= 1.0)
-    sw = swift.get("WdfLookaside createMemory+delete 256 B")
+    sw = swift.get("WdfLookaside makeMemory+delete 256 B")
     if sw and "ns_p50" in sw and wm:
         add("the same through the Swift API (WdfLookaside.createMemory + delete)", "≤ the C API figure",
             "%s ns (p50): %.2f× the C API (%s ns), %.2f× glibc" % (ns(sw["ns_p50"]), sw["ns_p50"] / wm, ns(wm),
@@ -265,7 +265,7 @@ def targets(h, swift, machine):
     if lp and jp:
         add("producer/consumer across 2 threads (lookaside list, 256 B)", "≥ jemalloc's throughput",
             "%.1f M/s: %.2f× jemalloc (%.1f M/s)" % (1e3 / lp, jp / lp, 1e3 / jp), jp / lp >= 1.0)
-    names = ["LookasideList allocate+free 256 B", "WdfLookaside createMemory+delete 256 B"]
+    names = ["LookasideList allocate+free 256 B", "WdfLookaside makeMemory+delete 256 B"]
     measured = [swift[n] for n in names if n in swift and "malloc_max" in swift[n]]
     status = machine.get("swift_thresholds", "skipped")
     if measured:

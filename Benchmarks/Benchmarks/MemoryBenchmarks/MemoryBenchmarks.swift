@@ -29,38 +29,42 @@ nonisolated(unsafe) let noMalloc: [BenchmarkMetric: BenchmarkThresholds] = [
 
 // MARK: - The measured loops
 
+/// Keeps `value` alive and observed, as `blackHole` does, for owners that cannot be copied.
+@_optimize(none) @inline(never)
+nonisolated func keep<Value: ~Copyable>(_ value: borrowing Value) {}
+
 @inline(never)
 nonisolated func lookasidePairs(_ list: LookasideList, count: Int) throws(NTStatus) {
     for _ in 0..<count {
         let entry = try list.allocate()
-        blackHole(entry)
-        list.free(entry)
+        keep(entry)
+        entry.free()
     }
 }
 
 @inline(never)
-nonisolated func lookasideBatch(_ list: LookasideList, into slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>)
+nonisolated func lookasideBatch(_ list: LookasideList, into slots: UnsafeMutablePointer<LookasideEntry>, count: Int)
     throws(NTStatus)
 {
-    for index in slots.indices { slots[index] = try list.allocate() }
-    blackHole(slots.baseAddress)
-    for index in slots.indices { list.free(slots[index].unsafelyUnwrapped) }
+    for index in 0..<count { (slots + index).initialize(to: try list.allocate()) }
+    keep(slots)
+    slots.deinitialize(count: count)  // each entry goes back to the list
 }
 
 @inline(never)
 nonisolated func poolPairs(count: Int, byteCount: Int, tag: PoolTag) throws(NTStatus) {
     for _ in 0..<count {
-        let block = try Pool.allocate(.nonPagedNx, byteCount: byteCount, tag: tag)
-        blackHole(block)
-        Pool.free(block, tag: tag)
+        let block = try PoolBlock(.nonPagedNx, byteCount: byteCount, tag: tag)
+        keep(block)
+        block.free()
     }
 }
 
 @inline(never)
 nonisolated func wdfMemoryPairs(_ list: WdfLookaside, count: Int) throws(NTStatus) {
     for _ in 0..<count {
-        let memory = try list.createMemory()
-        blackHole(memory)
+        let memory = try list.makeMemory()
+        keep(memory)
         memory.delete()
     }
 }
@@ -68,9 +72,9 @@ nonisolated func wdfMemoryPairs(_ list: WdfLookaside, count: Int) throws(NTStatu
 @inline(never)
 nonisolated func ecpPairs(_ list: EcpLookasideList, type: EcpType, size: Int, count: Int) throws(NTStatus) {
     for _ in 0..<count {
-        let context = try list.allocate(type, size: size)
-        blackHole(context)
-        list.free(context)
+        let parameter = try list.allocate(type, size: size)
+        keep(parameter)
+        parameter.free()
     }
 }
 
@@ -89,19 +93,18 @@ final class Fixtures: @unchecked Sendable {
     let lookaside256: LookasideList
     let lookaside4096: LookasideList
     let wdfLookaside: WdfLookaside
-    let filter: Filter
+    let filter: Minifilter
     let ecpList: EcpLookasideList
     let ecpType = EcpType(0x5BE1_C9D4, 0x2222, 0x3333, (0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xAA, 0xBB))
-    let slots: UnsafeMutableBufferPointer<UnsafeMutableRawPointer?>
+    let slots: UnsafeMutablePointer<LookasideEntry>
 
     init() throws(NTStatus) {
         lookaside256 = try LookasideList(entrySize: 256, poolType: .nonPagedNx, tag: "BnS2")
         lookaside4096 = try LookasideList(entrySize: 4096, poolType: .nonPagedNx, tag: "BnS4")
-        wdfLookaside = try WdfLookaside.create(bufferSize: 256, poolType: .nonPagedNx, tag: "BnSw")
-        filter = try Filter.register(driver: nil)
-        ecpList = EcpLookasideList(filter: filter, contextSize: 256, tag: "BnSe")
+        wdfLookaside = try WdfLookaside(bufferSize: 256, poolType: .nonPagedNx, tag: "BnSw")
+        filter = try Minifilter()
+        ecpList = try EcpLookasideList(filter: filter, contextSize: 256, tag: "BnSe")
         slots = .allocate(capacity: batchCount)
-        slots.initialize(repeating: nil)
     }
 }
 
@@ -146,7 +149,7 @@ let benchmarks: @Sendable () -> Void = {
         check { () throws(NTStatus) in try poolPairs(count: benchmark.scaledIterations.count, byteCount: 256, tag: "BnSp") }
     }
 
-    Benchmark("WdfLookaside createMemory+delete 256 B", configuration: .init(thresholds: noMalloc)) { benchmark in
+    Benchmark("WdfLookaside makeMemory+delete 256 B", configuration: .init(thresholds: noMalloc)) { benchmark in
         let list = shared().wdfLookaside
         benchmark.startMeasurement()
         check { () throws(NTStatus) in try wdfMemoryPairs(list, count: benchmark.scaledIterations.count) }
@@ -165,14 +168,14 @@ let benchmarks: @Sendable () -> Void = {
         benchmark in
         let fixtures = shared()
         benchmark.startMeasurement()
-        check { () throws(NTStatus) in try lookasideBatch(fixtures.lookaside256, into: fixtures.slots) }
+        check { () throws(NTStatus) in try lookasideBatch(fixtures.lookaside256, into: fixtures.slots, count: batchCount) }
     }
 
     Benchmark("LookasideList batch 1000 4096 B", configuration: .init(scalingFactor: .one, thresholds: noMalloc)) {
         benchmark in
         let fixtures = shared()
         benchmark.startMeasurement()
-        check { () throws(NTStatus) in try lookasideBatch(fixtures.lookaside4096, into: fixtures.slots) }
+        check { () throws(NTStatus) in try lookasideBatch(fixtures.lookaside4096, into: fixtures.slots, count: batchCount) }
     }
 
     // Reference for the malloc counter and the time scale (1 malloc per pair, through the interposer).
