@@ -28,6 +28,9 @@
  *        bench-X mem  ALLOCATOR [count]        RSS (and pool accounting) per live 256-byte object
  *        bench-X tree ALLOCATOR [children]     create, then delete a parent with N children
  *        bench-X which                         which library provides malloc in this process
+ *        bench-X count ALLOCATOR pairs [size]  exactly that many single pairs (default 256 bytes),
+ *                                              untimed: for counting instructions under valgrind
+ *                                              (scripts/bench-instructions.sh)
  * Output: CSV lines "allocator,kind,size,batch,threads,pairs,wall_ns,ns_per_pair" on stdout
  * (kind: pair, batch, prodcons, mem-rss, mem-pool, tree-create, tree-delete ...).
  */
@@ -406,6 +409,19 @@ static double run_threads(const allocator *a, size_t size, int batch, long units
     return last - first;
 }
 
+/* Exactly n single pairs of `size` bytes on this thread, untimed: instruction counts under valgrind
+   are repeatable whatever else the machine does, so two builds compare on a loaded machine. */
+static void mode_count(const allocator *a, long n, size_t size) {
+    state *s = state_new(size);
+    a->setup(s);
+    if (a->pairs(s, n) != 0) {
+        fprintf(stderr, "%s: allocation failed\n", a->name);
+        exit(3);
+    }
+    a->teardown(s);
+    free(s);
+}
+
 /* Units for about target_ns on one thread, from a growing trial run on this thread. */
 static long calibrate(const allocator *a, size_t size, int batch, double target_ns) {
     state *s = state_new(size);
@@ -682,7 +698,7 @@ static NTSTATUS BenchDriverEntry(PDRIVER_OBJECT driver, PUNICODE_STRING path) {
 
 int main(int argc, char **argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s run|pairs|prodcons|mem|tree|which [allocator] [argument]\n", argv[0]);
+        fprintf(stderr, "usage: %s run|pairs|prodcons|mem|tree|count|which [allocator] [argument]\n", argv[0]);
         return 2;
     }
     const char *mode = argv[1];
@@ -704,6 +720,8 @@ int main(int argc, char **argv) {
         mode_prodcons(find_allocator(name), argc > 3 ? atof(argv[3]) : 40.0);
     } else if (strcmp(mode, "mem") == 0) {
         mode_mem(find_allocator(name), argc > 3 ? atol(argv[3]) : 1000000);
+    } else if (strcmp(mode, "count") == 0) {
+        mode_count(find_allocator(name), argc > 3 ? atol(argv[3]) : 100000, argc > 4 ? (size_t)atol(argv[4]) : 256);
     } else if (strcmp(mode, "tree") == 0) {
         mode_tree(name, argc > 3 ? atol(argv[3]) : 1000000);
     } else {
