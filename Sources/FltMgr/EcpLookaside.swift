@@ -1,10 +1,10 @@
-package import NtKernel
+@_spi(Runtime) package import NtKernel
 
 /// Caller storage (an `NPAGED_LOOKASIDE_LIST` or `PAGED_LOOKASIDE_LIST`) holding an ECP
 /// lookaside list: what the C routines pass as `PVOID Lookaside`.
-package struct EcpLookasideStorage: @unchecked Sendable {
-    package let storage: UnsafeMutableRawPointer
-    package init(_ storage: UnsafeMutableRawPointer) { self.storage = storage }
+@usableFromInline package struct EcpLookasideStorage: @unchecked Sendable {
+    @usableFromInline package let storage: UnsafeMutableRawPointer
+    @inlinable package init(_ storage: UnsafeMutableRawPointer) { self.storage = storage }
 
     /// Bytes the storage must have (the size of `NPAGED_LOOKASIDE_LIST`).
     package static let byteCount = 128

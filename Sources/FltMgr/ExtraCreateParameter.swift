@@ -1,5 +1,5 @@
-import Synchronization
-package import NtKernel
+public import Synchronization
+@_spi(Runtime) public import NtKernel
 
 /// What runs when an ECP is freed: nothing, a Swift closure, or a C routine
 /// `VOID Cleanup(PVOID EcpContext, LPCGUID EcpType)`.
@@ -151,7 +151,7 @@ enum EcpCheck {
 }
 
 /// Allocating, freeing and acknowledging ECPs. Contexts are not zeroed.
-package enum ExtraCreateParameters {
+@usableFromInline package enum ExtraCreateParameters {
     /// Bytes of header in front of every context.
     package static var headerSize: Int { EcpHeader.size }
 
@@ -184,8 +184,8 @@ package enum ExtraCreateParameters {
     /// the list here. Returns nil, having done nothing, for anything else: the caller then calls
     /// `allocate(filter:type:size:flags:cleanupRoutine:from:)`, which checks everything in the
     /// documented order.
-    @inlinable @inline(__always)
-    package static func allocateFromList(
+    @_spi(Runtime) @inlinable @inline(__always)
+    public static func allocateFromList(
         filter: Filter, typeAt type: UnsafeRawPointer, size: UInt32, cleanupRoutine: UInt, from lookaside: EcpLookasideStorage
     ) -> Result<UnsafeMutableRawPointer, NTStatus>? {
         let routine: StaticString = "FltAllocateExtraCreateParameterFromLookasideList"
@@ -303,8 +303,8 @@ package enum ExtraCreateParameters {
     /// Inlined into its caller: an ECP recorded live, from a lookaside list, in no list and
     /// without cleanup goes back to the calling thread's cache here; anything else goes to
     /// `freeChecked`, which checks everything in the documented order.
-    @inlinable @inline(__always)
-    package static func free(filter: Filter, _ context: UnsafeMutableRawPointer) {
+    @_spi(Runtime) @inlinable @inline(__always)
+    public static func free(filter: Filter, _ context: UnsafeMutableRawPointer) {
         guard Irql.current <= .apc, let words = EcpHotTable.words, FilterTable.isRegistered(filter, in: words) else {
             return freeChecked(filter: filter, context)
         }

@@ -1,5 +1,5 @@
 public import Synchronization
-package import NtKernel
+@_spi(Runtime) package import NtKernel
 
 /// A registered minifilter. Corresponds to `PFLT_FILTER`: an opaque value encoding a slot and
 /// its generation, checked on every call without touching freed memory.
@@ -7,7 +7,7 @@ package import NtKernel
     /// The value C code sees.
     @usableFromInline package let rawValue: UInt
 
-    package init(rawValue: UInt) { self.rawValue = rawValue }
+    @inlinable package init(rawValue: UInt) { self.rawValue = rawValue }
 
     static let marker: UInt = 0x464C << 48  // "FL"
 

@@ -1,7 +1,7 @@
 // C exports: Filter Manager filters and extra create parameters.
 public import CWdf
 import NtKernel
-import FltMgr
+@_spi(Runtime) import FltMgr
 
 func filter(_ handle: PFLT_FILTER?) -> Filter { Filter(rawValue: UInt(bitPattern: UnsafeMutableRawPointer(handle))) }
 @inline(__always)

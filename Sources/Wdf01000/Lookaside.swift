@@ -2,7 +2,7 @@
 // The list's state lives in the Swift layer; the caller's structure holds a checked reference to
 // it and mirrors the public counters after every tuning scan and flush.
 public import CWdf
-import NtKernel
+@_spi(Runtime) import NtKernel
 
 /// A pointer captured by a callback that may run on another thread.
 struct SendablePointer<Pointee>: @unchecked Sendable {

@@ -1,7 +1,7 @@
 // The workload wdfmon watches: the sample driver, loaded through the host as a C program would
 // load it (load, then add its device), and the threads that run its worker.
 import CWdf
-import NtKernel
+@_spi(Runtime) import NtKernel
 import SampleDriver
 import Wdf
 import Synchronization

@@ -1,8 +1,8 @@
 import Testing
 import TestSupport
 import Synchronization
-import NtKernel
-@testable import FltMgr
+@_spi(Runtime) import NtKernel
+@_spi(Runtime) @testable import FltMgr
 
 /// Calls of `countingCleanup`, and the first 8 bytes of the type it last saw.
 let cCleanupCalls = Atomic<Int>(0)

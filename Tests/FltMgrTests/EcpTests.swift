@@ -2,7 +2,7 @@ import Testing
 import TestSupport
 import Foundation
 import NtKernel
-import FltMgr
+@_spi(Runtime) import FltMgr
 
 let sampleType = EcpType(0x1234_5678, 0x9ABC, 0xDEF0, (1, 2, 3, 4, 5, 6, 7, 8))
 let otherType = EcpType(0x8765_4321, 0x0001, 0x0002, (9, 9, 9, 9, 9, 9, 9, 9))

@@ -1,6 +1,6 @@
 import Testing
 import TestSupport
-import NtKernel
+@_spi(Runtime) import NtKernel
 import Foundation
 import Synchronization
 

@@ -7,8 +7,8 @@ import Musl
 
 /// A bug-check (stop) code, as `KeBugCheckEx` takes it.
 @frozen
-package struct BugCheckCode: RawRepresentable, Hashable, Sendable {
-    package let rawValue: UInt32
+@usableFromInline package struct BugCheckCode: RawRepresentable, Hashable, Sendable {
+    @usableFromInline package let rawValue: UInt32
     @inlinable package init(rawValue: UInt32) { self.rawValue = rawValue }
 
     package static let irqlNotGreaterOrEqual = BugCheckCode(rawValue: 0x09)

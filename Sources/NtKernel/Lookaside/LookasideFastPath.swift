@@ -92,7 +92,7 @@ extension LookasideHandle {
     /// Resolves the list in caller storage and gives an entry back, in one call. A NULL entry is
     /// bug check `BAD_POOL_CALLER` (0xC2/0x99). Corresponds to `ExFreeToLookasideListEx`.
     @inlinable @inline(__always)
-    package static func free(_ entry: UnsafeMutableRawPointer?, to storage: UnsafeMutableRawPointer?, routine: StaticString) {
+    public static func free(_ entry: UnsafeMutableRawPointer?, to storage: UnsafeMutableRawPointer?, routine: StaticString) {
         // The NULL entry's bug check has a way out of its own: sharing the slow path's, its test
         // would be merged with the storage's into flag arithmetic ahead of both branches.
         guard let entry else { nullEntry(routine: routine) }

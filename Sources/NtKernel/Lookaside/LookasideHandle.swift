@@ -2,7 +2,7 @@
 /// `NPAGED_LOOKASIDE_LIST`, `PAGED_LOOKASIDE_LIST`): the routines of the C front door work on
 /// it. Its first 16 bytes (the `ListHead`) hold a check word and the address of the list's state,
 /// so a list that was never initialized, or was deleted, is recognized instead of followed.
-package struct LookasideHandle: @unchecked Sendable {
+@_spi(Runtime) public struct LookasideHandle: @unchecked Sendable {
     @usableFromInline let core: UnsafeMutablePointer<LookasideCore>
 
     init(core: UnsafeMutablePointer<LookasideCore>) { self.core = core }
@@ -47,7 +47,7 @@ package struct LookasideHandle: @unchecked Sendable {
     /// The list initialized in `storage`; bug check `DRIVER_VERIFIER_DETECTED_VIOLATION`
     /// (p1 0xF0, p2 the storage address) when there is none.
     @inlinable @inline(__always)
-    package init(resolving storage: UnsafeMutableRawPointer, routine: StaticString) {
+    public init(resolving storage: UnsafeMutableRawPointer, routine: StaticString) {
         let check = storage.load(as: UInt.self)
         let address = storage.load(fromByteOffset: 8, as: UInt.self)
         guard address != 0, check ^ address == Self.checkWord,
@@ -71,7 +71,7 @@ package struct LookasideHandle: @unchecked Sendable {
     /// too high). For a caller with its own inline fast path and a checked path to fall back
     /// to: no call on the way, so the caller's values need not survive one.
     @inlinable @inline(__always)
-    package func allocateCached() -> UnsafeMutableRawPointer? { core.allocateFromMagazine() }
+    public func allocateCached() -> UnsafeMutableRawPointer? { core.allocateFromMagazine() }
 
     @inlinable @inline(__always)
     package func free(_ entry: UnsafeMutableRawPointer, routine: StaticString) { core.free(entry, routine: routine) }
@@ -79,7 +79,7 @@ package struct LookasideHandle: @unchecked Sendable {
     package func flush() { core.flush() }
 
     /// The size of the list's entries.
-    package var entrySize: Int { core.pointee.entrySize }
+    public var entrySize: Int { core.pointee.entrySize }
     package var poolType: PoolType { core.pointee.poolType }
     package var tag: PoolTag { core.pointee.tag }
 

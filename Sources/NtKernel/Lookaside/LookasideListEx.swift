@@ -1,5 +1,5 @@
 /// What an allocation from a lookaside list does when no entry can be had.
-package enum LookasideFailurePolicy: Sendable {
+@usableFromInline package enum LookasideFailurePolicy: Sendable {
     /// Return nothing (the Swift API throws `.insufficientResources`; C gets NULL).
     case returnNull
     /// `EX_LOOKASIDE_LIST_EX_FLAGS_RAISE_ON_FAIL`: raise `STATUS_INSUFFICIENT_RESOURCES`.
@@ -14,7 +14,7 @@ package enum LookasideFailurePolicy: Sendable {
 /// shared depot that holds the rest. For one thread the Depth rule of the Windows list holds
 /// exactly (at most Depth entries cached); with several threads, each may cache up to that many
 /// more. Corresponds to `LOOKASIDE_LIST_EX` and the `Ex…LookasideListEx` routines.
-package final class LookasideListEx: @unchecked Sendable {
+@usableFromInline package final class LookasideListEx: @unchecked Sendable {
     let core: UnsafeMutablePointer<LookasideCore>
 
     /// Entries a thread keeps for itself per list, on top of the shared depot.

@@ -1,4 +1,4 @@
-package import NtKernel
+@_spi(Runtime) package import NtKernel
 import Synchronization
 
 /// What `WdfMemoryCreateFromLookaside` needs of a list, as plain values: kept in the list's slot

@@ -1,5 +1,5 @@
 import Synchronization
-import NtKernel
+@_spi(Runtime) import NtKernel
 
 /// The life of an object in its slot.
 enum SlotState {
