@@ -14,6 +14,25 @@ package final class VerifiedDriver: @unchecked Sendable {
     /// of the 0xC4/0x62 stop points at it.
     let nameText: UnsafeMutablePointer<CChar>
 
+    /// One such string per service name the process has loaded, kept reachable here (a driver
+    /// loaded again under its name reuses its string; none is leaked per load).
+    static let nameTexts = KernelLock<[String: UnsafeMutablePointer<CChar>]>([:])
+
+    /// The process-lifetime string of `serviceName`.
+    static func nameText(of serviceName: String) -> UnsafeMutablePointer<CChar> {
+        nameTexts.withLock { texts in
+            if let text = texts[serviceName] { return text }
+            let text = serviceName.withCString { name in
+                let bytes = strlen(name) + 1
+                let text = UnsafeMutablePointer<CChar>.allocate(capacity: bytes)
+                text.initialize(from: name, count: bytes)
+                return text
+            }
+            texts[serviceName] = text
+            return text
+        }
+    }
+
     /// One outstanding allocation (pool tracking).
     struct Allocation {
         var size: Int
@@ -35,7 +54,7 @@ package final class VerifiedDriver: @unchecked Sendable {
     init(serviceName: String, settings: DriverVerifierSettings) {
         self.serviceName = serviceName
         self.settings = settings
-        nameText = strdup(serviceName)
+        nameText = Self.nameText(of: serviceName)
         lowResources = KernelLock(LowResources(settings: settings))
     }
 
