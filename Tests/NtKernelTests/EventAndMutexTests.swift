@@ -63,7 +63,7 @@ struct EventAndMutexTests {
         expectStop(result, code: 0x0A, parameter1: 1)
     }
 
-    @Test("acquiring a fast mutex the thread holds stops with 0xC4/0x1001")
+    @Test("acquiring a fast mutex the thread holds stops with 0xC4/0x1000 (self-deadlock)")
     func selfDeadlock() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let mutex = Memory()
@@ -71,6 +71,6 @@ struct EventAndMutexTests {
             FastMutex.acquire(mutex.raw, raising: true, routine: "ExAcquireFastMutex")
             FastMutex.acquire(mutex.raw, raising: true, routine: "ExAcquireFastMutex")
         }
-        expectStop(result, code: 0xC4, parameter1: 0x1001)
+        expectStop(result, code: 0xC4, parameter1: 0x1000)
     }
 }

@@ -42,14 +42,14 @@ struct SpinLockTests {
         #expect(shared.value.pointee == 200_000)
     }
 
-    @Test("acquiring a lock the thread holds stops with 0xC4/0x1001 (self-deadlock)")
+    @Test("acquiring a lock the thread holds stops with 0xC4/0x1000 (self-deadlock)")
     func selfDeadlock() async {
         let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
             let shared = SharedCounter()
             _ = SpinLock.acquireRaisingIrql(shared.lock, routine: "KeAcquireSpinLock")
             SpinLock.acquireAtDispatch(shared.lock, routine: "KeAcquireSpinLockAtDpcLevel")
         }
-        expectStop(result, code: 0xC4, parameter1: 0x1001)
+        expectStop(result, code: 0xC4, parameter1: 0x1000)
     }
 
     @Test("releasing a lock the thread does not hold stops with SPIN_LOCK_NOT_OWNED")

@@ -5,7 +5,7 @@
  * A KSPIN_LOCK really excludes other threads. Acquiring one raises the thread's IRQL to
  * DISPATCH_LEVEL (the AtDpcLevel forms require it already), so what may not run at DISPATCH_LEVEL
  * while a lock is held (paged pool, for one) stops with the IRQL rules' bug check. A thread that
- * acquires a lock it holds stops with DRIVER_VERIFIER_DETECTED_VIOLATION 0xC4/0x1001 (on Windows
+ * acquires a lock it holds stops with DRIVER_VERIFIER_DETECTED_VIOLATION 0xC4/0x1000 (on Windows
  * it would spin forever); releasing a lock the thread does not hold stops with
  * SPIN_LOCK_NOT_OWNED (0x10).
  */
@@ -119,7 +119,7 @@ NTKERNELAPI NTSTATUS NTAPI KeDelayExecutionThread(_In_ KPROCESSOR_MODE WaitMode,
 /* ============================================================================================
  * Fast mutexes: acquiring raises to APC_LEVEL (callers above it stop with
  * IRQL_NOT_LESS_OR_EQUAL), contended threads sleep; re-acquiring one the thread holds stops with
- * 0xC4/0x1001, releasing one it does not hold with 0xC4/0x1002.
+ * 0xC4/0x1000, releasing one it does not hold with 0xC4/0x1002.
  * ============================================================================================ */
 
 typedef struct _FAST_MUTEX {

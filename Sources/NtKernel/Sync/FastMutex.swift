@@ -8,7 +8,7 @@ import Synchronization
 /// Corresponds to `ExInitializeFastMutex`, `ExAcquireFastMutex`, `ExReleaseFastMutex`,
 /// `ExTryToAcquireFastMutex` and the `Unsafe` forms. Acquiring raises the thread to APC_LEVEL
 /// (callers above APC_LEVEL stop with `IRQL_NOT_LESS_OR_EQUAL`); releasing returns to the IRQL
-/// the acquire saw. Acquiring a mutex the thread holds stops with 0xC4/0x1001 (self-deadlock);
+/// the acquire saw. Acquiring a mutex the thread holds stops with 0xC4/0x1000 (self-deadlock);
 /// releasing one it does not hold stops with 0xC4 parameter 1 0x1002 naming the mutex.
 package enum FastMutex {
     static let free: UInt32 = 1
@@ -38,7 +38,7 @@ package enum FastMutex {
         let me = SpinLock.currentOwner
         if owner(mutex).pointee.load(ordering: .relaxed) == me {
             BugCheck.raise(
-                .driverVerifierDetectedViolation, 0x1001, UInt(bitPattern: mutex), 0, 0,
+                .driverVerifierDetectedViolation, 0x1000, UInt(bitPattern: mutex), 0, 0,
                 "\(routine): this thread already holds the fast mutex at 0x\(String(UInt(bitPattern: mutex), radix: 16)) (self-deadlock)")
         }
         if DeadlockDetection.isActive { DeadlockDetection.acquiring(mutex, kind: "fast mutex", routine: routine) }

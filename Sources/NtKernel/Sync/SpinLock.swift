@@ -12,8 +12,8 @@ import Glibc
 /// lock is free and its owner's thread identity when held, so the lock really excludes other
 /// threads (they spin, then yield the processor), and a thread that acquires a lock it already
 /// holds is told at once: on Windows it would spin forever; here it is Driver Verifier's
-/// deadlock-detection stop, `DRIVER_VERIFIER_DETECTED_VIOLATION` (0xC4) with parameter 1 0x1001
-/// and parameter 2 the lock. Releasing a lock the thread does not hold is `SPIN_LOCK_NOT_OWNED`
+/// deadlock-detection stop for a self-deadlock, `DRIVER_VERIFIER_DETECTED_VIOLATION` (0xC4) with
+/// parameter 1 0x1000 and parameter 2 the lock. Releasing a lock the thread does not hold is `SPIN_LOCK_NOT_OWNED`
 /// (0x10), parameter 1 the lock.
 ///
 /// Acquiring raises the thread's IRQL to `DISPATCH_LEVEL` (the `AtDpcLevel` forms require it
@@ -118,7 +118,7 @@ package enum SpinLock {
 
     static func selfDeadlock(_ lock: UnsafeMutableRawPointer, _ routine: StaticString) -> Never {
         BugCheck.raise(
-            .driverVerifierDetectedViolation, 0x1001, UInt(bitPattern: lock), 0, 0,
+            .driverVerifierDetectedViolation, 0x1000, UInt(bitPattern: lock), 0, 0,
             "\(routine): this thread already holds the lock at 0x\(String(UInt(bitPattern: lock), radix: 16)) (self-deadlock)")
     }
 }
