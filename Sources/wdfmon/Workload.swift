@@ -135,21 +135,16 @@ final class Workload {
     /// thread cannot be started, the ones already running are stopped before the error is thrown.
     func startWorkers(count: Int) throws(WorkloadError) {
         for index in 0..<count {
-            let record = UnsafeMutablePointer<WorkerRecord>.allocate(capacity: 1)
-            record.initialize(to: WorkerRecord(seed: UInt32(truncatingIfNeeded: index + 1), shared: shared))
-            var thread = pthread_t()
-            let result = pthread_create(&thread, nil, runWorker, record)
-            guard result == 0 else {
-                record.deinitialize(count: 1)
-                record.deallocate()
-                _ = stopWorkers()
-                throw .threadCreationFailed(result)
-            }
-            workers.append((thread, record))
+            try startWorker(WorkerRecord(seed: UInt32(truncatingIfNeeded: index + 1), shared: shared))
         }
         // One more thread issues the minifilters' creates.
+        try startWorker(WorkerRecord(seed: UInt32(truncatingIfNeeded: count + 1), shared: shared, runsCreates: true))
+    }
+
+    /// Starts one thread running `record`'s work; on failure stops the ones already running.
+    private func startWorker(_ work: WorkerRecord) throws(WorkloadError) {
         let record = UnsafeMutablePointer<WorkerRecord>.allocate(capacity: 1)
-        record.initialize(to: WorkerRecord(seed: UInt32(truncatingIfNeeded: count + 1), shared: shared, runsCreates: true))
+        record.initialize(to: work)
         var thread = pthread_t()
         let result = pthread_create(&thread, nil, runWorker, record)
         guard result == 0 else {
