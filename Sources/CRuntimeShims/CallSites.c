@@ -237,8 +237,13 @@ static int nt_frame_cache_count;
 static int nt_frame_cache_next;
 
 static int nt_has_runtime_prefix(const char *symbol) {
+    /* The library, the Swift runtime, and a sanitizer's runtime (linked into the program under
+       -fsanitize=address and the like: its interceptors of backtrace(), memset() ... stand
+       between the driver and the library). */
     static const char *const prefixes[] = {"$s8NtKernel", "$s3Wdf", "$s6FltMgr", "$s8Wdf01000", "nt_",
-                                           "$s13CRuntimeShims", "swift_", "$ss", "$sS"};
+                                           "$s13CRuntimeShims", "swift_", "$ss", "$sS",
+                                           "__interceptor_", "___interceptor_", "__asan_", "__tsan_",
+                                           "__ubsan_", "__lsan_", "__msan_", "__sanitizer_"};
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
         if (strncmp(symbol, prefixes[i], strlen(prefixes[i])) == 0) return 1;
     }
@@ -247,7 +252,8 @@ static int nt_has_runtime_prefix(const char *symbol) {
 
 static int nt_is_runtime_source(const char *location) {
     static const char *const folders[] = {"Sources/NtKernel/", "Sources/Wdf/", "Sources/FltMgr/", "Sources/Wdf01000/",
-                                          "Sources/CRuntimeShims/", "<compiler-generated>", "/swift/stdlib/"};
+                                          "Sources/CRuntimeShims/", "<compiler-generated>", "/swift/stdlib/",
+                                          "/compiler-rt/lib/"};
     for (size_t i = 0; i < sizeof folders / sizeof folders[0]; i++) {
         if (strstr(location, folders[i]) != NULL) return 1;
     }
@@ -311,7 +317,7 @@ static const struct nt_frame *nt_resolve(void *pc, int wantLocation) {
         }
         if (strncmp(frame->module, "libswift", 8) == 0 || strncmp(frame->module, "libdispatch", 11) == 0
             || strncmp(frame->module, "libFoundation", 13) == 0 || strncmp(frame->module, "libc.so", 7) == 0
-            || strncmp(frame->module, "ld-linux", 8) == 0) {
+            || strncmp(frame->module, "ld-linux", 8) == 0 || strncmp(frame->module, "libclang_rt", 11) == 0) {
             frame->runtime = 1;
             return frame;
         }

@@ -19,7 +19,9 @@ cd "$(dirname "$0")/../.."
 export SWIFT_BACKTRACE=enable=no
 echo "== swift test under AddressSanitizer (.build-asan)"
 ASAN_OPTIONS="detect_leaks=0" swift test --sanitize=address --scratch-path .build-asan --disable-xctest > /tmp/wdf-asan.log 2>&1 || {
-  grep -B5 -A40 -E "ERROR: (AddressSanitizer|LeakSanitizer)" /tmp/wdf-asan.log | head -n 150; tail -n 40 /tmp/wdf-asan.log; exit 1; }
+  { grep -B5 -A40 -E "ERROR: (AddressSanitizer|LeakSanitizer)" /tmp/wdf-asan.log || true; } | head -n 150
+  grep -E "^✘" /tmp/wdf-asan.log | head -n 60 || true
+  tail -n 40 /tmp/wdf-asan.log; exit 1; }
 if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" /tmp/wdf-asan.log; then
   grep -B5 -A40 -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" /tmp/wdf-asan.log | head -n 150; exit 1
 fi
