@@ -86,6 +86,22 @@ package final class EcpLookaside: @unchecked Sendable {
             filter: filter, type: type, size: size32, flags: flags, cleanup: cleanup, from: storage)
     }
 
+    /// `allocate(_:size:)` for an ECP without cleanup: the C door's inline path (an entry of
+    /// the calling thread's cache, with the filter and IRQL checks it makes) when it applies,
+    /// else the checked path.
+    @inline(__always)
+    package func allocateWithoutCleanup(_ type: EcpType, size: Int) throws(NTStatus) -> UnsafeMutableRawPointer {
+        if let size32 = UInt32(exactly: size),
+            let result = withUnsafeBytes(of: type, { bytes in
+                ExtraCreateParameters.allocateFromList(
+                    filter: filter, typeAt: bytes.baseAddress.unsafelyUnwrapped, size: size32, cleanupRoutine: 0, from: storage)
+            })
+        {
+            return try result.get()
+        }
+        return try allocate(type, size: size)
+    }
+
     /// Corresponds to `FltFreeExtraCreateParameter`.
     package func free(_ context: UnsafeMutableRawPointer) { ExtraCreateParameters.free(filter: filter, context) }
 

@@ -1,5 +1,4 @@
 public import NtKernel
-import Synchronization
 
 /// A minifilter registered from Swift, for extra create parameters (ECPs): unregistered when its
 /// last reference goes. Every ECP, ECP list and ECP lookaside list made for it keeps it alive,
@@ -58,7 +57,10 @@ public final class EcpLookasideList: Sendable {
     {
         let size = size ?? contextSize
         guard size > 0 else { throw NTStatus.invalidParameter.explained("size must be at least 1") }
-        let context = try list.allocate(type, size: size, cleanup: ExtraCreateParameter.cleanup(cleanup))
+        let context =
+            if let cleanup { try list.allocate(type, size: size, cleanup: ExtraCreateParameter.cleanup(cleanup)) } else {
+                try list.allocateWithoutCleanup(type, size: size)
+            }
         let parameter = ExtraCreateParameter(filter: filter, context: context, type: type, byteCount: size, list: self)
         parameter.fill(with: 0)
         return parameter
@@ -75,8 +77,8 @@ public final class EcpLookasideList: Sendable {
 public struct ExtraCreateParameter: ~Copyable, @unchecked Sendable, DriverBuffer {
     let filter: Minifilter
     let context: UnsafeMutableRawPointer
-    /// Whether this owner still frees the ECP (false once a list took it).
-    let ownership: EcpOwnership
+    /// Whether this owner still frees the ECP (false once a list took it: see `relinquish()`).
+    var owned = true
     let list: EcpLookasideList?
     /// The ECP's type.
     public let type: EcpType
@@ -89,7 +91,6 @@ public struct ExtraCreateParameter: ~Copyable, @unchecked Sendable, DriverBuffer
         self.type = type
         self.byteCount = byteCount
         self.list = list
-        ownership = EcpOwnership()
     }
 
     /// An ECP of `type` with `size` bytes of context from the pool under `tag`, zeroed.
@@ -109,8 +110,13 @@ public struct ExtraCreateParameter: ~Copyable, @unchecked Sendable, DriverBuffer
     }
 
     deinit {
-        if ownership.owned.load(ordering: .relaxed) { ExtraCreateParameters.free(filter: filter.filter, context) }
+        if owned { ExtraCreateParameters.free(filter: filter.filter, context) }
     }
+
+    /// Ends this owner without freeing the ECP (a list took it). A consuming method, not a
+    /// store to the consumed parameter in `insert`: with such a store, Swift 6.3 skips the
+    /// parameter's deinit on the path that throws, and the rejected ECP would leak.
+    consuming func relinquish() { owned = false }
 
     /// Frees the ECP now (its cleanup runs). Corresponds to `FltFreeExtraCreateParameter`.
     public consuming func free() {}
@@ -129,10 +135,6 @@ public struct ExtraCreateParameter: ~Copyable, @unchecked Sendable, DriverBuffer
 }
 
 /// Whether an ``ExtraCreateParameter`` owner still frees its ECP.
-final class EcpOwnership: Sendable {
-    let owned = Atomic<Bool>(true)
-}
-
 /// An ECP list owned by Swift: freed with the ECPs in it (each cleanup runs once) when the owner
 /// ends or by ``free()``. Corresponds to `PECP_LIST` from `FltAllocateExtraCreateParameterList`,
 /// `FltInsertExtraCreateParameter`, `FltFindExtraCreateParameter`, `FltGetNextExtraCreateParameter`
@@ -159,7 +161,7 @@ public struct ExtraCreateParameterList: ~Copyable, @unchecked Sendable {
     ///   parameter is then freed).
     public func insert(_ parameter: consuming ExtraCreateParameter) throws(NTStatus) {
         try list.insert(parameter.context)
-        parameter.ownership.owned.store(false, ordering: .relaxed)
+        parameter.relinquish()
     }
 
     /// The number of ECPs in the list.

@@ -22,14 +22,21 @@ public struct PoolTag: RawRepresentable, Hashable, Sendable {
         rawValue = value
     }
 
-    /// The tag of 1-4 printable ASCII characters, or nil.
-    static func value(of text: some StringProtocol) -> UInt32? {
-        let bytes = Array(text.utf8)
-        guard (1...4).contains(bytes.count), bytes.allSatisfy({ (0x20...0x7E).contains($0) }) else { return nil }
+    /// The tag of 1-4 printable ASCII characters, or nil. Allocates nothing.
+    @inlinable
+    static func value<Bytes: Sequence<UInt8>>(ofUTF8 bytes: Bytes) -> UInt32? {
         var value: UInt32 = 0
-        for (index, byte) in bytes.enumerated() { value |= UInt32(byte) << (8 * UInt32(index)) }
-        return value
+        var count: UInt32 = 0
+        for byte in bytes {
+            guard count < 4, (0x20...0x7E).contains(byte) else { return nil }
+            value |= UInt32(byte) << (8 * count)
+            count += 1
+        }
+        return count == 0 ? nil : value
     }
+
+    /// The tag of 1-4 printable ASCII characters, or nil.
+    static func value(of text: some StringProtocol) -> UInt32? { value(ofUTF8: text.utf8) }
 
     /// The tag a string literal that is no tag gives: zero, which every Swift routine taking a
     /// tag rejects with `STATUS_INVALID_PARAMETER` (explained: "tag must be 1-4 printable ASCII
@@ -71,7 +78,12 @@ public struct PoolTag: RawRepresentable, Hashable, Sendable {
 extension PoolTag: ExpressibleByStringLiteral {
     /// A tag from a literal: `tag: "Samp"` or `PoolTag("Samp")`. A literal that is not 1-4
     /// printable ASCII characters gives ``invalid`` (rejected where it is used, with a status).
-    public init(stringLiteral value: String) { self.init(rawValue: Self.value(of: value) ?? 0) }
+    /// The literal is read as the `StaticString` the compiler makes: no string is built, so a
+    /// literal tag in a loop (`PoolBlock(byteCount: 64, tag: "Samp")`) allocates nothing.
+    @inlinable
+    public init(stringLiteral value: StaticString) {
+        self.init(rawValue: value.withUTF8Buffer { Self.value(ofUTF8: $0) } ?? 0)
+    }
 }
 
 extension PoolTag: CustomStringConvertible {
