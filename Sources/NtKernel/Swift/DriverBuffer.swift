@@ -26,6 +26,7 @@ public protocol DriverBuffer: ~Copyable {
 
 extension DriverBuffer where Self: ~Copyable {
     /// Lends the buffer to `body` read-only, as raw memory valid only inside `body`.
+    @inlinable
     public func withUnsafeBytes<Result: ~Copyable, Failure: Error>(
         _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result
     ) throws(Failure) -> Result {
@@ -33,11 +34,13 @@ extension DriverBuffer where Self: ~Copyable {
     }
 
     /// Lends the buffer's bytes to `body` as a `RawSpan` (bounds-checked reads).
+    @inlinable
     public func withBytes<Result: ~Copyable, Failure: Error>(_ body: (RawSpan) throws(Failure) -> Result) throws(Failure) -> Result {
         try withUnsafeMutableBytes { (buffer) throws(Failure) -> Result in try body(UnsafeRawBufferPointer(buffer).bytes) }
     }
 
     /// Lends the buffer's bytes to `body` as a `MutableRawSpan` (bounds-checked writes).
+    @inlinable
     public func withMutableBytes<Result: ~Copyable, Failure: Error>(
         _ body: (inout MutableRawSpan) throws(Failure) -> Result
     ) throws(Failure) -> Result {
@@ -50,10 +53,11 @@ extension DriverBuffer where Self: ~Copyable {
     /// Copies `source` into the buffer at `offset`. Corresponds to `RtlCopyMemory` (and to
     /// `WdfMemoryCopyFromBuffer` for a memory object).
     /// - Throws: `.invalidBufferSize` when `offset` is negative or the bytes do not fit.
+    @inlinable
     public func copy<Source: Collection<UInt8>>(from source: Source, toOffset offset: Int = 0) throws(NTStatus) {
         let count = source.count
         guard offset >= 0, UInt(offset) <= UInt(byteCount), UInt(count) <= UInt(byteCount - offset) else {
-            throw NTStatus.invalidBufferSize.explained("source does not fit: offset + source.count must be at most byteCount")
+            throw DriverBufferError.explained(.invalidBufferSize, "source does not fit: offset + source.count must be at most byteCount")
         }
         withUnsafeMutableBytes { buffer in
             let destination = UnsafeMutableRawBufferPointer(rebasing: buffer[offset..<(offset + count)])
@@ -66,40 +70,51 @@ extension DriverBuffer where Self: ~Copyable {
     /// The bytes at `range` (the whole buffer by default) as an array. Corresponds to
     /// `RtlCopyMemory` out of the buffer (`WdfMemoryCopyToBuffer` for a memory object).
     /// - Throws: `.bufferTooSmall` when `range` is not inside the buffer.
+    @inlinable
     public func copyBytes(in range: Range<Int>? = nil) throws(NTStatus) -> [UInt8] {
         let range = range ?? 0..<byteCount
         guard range.lowerBound >= 0, range.upperBound <= byteCount else {
-            throw NTStatus.bufferTooSmall.explained("range must lie inside 0..<byteCount")
+            throw DriverBufferError.explained(.bufferTooSmall, "range must lie inside 0..<byteCount")
         }
         return withUnsafeMutableBytes { Array(UnsafeRawBufferPointer(rebasing: $0[range])) }
     }
 
     /// Stores `value`'s bytes at `offset` (any alignment).
     /// - Throws: `.invalidBufferSize` when the value does not fit there.
+    @inlinable
     public func store<Value: BitwiseCopyable>(_ value: Value, atByteOffset offset: Int = 0) throws(NTStatus) {
         let size = MemoryLayout<Value>.size
         guard offset >= 0, offset <= byteCount, size <= byteCount - offset else {
-            throw NTStatus.invalidBufferSize.explained("value does not fit: offset + size must be at most byteCount")
+            throw DriverBufferError.explained(.invalidBufferSize, "value does not fit: offset + size must be at most byteCount")
         }
         withUnsafeMutableBytes { $0.storeBytes(of: value, toByteOffset: offset, as: Value.self) }
     }
 
     /// The integer stored at `offset` (any alignment).
     /// - Throws: `.bufferTooSmall` when it does not lie inside the buffer.
+    @inlinable
     public func load<Value: FixedWidthInteger & BitwiseCopyable>(_ type: Value.Type, fromByteOffset offset: Int = 0) throws(NTStatus)
         -> Value
     {
         let size = MemoryLayout<Value>.size
         guard offset >= 0, offset <= byteCount, size <= byteCount - offset else {
-            throw NTStatus.bufferTooSmall.explained("value does not lie inside the buffer: offset + size must be at most byteCount")
+            throw DriverBufferError.explained(.bufferTooSmall, "value does not lie inside the buffer: offset + size must be at most byteCount")
         }
         return withUnsafeMutableBytes { $0.loadUnaligned(fromByteOffset: offset, as: Value.self) }
     }
 
     /// Sets every byte to `value`. Corresponds to `RtlFillMemory` (`RtlZeroMemory` for 0).
+    @inlinable
     public func fill(with value: UInt8 = 0) {
         withUnsafeMutableBytes { buffer in
             if let base = buffer.baseAddress { base.initializeMemory(as: UInt8.self, repeating: value, count: buffer.count) }
         }
     }
+}
+
+/// The statuses `DriverBuffer`'s inlinable methods throw, explained (out of line: only on errors).
+@usableFromInline
+enum DriverBufferError {
+    @usableFromInline @inline(never)
+    static func explained(_ status: NTStatus, _ text: String) -> NTStatus { status.explained(text) }
 }
