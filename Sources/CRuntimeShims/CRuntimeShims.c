@@ -5,6 +5,7 @@ _Thread_local void *nt_thread_context_storage __attribute__((tls_model("initial-
 _Thread_local void *nt_wdf_slot_cache_storage __attribute__((tls_model("initial-exec")));
 
 #include <linux/membarrier.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -65,6 +66,18 @@ int64_t nt_realtime_nanoseconds(void) {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+}
+
+int64_t nt_thread_id(void) { return (int64_t)syscall(SYS_gettid); }
+
+uint32_t nt_current_processor(void) {
+    int cpu = sched_getcpu();
+    return cpu < 0 ? 0 : (uint32_t)cpu;
+}
+
+uint32_t nt_online_processors(void) {
+    long count = sysconf(_SC_NPROCESSORS_ONLN);
+    return count < 1 ? 1 : (uint32_t)count;
 }
 
 void nt_cpu_relax(void) {

@@ -144,6 +144,12 @@ void nt_futex_wake(uint32_t *address, int count);
 /* CLOCK_MONOTONIC and CLOCK_REALTIME in nanoseconds. */
 int64_t nt_monotonic_nanoseconds(void);
 int64_t nt_realtime_nanoseconds(void);
+/* The calling thread's kernel thread id (gettid). */
+int64_t nt_thread_id(void);
+/* The processor the calling thread runs on now (sched_getcpu; 0 when unknown). */
+uint32_t nt_current_processor(void);
+/* The processors online (at least 1). */
+uint32_t nt_online_processors(void);
 /* The loaded image that holds address: its lowest mapped address and the extent of its loadable
    segments. Returns 0 when no loaded image holds it. */
 int nt_image_containing(const void *address, void **start, unsigned long *size);

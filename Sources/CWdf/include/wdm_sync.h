@@ -16,6 +16,68 @@
 extern "C" {
 #endif
 
+/* ============================================================================================
+ * Time, processors, the current thread and process, critical regions.
+ *
+ * Clocks: system time is the host's wall clock as 100-ns intervals since 1601-01-01 UTC;
+ * interrupt time is the host's monotonic clock in 100-ns units; the performance counter counts
+ * that clock at 10 MHz (the frequency it reports); the tick count is interrupt time divided by
+ * KeQueryTimeIncrement() (156250, a 15.625 ms tick), so TickCount * KeQueryTimeIncrement() is
+ * within one increment below KeQueryInterruptTime(). All at any IRQL.
+ *
+ * Identity: process ids name the emulated process the thread runs in (WdfHostSetCurrentProcess):
+ * System is 4, the others 8, 12, ...; thread ids are the Linux thread id times 4. PEPROCESS,
+ * PETHREAD and PKTHREAD are opaque addresses, stable for the life of the process or thread,
+ * never to be dereferenced; PsGetCurrentThread and KeGetCurrentThread return the same one.
+ *
+ * Critical regions are a per-thread count (there are no APCs to hold off here); KeAreApcsDisabled
+ * is TRUE inside one. Enter and leave at IRQL <= APC_LEVEL (above: IRQL_NOT_LESS_OR_EQUAL); a
+ * leave without an enter stops with APC_INDEX_MISMATCH (0x01), Windows' stop for unbalanced
+ * APC disabling, parameter 3 the thread's count (0).
+ * ============================================================================================ */
+
+typedef struct _KTHREAD *PKTHREAD, *PRKTHREAD;
+typedef struct _ETHREAD *PETHREAD;
+typedef struct _KPROCESS *PKPROCESS, *PRKPROCESS;
+typedef struct _EPROCESS *PEPROCESS;
+
+#define APC_INDEX_MISMATCH ((ULONG)0x00000001)
+
+/* The current system time (100-ns units since 1601-01-01 UTC). */
+NTKERNELAPI VOID NTAPI KeQuerySystemTime(_Out_ PLARGE_INTEGER CurrentTime);
+/* The same clock, read directly (KeQuerySystemTime is as precise here). */
+NTKERNELAPI VOID NTAPI KeQuerySystemTimePrecise(_Out_ PLARGE_INTEGER CurrentTime);
+/* 100-ns units since an arbitrary start (the host's monotonic clock); never goes back. */
+NTKERNELAPI ULONGLONG NTAPI KeQueryInterruptTime(VOID);
+/* The performance counter; its frequency (10,000,000 per second) in *PerformanceFrequency when
+   that is not NULL. */
+NTKERNELAPI LARGE_INTEGER NTAPI KeQueryPerformanceCounter(_Out_opt_ PLARGE_INTEGER PerformanceFrequency);
+/* Clock ticks since the start of interrupt time. */
+NTKERNELAPI VOID NTAPI KeQueryTickCount(_Out_ PLARGE_INTEGER CurrentCount);
+/* 100-ns units per clock tick: 156250. */
+NTKERNELAPI ULONG NTAPI KeQueryTimeIncrement(VOID);
+/* Busy-waits (does not give up the processor) for MicroSeconds. */
+NTKERNELAPI VOID NTAPI KeStallExecutionProcessor(_In_ ULONG MicroSeconds);
+
+/* The host's online processors; their mask (the first 64) in *ActiveProcessors when not NULL. */
+NTKERNELAPI ULONG NTAPI KeQueryActiveProcessorCount(_Out_opt_ PKAFFINITY ActiveProcessors);
+/* The processor the thread runs on at this moment (below KeQueryActiveProcessorCount). */
+NTKERNELAPI ULONG NTAPI KeGetCurrentProcessorNumber(VOID);
+
+NTKERNELAPI HANDLE NTAPI PsGetCurrentProcessId(VOID);
+NTKERNELAPI HANDLE NTAPI PsGetCurrentThreadId(VOID);
+NTKERNELAPI PEPROCESS NTAPI PsGetCurrentProcess(VOID);
+NTKERNELAPI PEPROCESS NTAPI IoGetCurrentProcess(VOID);
+NTKERNELAPI PETHREAD NTAPI PsGetCurrentThread(VOID);
+NTKERNELAPI PKTHREAD NTAPI KeGetCurrentThread(VOID);
+
+_IRQL_requires_max_(APC_LEVEL)
+NTKERNELAPI VOID NTAPI KeEnterCriticalRegion(VOID);
+_IRQL_requires_max_(APC_LEVEL)
+NTKERNELAPI VOID NTAPI KeLeaveCriticalRegion(VOID);
+/* TRUE when the thread is inside a critical region. */
+NTKERNELAPI BOOLEAN NTAPI KeAreApcsDisabled(VOID);
+
 typedef ULONG_PTR KSPIN_LOCK;
 typedef KSPIN_LOCK *PKSPIN_LOCK;
 

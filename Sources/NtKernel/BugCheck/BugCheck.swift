@@ -11,6 +11,7 @@ import Musl
     @usableFromInline package let rawValue: UInt32
     @inlinable package init(rawValue: UInt32) { self.rawValue = rawValue }
 
+    package static let apcIndexMismatch = BugCheckCode(rawValue: 0x01)
     package static let irqlNotGreaterOrEqual = BugCheckCode(rawValue: 0x09)
     package static let irqlNotLessOrEqual = BugCheckCode(rawValue: 0x0A)
     package static let spinLockNotOwned = BugCheckCode(rawValue: 0x10)
@@ -18,6 +19,7 @@ import Musl
     package static let specialPoolDetectedMemoryCorruption = BugCheckCode(rawValue: 0xC1)
     package static let badPoolCaller = BugCheckCode(rawValue: 0xC2)
     package static let driverVerifierDetectedViolation = BugCheckCode(rawValue: 0xC4)
+    package static let resourceNotOwned = BugCheckCode(rawValue: 0xE3)
     package static let pageFaultInFreedSpecialPool = BugCheckCode(rawValue: 0xCC)
     package static let pageFaultBeyondEndOfAllocation = BugCheckCode(rawValue: 0xCD)
     package static let wdfViolation = BugCheckCode(rawValue: 0x10D)
@@ -25,12 +27,14 @@ import Musl
     /// The symbolic name printed on the second line of a stop.
     package var name: String {
         switch self {
+        case .apcIndexMismatch: "APC_INDEX_MISMATCH"
         case .irqlNotGreaterOrEqual: "IRQL_NOT_GREATER_OR_EQUAL"
         case .irqlNotLessOrEqual: "IRQL_NOT_LESS_OR_EQUAL"
         case .spinLockNotOwned: "SPIN_LOCK_NOT_OWNED"
         case .kmodeExceptionNotHandled: "KMODE_EXCEPTION_NOT_HANDLED"
         case .specialPoolDetectedMemoryCorruption: "SPECIAL_POOL_DETECTED_MEMORY_CORRUPTION"
         case .badPoolCaller: "BAD_POOL_CALLER"
+        case .resourceNotOwned: "RESOURCE_NOT_OWNED"
         case .pageFaultInFreedSpecialPool: "PAGE_FAULT_IN_FREED_SPECIAL_POOL"
         case .pageFaultBeyondEndOfAllocation: "PAGE_FAULT_BEYOND_END_OF_ALLOCATION"
         case .driverVerifierDetectedViolation: "DRIVER_VERIFIER_DETECTED_VIOLATION"

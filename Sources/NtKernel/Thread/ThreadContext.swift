@@ -18,6 +18,9 @@ struct ThreadContext: ~Copyable {
     @usableFromInline var irql: UInt8 = Irql.passive.rawValue
     /// Index of the emulated process quota is charged to; 0 is System (never charged).
     var processIndex: UInt16 = 0
+    /// `KeEnterCriticalRegion` depth (owner thread only). In the padding before `slot`: no other
+    /// field moves.
+    var criticalRegionDepth: UInt32 = 0
     /// This thread's index into every lookaside list's magazine table, or -1 when all slots are
     /// taken (the thread then works directly on the shared depots).
     let slot: Int
