@@ -205,6 +205,111 @@ NTKERNELAPI VOID FASTCALL ExAcquireFastMutexUnsafe(_Inout_ PFAST_MUTEX FastMutex
 _IRQL_requires_max_(APC_LEVEL)
 NTKERNELAPI VOID FASTCALL ExReleaseFastMutexUnsafe(_Inout_ PFAST_MUTEX FastMutex);
 
+/* ============================================================================================
+ * Executive resources (ERESOURCE): reader/writer locks a thread may own recursively. The
+ * exclusive owner may acquire again, shared or exclusive; a shared owner may acquire shared
+ * again. ExAcquireResourceSharedLite admits a new shared owner only while no thread waits for
+ * exclusive access; ExAcquireSharedStarveExclusive whenever no thread owns it exclusively;
+ * ExAcquireSharedWaitForExclusive also queues an existing shared owner behind exclusive waiters.
+ * Wait FALSE returns FALSE instead of sleeping. Acquire at IRQL <= APC_LEVEL (the WDK asks for a
+ * critical region too: KeEnterCriticalRegion, or the ExEnterCriticalRegionAndAcquire forms);
+ * release and query at <= DISPATCH_LEVEL; above: IRQL_NOT_LESS_OR_EQUAL.
+ * Stops: releasing a resource the thread does not own: RESOURCE_NOT_OWNED (0xE3; p1 the
+ * resource, p2 the thread, p3 the owner table). A shared owner waiting for exclusive access
+ * (it would wait on itself forever): 0xC4/0x1000, self-deadlock. Deleting or reinitializing a
+ * resource that is owned: 0xC4/0x2000 (this library's code; p2 the resource, p3 the exclusive
+ * owner, p4 the number of shared owners). The owner table lives outside the structure: call
+ * ExDeleteResourceLite before the memory goes.
+ * ============================================================================================ */
+
+typedef ULONG_PTR ERESOURCE_THREAD, *PERESOURCE_THREAD;
+
+typedef struct _OWNER_ENTRY {
+    ERESOURCE_THREAD OwnerThread;
+    union {
+        struct {
+            ULONG IoPriorityBoosted : 1;
+            ULONG OwnerReferenced : 1;
+            ULONG IoQoSPriorityBoosted : 1;
+            ULONG OwnerCount : 29;
+        } Counts;
+        ULONG TableSize;
+    } Owner;
+} OWNER_ENTRY, *POWNER_ENTRY;
+
+/* The WDK's layout (104 bytes on 64-bit); drivers embed it and never touch its fields. */
+typedef struct _ERESOURCE {
+    LIST_ENTRY SystemResourcesList;
+    POWNER_ENTRY OwnerTable;
+    SHORT ActiveCount;
+    USHORT Flag;
+    PVOID SharedWaiters;
+    PVOID ExclusiveWaiters;
+    OWNER_ENTRY OwnerEntry;
+    ULONG ActiveEntries;
+    ULONG ContentionCount;
+    ULONG NumberOfSharedWaiters;
+    ULONG NumberOfExclusiveWaiters;
+#if defined(_WIN64) || defined(__LP64__)
+    PVOID Reserved2;
+#endif
+    PVOID Address;
+    KSPIN_LOCK SpinLock;
+} ERESOURCE, *PERESOURCE;
+
+#define RESOURCE_NOT_OWNED ((ULONG)0x000000E3)
+
+/* The caller's identity as an owner: the thread object's address. */
+#define ExGetCurrentResourceThread() ((ERESOURCE_THREAD)PsGetCurrentThread())
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI NTSTATUS NTAPI ExInitializeResourceLite(_Out_ PERESOURCE Resource);
+/* Back to unowned; STATUS_SUCCESS. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI NTSTATUS NTAPI ExReinitializeResourceLite(_Inout_ PERESOURCE Resource);
+_IRQL_requires_max_(APC_LEVEL)
+NTKERNELAPI NTSTATUS NTAPI ExDeleteResourceLite(_Inout_ PERESOURCE Resource);
+
+/* TRUE when granted; FALSE only when Wait is FALSE and it could not be granted at once. */
+_IRQL_requires_max_(APC_LEVEL) _When_(Wait == 0, _Must_inspect_result_)
+NTKERNELAPI BOOLEAN NTAPI ExAcquireResourceExclusiveLite(_Inout_ PERESOURCE Resource, _In_ BOOLEAN Wait);
+_IRQL_requires_max_(APC_LEVEL) _When_(Wait == 0, _Must_inspect_result_)
+NTKERNELAPI BOOLEAN NTAPI ExAcquireResourceSharedLite(_Inout_ PERESOURCE Resource, _In_ BOOLEAN Wait);
+_IRQL_requires_max_(APC_LEVEL) _When_(Wait == 0, _Must_inspect_result_)
+NTKERNELAPI BOOLEAN NTAPI ExAcquireSharedStarveExclusive(_Inout_ PERESOURCE Resource, _In_ BOOLEAN Wait);
+_IRQL_requires_max_(APC_LEVEL) _When_(Wait == 0, _Must_inspect_result_)
+NTKERNELAPI BOOLEAN NTAPI ExAcquireSharedWaitForExclusive(_Inout_ PERESOURCE Resource, _In_ BOOLEAN Wait);
+_IRQL_requires_max_(APC_LEVEL) _Must_inspect_result_
+NTKERNELAPI BOOLEAN NTAPI ExTryToAcquireResourceExclusiveLite(_Inout_ PERESOURCE Resource);
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI VOID FASTCALL ExReleaseResourceLite(_Inout_ PERESOURCE Resource);
+/* Releases one acquisition owned by ResourceThreadId (an ExGetCurrentResourceThread value). */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI VOID NTAPI ExReleaseResourceForThreadLite(_Inout_ PERESOURCE Resource, _In_ ERESOURCE_THREAD ResourceThreadId);
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI BOOLEAN NTAPI ExIsResourceAcquiredExclusiveLite(_In_ PERESOURCE Resource);
+/* How many times the caller owns the resource (shared, or exclusive with what it added on top);
+   0 when it does not. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI ULONG NTAPI ExIsResourceAcquiredSharedLite(_In_ PERESOURCE Resource);
+#define ExIsResourceAcquiredLite ExIsResourceAcquiredSharedLite
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI ULONG NTAPI ExGetExclusiveWaiterCount(_In_ PERESOURCE Resource);
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI ULONG NTAPI ExGetSharedWaiterCount(_In_ PERESOURCE Resource);
+
+/* KeEnterCriticalRegion, then acquire (waiting); they return NULL (the thread's Win32Thread on
+   Windows: there are no GUI threads here). */
+_IRQL_requires_max_(APC_LEVEL)
+NTKERNELAPI PVOID NTAPI ExEnterCriticalRegionAndAcquireResourceExclusive(_Inout_ PERESOURCE Resource);
+_IRQL_requires_max_(APC_LEVEL)
+NTKERNELAPI PVOID NTAPI ExEnterCriticalRegionAndAcquireResourceShared(_Inout_ PERESOURCE Resource);
+/* ExReleaseResourceLite, then KeLeaveCriticalRegion. */
+_IRQL_requires_max_(APC_LEVEL)
+NTKERNELAPI VOID FASTCALL ExReleaseResourceAndLeaveCriticalRegion(_Inout_ PERESOURCE Resource);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif
