@@ -106,10 +106,51 @@ public func KeWaitForSingleObject(
     let object = required(Object?.assumingMemoryBound(to: UInt8.self), "KeWaitForSingleObject")
     let timeout = Timeout.map { KernelEvent.nanoseconds(fromWindowsTimeout: $0.pointee.QuadPart) }
     KernelEvent.requireWaitIrql(zeroTimeout: timeout == 0, routine: "KeWaitForSingleObject")
-    guard KernelEvent.isEvent(UnsafeMutableRawPointer(object)) else {
-        BugCheck.raiseStatus(.accessViolation, in: "KeWaitForSingleObject (the object is not a KEVENT)")
+    let raw = UnsafeMutableRawPointer(object)
+    let signaled: Bool
+    switch raw.load(as: UInt8.self) {
+    case DispatcherObjects.mutantType: signaled = DispatcherObjects.waitMutex(raw, timeoutNanoseconds: timeout)
+    case DispatcherObjects.semaphoreType: signaled = DispatcherObjects.waitSemaphore(raw, timeoutNanoseconds: timeout)
+    default:
+        guard KernelEvent.isEvent(raw) else {
+            BugCheck.raiseStatus(.accessViolation, in: "KeWaitForSingleObject (the object is not a KEVENT, KMUTEX or KSEMAPHORE)")
+        }
+        signaled = KernelEvent.wait(raw, timeoutNanoseconds: timeout)
     }
-    return KernelEvent.wait(UnsafeMutableRawPointer(object), timeoutNanoseconds: timeout) ? STATUS_SUCCESS : STATUS_TIMEOUT
+    return signaled ? STATUS_SUCCESS : STATUS_TIMEOUT
+}
+
+// Kernel mutexes and semaphores (NtKernel's DispatcherObjects).
+
+@c @implementation
+public func KeInitializeMutex(_ Mutex: PRKMUTEX!, _ Level: ULONG) {
+    DispatcherObjects.initializeMutex(UnsafeMutableRawPointer(required(Mutex, "KeInitializeMutex")))
+}
+
+@c @implementation
+public func KeReleaseMutex(_ Mutex: PRKMUTEX!, _ Wait: BOOLEAN) -> LONG {
+    DispatcherObjects.releaseMutex(UnsafeMutableRawPointer(required(Mutex, "KeReleaseMutex")), routine: "KeReleaseMutex")
+}
+
+@c @implementation
+public func KeReadStateMutex(_ Mutex: PRKMUTEX!) -> LONG {
+    DispatcherObjects.read(UnsafeMutableRawPointer(required(Mutex, "KeReadStateMutex")))
+}
+
+@c @implementation
+public func KeInitializeSemaphore(_ Semaphore: PRKSEMAPHORE!, _ Count: LONG, _ Limit: LONG) {
+    DispatcherObjects.initializeSemaphore(UnsafeMutableRawPointer(required(Semaphore, "KeInitializeSemaphore")), count: Count, limit: Limit)
+}
+
+@c @implementation
+public func KeReleaseSemaphore(_ Semaphore: PRKSEMAPHORE!, _ Increment: KPRIORITY, _ Adjustment: LONG, _ Wait: BOOLEAN) -> LONG {
+    DispatcherObjects.releaseSemaphore(
+        UnsafeMutableRawPointer(required(Semaphore, "KeReleaseSemaphore")), adjustment: Adjustment, routine: "KeReleaseSemaphore")
+}
+
+@c @implementation
+public func KeReadStateSemaphore(_ Semaphore: PRKSEMAPHORE!) -> LONG {
+    DispatcherObjects.read(UnsafeMutableRawPointer(required(Semaphore, "KeReadStateSemaphore")))
 }
 
 @c @implementation

@@ -126,8 +126,8 @@ NTKERNELAPI VOID FASTCALL KeReleaseInStackQueuedSpinLockFromDpcLevel(_In_ PKLOCK
 /* ============================================================================================
  * Events and waits. A KEVENT's signal state is a word that waiting threads sleep on; a wait
  * with no or a non-zero timeout is allowed at IRQL <= APC_LEVEL, a zero-timeout poll at
- * <= DISPATCH_LEVEL (above: IRQL_NOT_LESS_OR_EQUAL). KeWaitForSingleObject waits on events (the
- * dispatcher objects this library has); another object is an access violation (0x1E).
+ * <= DISPATCH_LEVEL (above: IRQL_NOT_LESS_OR_EQUAL). KeWaitForSingleObject waits on events and on
+ * the mutexes and semaphores below; another object is an access violation (0x1E).
  * ============================================================================================ */
 
 typedef enum _EVENT_TYPE { NotificationEvent, SynchronizationEvent } EVENT_TYPE;
@@ -177,6 +177,51 @@ NTKERNELAPI NTSTATUS NTAPI KeWaitForSingleObject(_In_ PVOID Object, _In_ KWAIT_R
 _IRQL_requires_max_(APC_LEVEL)
 NTKERNELAPI NTSTATUS NTAPI KeDelayExecutionThread(_In_ KPROCESSOR_MODE WaitMode, _In_ BOOLEAN Alertable,
                                                   _In_ PLARGE_INTEGER Interval);
+
+/* ============================================================================================
+ * Kernel mutexes and semaphores: dispatcher objects KeWaitForSingleObject (KeWaitForMutexObject)
+ * waits on, with its timeouts. A KMUTEX may be acquired again by its owner (each acquire needs
+ * a KeReleaseMutex); holding one disables normal kernel APCs as on Windows (KeAreApcsDisabled is
+ * TRUE). KeReleaseMutex by a thread that does not own it raises STATUS_MUTANT_NOT_OWNED, as
+ * Windows does (nothing catches it here: KMODE_EXCEPTION_NOT_HANDLED, p1 0xC0000046).
+ * KeReleaseSemaphore taking the count past Limit (or with a negative Adjustment) raises
+ * STATUS_SEMAPHORE_LIMIT_EXCEEDED (0xC0000047) the same way, and leaves the count as it was.
+ * ============================================================================================ */
+
+typedef struct _KMUTANT {
+    DISPATCHER_HEADER Header;
+    LIST_ENTRY MutantListEntry;
+    PKTHREAD OwnerThread;
+    UCHAR MutantFlags;
+    BOOLEAN Abandoned;
+    UCHAR ApcDisable;
+} KMUTANT, *PKMUTANT, *PRKMUTANT, KMUTEX, *PKMUTEX, *PRKMUTEX;
+
+typedef struct _KSEMAPHORE {
+    DISPATCHER_HEADER Header;
+    LONG Limit;
+} KSEMAPHORE, *PKSEMAPHORE, *PRKSEMAPHORE;
+
+/* Free (signaled). Level is ignored, as on current Windows. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI VOID NTAPI KeInitializeMutex(_Out_ PRKMUTEX Mutex, _In_ ULONG Level);
+/* Releases one acquire; returns the previous state (1 - the times it was held). */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI LONG NTAPI KeReleaseMutex(_Inout_ PRKMUTEX Mutex, _In_ BOOLEAN Wait);
+/* 1 when free, 0 or less when held. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI LONG NTAPI KeReadStateMutex(_In_ PRKMUTEX Mutex);
+#define KeWaitForMutexObject KeWaitForSingleObject
+
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI VOID NTAPI KeInitializeSemaphore(_Out_ PRKSEMAPHORE Semaphore, _In_ LONG Count, _In_ LONG Limit);
+/* Adds Adjustment to the count, waking that many waiters; returns the previous count. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI LONG NTAPI KeReleaseSemaphore(_Inout_ PRKSEMAPHORE Semaphore, _In_ KPRIORITY Increment,
+                                          _In_ LONG Adjustment, _In_ _Literal_ BOOLEAN Wait);
+/* The current count. */
+_IRQL_requires_max_(DISPATCH_LEVEL)
+NTKERNELAPI LONG NTAPI KeReadStateSemaphore(_In_ PRKSEMAPHORE Semaphore);
 
 /* ============================================================================================
  * Fast mutexes: acquiring raises to APC_LEVEL (callers above it stop with
