@@ -85,3 +85,42 @@ void nt_cpu_relax(void) {
     __builtin_ia32_pause();
 #endif
 }
+
+/* ---- KernelLock tokens ---- */
+
+#include <pthread.h>
+
+enum { nt_token_chunk_count = 512 };
+struct nt_token_chunk {
+    struct nt_token_chunk *next;
+    void *tokens[nt_token_chunk_count];
+};
+static pthread_mutex_t nt_tokens_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct nt_token_chunk *nt_token_chunks; /* every chunk made, kept for the process */
+static void **nt_free_tokens;                  /* free tokens, linked through their first word */
+
+void *nt_lock_token_take(void) {
+    pthread_mutex_lock(&nt_tokens_lock);
+    if (nt_free_tokens == NULL) {
+        struct nt_token_chunk *chunk = calloc(1, sizeof *chunk);
+        if (chunk == NULL) abort();
+        chunk->next = nt_token_chunks;
+        nt_token_chunks = chunk;
+        for (int i = 0; i < nt_token_chunk_count; i++) {
+            chunk->tokens[i] = nt_free_tokens;
+            nt_free_tokens = &chunk->tokens[i];
+        }
+    }
+    void **token = nt_free_tokens;
+    nt_free_tokens = *token;
+    *token = NULL;
+    pthread_mutex_unlock(&nt_tokens_lock);
+    return token;
+}
+
+void nt_lock_token_give(void *token) {
+    pthread_mutex_lock(&nt_tokens_lock);
+    *(void **)token = nt_free_tokens;
+    nt_free_tokens = token;
+    pthread_mutex_unlock(&nt_tokens_lock);
+}

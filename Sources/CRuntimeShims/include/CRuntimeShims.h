@@ -40,6 +40,12 @@ void __tsan_release(void *address) __attribute__((weak));
 static inline void nt_tsan_acquire(void *address) { if (__tsan_acquire) __tsan_acquire(address); }
 static inline void nt_tsan_release(void *address) { if (__tsan_release) __tsan_release(address); }
 
+/* A private address naming one KernelLock to ThreadSanitizer, from chunks the process keeps
+ * (reachable from a global, so a lock whose destructor never runs leaks nothing); given back
+ * for reuse when the lock goes away. */
+void *nt_lock_token_take(void);
+void nt_lock_token_give(void *token);
+
 /* ---- Call sites (CallSites.c) ---- */
 
 /* Up to `capacity` return addresses of the calling thread, innermost first (backtrace(3)). */

@@ -14,10 +14,10 @@ package struct KernelLock<Value: ~Copyable>: ~Copyable, @unchecked Sendable {
 
     package init(_ initialValue: consuming sending Value) {
         mutex = Mutex(initialValue)
-        token = .allocate(byteCount: 1, alignment: 1)
+        token = nt_lock_token_take()
     }
 
-    deinit { token.deallocate() }
+    deinit { nt_lock_token_give(token) }
 
     /// Runs `body` with the value, holding the lock. Inlinable, so each use is specialized for
     /// its value type (an unspecialized generic call costs a metadata lookup per lock).
