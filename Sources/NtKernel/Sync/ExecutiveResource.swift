@@ -44,7 +44,7 @@ package enum ExecutiveResource {
 
     /// `@unchecked`: `word` is only touched atomically (as `generation`) or by the futex calls.
     final class State: @unchecked Sendable {
-        let owners = Mutex(Owners())
+        let owners = KernelLock(Owners())
         /// Bumped under `owners`' lock whenever an owner lets go; waiters sleep on it.
         let word = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
         var generation: UnsafeMutablePointer<Atomic<UInt32>> { UnsafeMutablePointer(OpaquePointer(word)) }
